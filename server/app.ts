@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Knex } from 'knex';
+import { pinoHttp } from 'pino-http';
+import type { Config } from './config.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { authenticate, language, type AppDeps } from './http/request.js';
+import type { Logger } from './logger.js';
+import { authRouter } from './routes/auth.js';
+import { healthRouter } from './routes/health.js';
+import { organizationsRouter } from './routes/organizations.js';
+import { tokensRouter } from './routes/tokens.js';
+import { usersRouter } from './routes/users.js';
+import { AuthService } from './services/auth.js';
+import { packageVersion } from './version.js';
+
+export interface AppOptions {
+  db: Knex;
+  config: Config;
+  logger: Logger;
+}
+
+/** Builds the HTTP application without listening (tests drive it directly). */
+export function createApp({ db, config, logger }: AppOptions): Express {
+  const app = express();
+  const deps: AppDeps = {
+    db,
+    config,
+    version: packageVersion(),
+    auth: new AuthService(db, {
+      idleMinutes: config.sessionIdleMinutes,
+      maxHours: config.sessionMaxHours,
+      maxFailures: config.loginMaxFailures,
+      lockMinutes: config.loginLockMinutes,
+    }),
+  };
+  app.locals.deps = deps;
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId(req, res) {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Only what an operator needs: no headers (cookies and tokens never reach the log).
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(helmet());
+  app.use(cookieParser(config.sessionSecret));
+  app.use(language);
+  app.use(express.json({ limit: '1mb' }));
+  app.use(healthRouter);
+
+  const api = express.Router();
+  api.use(authenticate);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter);
+  app.use('/api/v1', api);
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,110 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.js';
+import { createDatabase, migrateDown, migrateLatest, migrationStatus, type Knex } from './database/index.js';
+import { loadDemoData } from './services/demo.js';
+import { createUser } from './services/users.js';
+
+const HELP = `Usage: dengbao <command> [options]
+
+Commands:
+  start                      start the server (same as npm start)
+  migrate [latest]           apply pending database migrations
+  migrate status             list applied and pending migrations
+  migrate down               roll back the last migration
+  demo                       load the demo organisations and users into an empty database
+  user create <username> --password <pw> [--name <display name>] [--admin]
+                             create a user (the first admin of a DEMO=0 installation)
+
+Configuration comes from environment variables (see README.md).`;
+
+async function withDb<T>(fn: (db: Knex) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = createDatabase(config.database);
+  try {
+    return await fn(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start': {
+      const { startServer } = await import('./server.js');
+      await startServer();
+      return -1; // keep running
+    }
+    case 'migrate': {
+      const sub = rest[0] ?? 'latest';
+      return withDb(async (db) => {
+        if (sub === 'latest') {
+          const applied = await migrateLatest(db);
+          console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Already up to date');
+        } else if (sub === 'status') {
+          const { completed, pending } = await migrationStatus(db);
+          console.log(`Applied (${completed.length}): ${completed.join(', ') || '-'}\nPending (${pending.length}): ${pending.join(', ') || '-'}`);
+        } else if (sub === 'down') {
+          const rolled = await migrateDown(db);
+          console.log(rolled.length ? `Rolled back: ${rolled.join(', ')}` : 'Nothing to roll back');
+        } else {
+          console.error(`Unknown migrate command: ${sub}\n\n${HELP}`);
+          return 2;
+        }
+        return 0;
+      });
+    }
+    case 'demo':
+      return withDb(async (db) => {
+        await migrateLatest(db);
+        const loaded = await loadDemoData(db);
+        console.log(loaded ? 'Demo data loaded' : 'The database already has users: demo data not loaded');
+        return loaded ? 0 : 1;
+      });
+    case 'user': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { password: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' } },
+      });
+      const [sub, username] = positionals;
+      if (sub !== 'create' || !username || !values.password) {
+        console.error(HELP);
+        return 2;
+      }
+      const { fields } = await import('./http/validate.js');
+      const checked = fields.password.safeParse(values.password);
+      if (!checked.success) {
+        console.error(`--password: ${checked.error.issues.map((i) => i.message).join('; ')}`);
+        return 2;
+      }
+      return withDb(async (db) => {
+        await migrateLatest(db);
+        const user = await createUser(db, { username, password: values.password!, displayName: values.name ?? username, isAdmin: values.admin });
+        console.log(`Created user ${user.username}${user.isAdmin ? ' (admin)' : ''}`);
+        return 0;
+      });
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(HELP);
+      return 0;
+    default:
+      console.error(`Unknown command: ${command}\n\n${HELP}`);
+      return 2;
+  }
+}
+
+try {
+  const code = await runCli(process.argv.slice(2));
+  if (code >= 0) process.exit(code);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  console.error((err as Error).message);
+  process.exit(1);
+}

@@ -1,0 +1,24 @@
+import type { Knex } from 'knex';
+import * as tenancy from './20261126A-tenancy.js';
+
+/**
+ * Static list of migrations: knex never scans a directory, so the same code runs from tsx
+ * (server/*.ts) and from the compiled dist/ (*.js). Add each new migration here, in order.
+ */
+const migrations: Record<string, Knex.Migration> = {
+  '20261126A-tenancy': tenancy,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    return Object.keys(migrations).sort();
+  },
+  getMigrationName(name) {
+    return name;
+  },
+  async getMigration(name) {
+    const m = migrations[name];
+    if (!m) throw new Error(`Unknown migration ${name}`);
+    return m;
+  },
+};

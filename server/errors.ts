@@ -1,0 +1,98 @@
+/**
+ * One factory for typed errors (like Directus' createError): each error has a stable code,
+ * an HTTP status and optional details; the message is translated at the edge by the
+ * error handler from `errors.<code>` with `params`.
+ */
+export interface ErrorDetail {
+  path?: string;
+  code: string;
+  message: string;
+  [key: string]: unknown;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly params: Record<string, unknown> = {},
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export type ErrorFactory<P extends Record<string, unknown>> = new (
+  params?: P,
+  details?: ErrorDetail[],
+) => AppError;
+
+export function createError<P extends Record<string, unknown> = Record<string, unknown>>(
+  code: string,
+  status: number,
+  message: (params: P) => string,
+): ErrorFactory<P> {
+  return class extends AppError {
+    constructor(params: P = {} as P, details: ErrorDetail[] = []) {
+      super(code, status, message(params), params, details);
+    }
+  };
+}
+
+export const ValidationError = createError<{ location?: string }>(
+  'validation_failed',
+  400,
+  () => 'The request is invalid',
+);
+export const InvalidJsonError = createError('invalid_json', 400, () => 'The request body is not valid JSON');
+export const PayloadTooLargeError = createError('payload_too_large', 413, () => 'The request body is too large');
+export const UnauthenticatedError = createError('unauthenticated', 401, () => 'Sign-in required');
+export const InvalidCredentialsError = createError(
+  'invalid_credentials',
+  401,
+  () => 'Wrong username or password',
+);
+export const AccountLockedError = createError<{ until: string }>(
+  'account_locked',
+  423,
+  (p) => `Account locked after repeated failed sign-ins until ${p.until}`,
+);
+export const ForbiddenError = createError<{ action?: string }>(
+  'forbidden',
+  403,
+  () => 'You are not allowed to do this',
+);
+export const NotFoundError = createError<{ resource?: string; id?: string }>(
+  'not_found',
+  404,
+  (p) => (p.resource ? `${p.resource} not found` : 'Not found'),
+);
+export const RouteNotFoundError = createError<{ method: string; path: string }>(
+  'route_not_found',
+  404,
+  (p) => `No route ${p.method} ${p.path}`,
+);
+export const ConflictError = createError<{ reason?: string }>(
+  'conflict',
+  409,
+  (p) => p.reason ?? 'Conflicts with the current state',
+);
+export const UniqueViolationError = createError<{ field?: string }>(
+  'unique_violation',
+  409,
+  (p) => (p.field ? `A record with this ${p.field} already exists` : 'A record with these values already exists'),
+);
+export const ForeignKeyViolationError = createError(
+  'foreign_key_violation',
+  409,
+  () => 'The record refers to, or is referred to by, another record',
+);
+export const NotNullViolationError = createError<{ field?: string }>(
+  'not_null_violation',
+  400,
+  (p) => `${p.field ?? 'A field'} is required`,
+);
+export const InternalError = createError('internal', 500, () => 'Internal server error');
+export const InvalidTokenError = createError('invalid_token', 401, () => 'The API token is unknown, revoked or expired');
+export const SessionExpiredError = createError('session_expired', 401, () => 'The session has expired; sign in again');

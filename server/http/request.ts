@@ -1,0 +1,84 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { TFunction } from 'i18next';
+import type { Knex } from 'knex';
+import type { Config } from '../config.js';
+import type { Caller, ServiceContext } from '../context.js';
+import { InvalidTokenError, SessionExpiredError, UnauthenticatedError } from '../errors.js';
+import { detectLanguage, translator, type Language } from '../i18n.js';
+import type { AuthService } from '../services/auth.js';
+import { loadCaller } from '../services/callers.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      lang: Language;
+      t: TFunction;
+      caller?: Caller;
+      /** Why there is no caller: set when a cookie or token was sent but is no longer valid. */
+      authProblem?: 'session_expired' | 'invalid_token';
+    }
+  }
+}
+
+/** What the app holds for its routes (express `app.locals.deps`). */
+export interface AppDeps {
+  db: Knex;
+  config: Config;
+  auth: AuthService;
+  version: string;
+}
+
+export const deps = (req: Request): AppDeps => req.app.locals.deps as AppDeps;
+
+export const SESSION_COOKIE = 'dengbao_session';
+export const LANG_COOKIE = 'lang';
+
+/** Per-request language and a fixed translator (no global language switching). */
+export function language(req: Request, _res: Response, next: NextFunction): void {
+  req.lang = detectLanguage(req.query.lang, req.cookies?.[LANG_COOKIE], req.get('accept-language'));
+  req.t = translator(req.lang);
+  next();
+}
+
+/**
+ * Identifies the caller from a bearer token (scripts) or the signed session cookie (browser).
+ * Does not reject: routes call requireCaller(); /healthz and login stay public.
+ */
+export async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
+  const { auth, db } = deps(req);
+  const header = req.get('authorization');
+  let userId: string | undefined;
+  let via: Caller['via'] = 'session';
+  if (header?.toLowerCase().startsWith('bearer ')) {
+    via = 'token';
+    userId = await auth.resolveApiToken(header.slice(7).trim());
+    if (!userId) req.authProblem = 'invalid_token';
+  } else {
+    const token = req.signedCookies?.[SESSION_COOKIE];
+    if (typeof token === 'string' && token) {
+      userId = await auth.resolveSession(token);
+      if (!userId) {
+        req.authProblem = 'session_expired';
+        res.clearCookie(SESSION_COOKIE, { path: '/' });
+      }
+    }
+  }
+  if (userId) {
+    req.caller = await loadCaller(db, userId, via);
+    if (!req.caller) req.authProblem = via === 'token' ? 'invalid_token' : 'session_expired';
+  }
+  next();
+}
+
+export function requireCaller(req: Request): Caller {
+  if (req.caller) return req.caller;
+  if (req.authProblem === 'invalid_token') throw new InvalidTokenError();
+  if (req.authProblem === 'session_expired') throw new SessionExpiredError();
+  throw new UnauthenticatedError();
+}
+
+/** The context services are built with: the app's database and the authenticated caller. */
+export function serviceContext(req: Request): ServiceContext {
+  return { knex: deps(req).db, caller: requireCaller(req) };
+}

@@ -1,0 +1,48 @@
+import type { Request } from 'express';
+import { z } from 'zod';
+import { ValidationError, type ErrorDetail } from '../errors.js';
+
+const zodLocales = { 'zh-CN': z.locales.zhCN(), en: z.locales.en() };
+
+/** Turns zod issues into error details: one per bad field, with its dotted path. */
+export function issuesToDetails(issues: z.core.$ZodIssue[], prefix?: string): ErrorDetail[] {
+  return issues.flatMap((issue) => {
+    // An unknown key is reported on its own path so the client sees which field to drop.
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+    return keys.map((key) => {
+      const parts = [...(prefix ? [prefix] : []), ...issue.path.map(String), ...(key ? [key] : [])];
+      return { path: parts.join('.') || (prefix ?? ''), code: issue.code, message: issue.message };
+    });
+  });
+}
+
+/**
+ * Validates one part of a request with a zod schema; error messages come in the request's
+ * language. Throws a 400 naming every bad field.
+ */
+export function validate<S extends z.ZodType>(
+  req: Request,
+  schema: S,
+  location: 'body' | 'query' | 'params' = 'body',
+): z.output<S> {
+  const input = location === 'body' ? (req.body ?? {}) : req[location];
+  const parsed = schema.safeParse(input, { error: zodLocales[req.lang].localeError });
+  if (parsed.success) return parsed.data;
+  throw new ValidationError({ location }, issuesToDetails(parsed.error.issues, location === 'body' ? undefined : location));
+}
+
+/** Common field schemas. Lengths are limits of the database columns. */
+export const fields = {
+  id: z.uuid(),
+  username: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only'),
+  displayName: z.string().trim().min(1).max(100),
+  // GB/T 22239 8.1.4.1 a): passwords must be complex; 10+ characters with 3 of 4 character classes.
+  password: z
+    .string()
+    .min(10)
+    .max(200)
+    .refine(
+      (p) => [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((r) => r.test(p)).length >= 3,
+      'must contain at least three of: lower-case, upper-case, digits, symbols',
+    ),
+};

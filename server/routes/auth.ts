@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { deps, requireCaller, SESSION_COOKIE } from '../http/request.js';
+import { validate } from '../http/validate.js';
+import { loadCaller } from '../services/callers.js';
+import { OrganizationsService } from '../services/organizations.js';
+
+export const authRouter = Router();
+
+const loginBody = z.strictObject({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(200),
+});
+
+authRouter.post('/auth/login', async (req, res) => {
+  const { username, password } = validate(req, loginBody);
+  const { auth, db } = deps(req);
+  const result = await auth.login(username, password, { ip: req.ip, userAgent: req.get('user-agent') });
+  res.cookie(SESSION_COOKIE, result.token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.secure,
+    signed: true,
+    path: '/',
+    expires: new Date(result.expiresAt),
+  });
+  req.log?.info({ userId: result.userId }, 'signed in');
+  const caller = (await loadCaller(db, result.userId, 'session'))!;
+  res.json({ user: { id: caller.userId, username: caller.username, displayName: caller.displayName }, expiresAt: result.expiresAt });
+});
+
+authRouter.post('/auth/logout', async (req, res) => {
+  const token = req.signedCookies?.[SESSION_COOKIE];
+  if (typeof token === 'string' && token) await deps(req).auth.logout(token);
+  res.clearCookie(SESSION_COOKIE, { path: '/' });
+  res.status(204).end();
+});
+
+authRouter.get('/me', async (req, res) => {
+  const caller = requireCaller(req);
+  const organizations = await new OrganizationsService({ knex: deps(req).db, caller }).list();
+  res.json({
+    user: { id: caller.userId, username: caller.username, displayName: caller.displayName, isAdmin: caller.isAdmin },
+    roles: [...(caller.isAdmin ? ['admin'] : []), ...new Set(caller.memberships.values())],
+    memberships: organizations
+      .filter((o) => o.role)
+      .map((o) => ({ organizationId: o.id, organizationName: o.name, role: o.role })),
+    authenticatedVia: caller.via,
+  });
+});

@@ -1,0 +1,29 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { requireCaller, deps } from '../http/request.js';
+import { fields, validate } from '../http/validate.js';
+import { TokensService } from '../services/tokens.js';
+
+export const tokensRouter = Router();
+
+const service = (req: Parameters<typeof requireCaller>[0]) => new TokensService(deps(req).db, requireCaller(req));
+
+const createBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  expiresInDays: z.number().int().min(1).max(366).optional(),
+});
+
+tokensRouter.get('/tokens', async (req, res) => {
+  res.json({ data: await service(req).list() });
+});
+
+tokensRouter.post('/tokens', async (req, res) => {
+  const body = validate(req, createBody);
+  res.status(201).json(await service(req).create(body));
+});
+
+tokensRouter.delete('/tokens/:id', async (req, res) => {
+  const { id } = validate(req, z.object({ id: fields.id }), 'params');
+  await service(req).revoke(id);
+  res.status(204).end();
+});

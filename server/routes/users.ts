@@ -1,0 +1,44 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { deps, requireCaller } from '../http/request.js';
+import { fields, validate } from '../http/validate.js';
+import { UsersService } from '../services/users.js';
+
+export const usersRouter = Router();
+
+const service = (req: Request) => new UsersService(deps(req).db, requireCaller(req));
+
+const createBody = z.strictObject({
+  username: fields.username,
+  displayName: fields.displayName,
+  password: fields.password,
+  email: z.email().max(254).optional(),
+  isAdmin: z.boolean().optional(),
+});
+const patchBody = z.strictObject({
+  displayName: fields.displayName.optional(),
+  email: z.email().max(254).nullable().optional(),
+  password: fields.password.optional(),
+  disabled: z.boolean().optional(),
+  isAdmin: z.boolean().optional(),
+});
+const idParams = z.object({ id: fields.id });
+
+usersRouter.get('/users', async (req, res) => {
+  res.json({ data: await service(req).list() });
+});
+
+usersRouter.post('/users', async (req, res) => {
+  const svc = service(req);
+  res.status(201).json(await svc.create(validate(req, createBody)));
+});
+
+usersRouter.get('/users/:id', async (req, res) => {
+  const { id } = validate(req, idParams, 'params');
+  res.json(await service(req).get(id));
+});
+
+usersRouter.patch('/users/:id', async (req, res) => {
+  const { id } = validate(req, idParams, 'params');
+  res.json(await service(req).update(id, validate(req, patchBody)));
+});

@@ -1,0 +1,70 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createDatabase, migrateLatest } from './database/index.js';
+import { createLogger } from './logger.js';
+import { AuthService } from './services/auth.js';
+import { loadDemoData, readDemoData } from './services/demo.js';
+
+/** Loads configuration, migrates, loads demo data on an empty database, and listens. */
+export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<{ server: Server; url: string }> {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const db = createDatabase(config.database);
+  const applied = await migrateLatest(db);
+  if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+  const demo = config.demo ? readDemoData() : undefined;
+  const demoLoaded = demo ? await loadDemoData(db, demo) : false;
+  if (demoLoaded) logger.info('demo data loaded');
+
+  const auth = new AuthService(db, {
+    idleMinutes: config.sessionIdleMinutes,
+    maxHours: config.sessionMaxHours,
+    maxFailures: config.loginMaxFailures,
+    lockMinutes: config.loginLockMinutes,
+  });
+  await auth.purgeExpiredSessions();
+  const purge = setInterval(() => void auth.purgeExpiredSessions().catch((err) => logger.warn({ err }, 'session purge failed')), 15 * 60_000);
+  purge.unref();
+
+  const app = createApp({ db, config, logger });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const lines = [
+    '',
+    `dengbao is running at ${url}  (database: ${config.database.engine}${config.database.filename ? ` ${config.database.filename}` : ''})`,
+    `  health:  ${url}/healthz`,
+    `  API:     ${url}/api/v1`,
+  ];
+  if (demo) {
+    lines.push(`  demo logins (password ${demo.password}):`);
+    for (const u of demo.users) {
+      const where = u.isAdmin ? 'platform admin' : u.memberships.map((m) => `${m.role} of ${demo.organizations.find((o) => o.key === m.organization)?.nameEn}`).join(', ');
+      lines.push(`    ${u.username.padEnd(11)} ${where}`);
+    }
+  }
+  console.log(lines.join('\n') + '\n');
+
+  const stop = async () => {
+    server.close();
+    clearInterval(purge);
+    await db.destroy();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return { server, url };
+}
