@@ -1,0 +1,26 @@
+import { expect } from 'chai';
+import { migrateLatest, migrateRollbackAll, migrationStatus } from '../../server/database/index.js';
+import { describeEachEngine } from '../utils/each-engine.js';
+
+const TABLES = ['organizations', 'users', 'memberships', 'sessions', 'api_tokens'];
+
+describeEachEngine(
+  'migrations',
+  (ctx) => {
+    it('apply on an empty database, roll back completely, and apply again', async () => {
+      const knex = ctx.db.knex;
+      const applied = await migrateLatest(knex);
+      expect(applied).to.include('20261126A-tenancy');
+      for (const t of TABLES) expect(await knex.schema.hasTable(t), t).to.equal(true);
+      expect((await migrationStatus(knex)).pending).to.deep.equal([]);
+
+      const rolled = await migrateRollbackAll(knex);
+      expect(rolled).to.have.members(applied);
+      for (const t of TABLES) expect(await knex.schema.hasTable(t), t).to.equal(false);
+
+      expect(await migrateLatest(knex)).to.deep.equal(applied);
+      expect(await migrateLatest(knex), 'idempotent').to.deep.equal([]);
+    });
+  },
+  { migrate: false },
+);

@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { ConfigError, parseConfig } from '../../server/config.js';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const c = parseConfig({});
+    expect(c.port).to.equal(3000);
+    expect(c.dataDir).to.equal(path.resolve('./data'));
+    expect(c.database.engine).to.equal('sqlite');
+    expect(c.database.filename).to.equal(path.resolve('./data/dengbao.sqlite'));
+    expect(c.logLevel).to.equal('info');
+    expect(c.chromiumPath).to.equal('/usr/bin/chromium');
+    expect(c.demo).to.equal(true);
+    expect(c.sessionIdleMinutes).to.equal(30);
+    expect(c.sessionSecret).to.equal(undefined);
+  });
+
+  it('switches to PostgreSQL on a postgres:// URL', () => {
+    const c = parseConfig({ DATABASE_URL: 'postgres://u@db.example:5432/dengbao', PG_POOL_MAX: '7' });
+    expect(c.database).to.deep.equal({ engine: 'postgres', url: 'postgres://u@db.example:5432/dengbao', poolMax: 7 });
+  });
+
+  it('puts the default SQLite file under DATA_DIR', () => {
+    expect(parseConfig({ DATA_DIR: '/srv/dengbao' }).database.filename).to.equal('/srv/dengbao/dengbao.sqlite');
+  });
+
+  it('accepts an explicit sqlite: URL', () => {
+    expect(parseConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite' }).database).to.include({ engine: 'sqlite', filename: '/tmp/x.sqlite' });
+  });
+
+  for (const [variable, value] of [
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://localhost/x'],
+    ['LOG_LEVEL', 'loud'],
+    ['SESSION_SECRET', 'short'],
+    ['DEMO', 'yes'],
+    ['SESSION_IDLE_MINUTES', '0'],
+  ] as const) {
+    it(`names ${variable} when it is ${JSON.stringify(value)}`, () => {
+      const err = configError({ [variable]: value });
+      expect(err.variable).to.equal(variable);
+      expect(err.message).to.contain(variable);
+    });
+  }
+
+  it('treats an empty variable as unset', () => {
+    expect(parseConfig({ PORT: '' }).port).to.equal(3000);
+  });
+});

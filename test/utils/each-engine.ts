@@ -1,0 +1,35 @@
+import type { DatabaseEngine } from '../../server/config.js';
+import { migrateLatest } from '../../server/database/index.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { ENGINES, pgSuitesRun } from './engines.js';
+
+export interface EngineContext {
+  engine: DatabaseEngine;
+  /** Valid inside hooks and tests (set in `before`). */
+  db: TestDatabase;
+}
+
+/**
+ * Declares a suite once per engine (SQLite, and PostgreSQL when reachable), each on a fresh
+ * database. `migrate: false` leaves the database empty (for migration tests).
+ */
+export function describeEachEngine(
+  title: string,
+  body: (ctx: EngineContext) => void,
+  options: { migrate?: boolean } = {},
+): void {
+  for (const engine of ENGINES) {
+    describe(`${title} [${engine}]`, function () {
+      const ctx = { engine } as EngineContext;
+      before(async function () {
+        ctx.db = await createTestDatabase(engine);
+        if (options.migrate !== false) await migrateLatest(ctx.db.knex);
+        if (engine === 'postgres') pgSuitesRun.count++;
+      });
+      after(async function () {
+        await ctx.db?.drop();
+      });
+      body(ctx);
+    });
+  }
+}
