@@ -4,11 +4,13 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Knex } from 'knex';
 import { pinoHttp } from 'pino-http';
+import { shippedCatalogue, type Catalogue } from './catalogue/index.js';
 import type { Config } from './config.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { authenticate, language, type AppDeps } from './http/request.js';
 import type { Logger } from './logger.js';
 import { authRouter } from './routes/auth.js';
+import { catalogueRouter } from './routes/catalogue.js';
 import { healthRouter } from './routes/health.js';
 import { organizationsRouter } from './routes/organizations.js';
 import { tokensRouter } from './routes/tokens.js';
@@ -18,15 +20,18 @@ import { packageVersion } from './version.js';
 
 export interface AppOptions {
   db: Knex;
+  /** Defaults to the catalogue shipped under controls/. */
+  catalogue?: Catalogue;
   config: Config;
   logger: Logger;
 }
 
 /** Builds the HTTP application without listening (tests drive it directly). */
-export function createApp({ db, config, logger }: AppOptions): Express {
+export function createApp({ db, config, logger, catalogue = shippedCatalogue() }: AppOptions): Express {
   const app = express();
   const deps: AppDeps = {
     db,
+    catalogue,
     config,
     version: packageVersion(),
     auth: new AuthService(db, {
@@ -66,7 +71,7 @@ export function createApp({ db, config, logger }: AppOptions): Express {
 
   const api = express.Router();
   api.use(authenticate);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter);
   app.use('/api/v1', api);
 
   app.use(notFound);

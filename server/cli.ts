@@ -14,6 +14,10 @@ Commands:
   demo                       load the demo organisations and users into an empty database
   user create <username> --password <pw> [--name <display name>] [--admin]
                              create a user (the first admin of a DEMO=0 installation)
+  catalogue validate [--dir <controls dir>]
+                             check the catalogue data; lists every problem, exit 1 if any
+  catalogue export [--level 3|4] [--set general|cloud] [--format json|csv|xlsx] [--out <file>]
+                             write the catalogue (or a part) to a file or to standard output
 
 Configuration comes from environment variables (see README.md).`;
 
@@ -85,6 +89,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case 'catalogue':
+      return catalogueCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -95,6 +101,67 @@ export async function runCli(argv: string[]): Promise<number> {
       console.error(`Unknown command: ${command}\n\n${HELP}`);
       return 2;
   }
+}
+
+async function catalogueCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      dir: { type: 'string' },
+      level: { type: 'string' },
+      set: { type: 'string' },
+      format: { type: 'string', default: 'json' },
+      out: { type: 'string' },
+    },
+  });
+  const { validateCatalogue } = await import('./catalogue/validate.js');
+  const report = validateCatalogue(values.dir);
+  if (positionals[0] === 'validate') {
+    if (!report.ok) {
+      console.error(`Catalogue invalid: ${report.problems.length} problem(s)\n  ${report.problems.join('\n  ')}`);
+      return 1;
+    }
+    const c = report.catalogue!;
+    const count = (level: number, set: 'general' | 'cloud') => c.query({ level, set }).length;
+    console.log(
+      `Catalogue ${c.version} is valid: ${c.items.length} units (level 3: ${count(3, 'general')} general + ${count(3, 'cloud')} cloud; ` +
+        `level 4: ${count(4, 'general')} general + ${count(4, 'cloud')} cloud), ${c.highRiskCases.length} high-risk cases`,
+    );
+    return 0;
+  }
+  if (positionals[0] === 'export') {
+    if (!report.catalogue) {
+      console.error(report.problems.join('\n'));
+      return 1;
+    }
+    const level = values.level === undefined ? undefined : Number(values.level);
+    if (level !== undefined && level !== 3 && level !== 4) return usage('--level must be 3 or 4');
+    if (values.set !== undefined && values.set !== 'general' && values.set !== 'cloud') return usage('--set must be general or cloud');
+    const format = values.format!;
+    if (!['json', 'csv', 'xlsx'].includes(format)) return usage('--format must be json, csv or xlsx');
+    if (format === 'xlsx' && !values.out) return usage('--out <file> is required for xlsx');
+    const c = report.catalogue;
+    const items = c.query({ level, set: values.set as 'general' | 'cloud' | undefined });
+    const { catalogueCsv, catalogueJson, catalogueXlsx } = await import('../reports/catalogue/export.js');
+    const title = `${c.meta.name.zh} ${level ? `L${level}` : ''} ${values.set ?? ''}`.trim();
+    const body = format === 'json' ? catalogueJson(c, items) : format === 'csv' ? catalogueCsv(c, items) : await catalogueXlsx(c, items, title);
+    if (values.out) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(values.out, body);
+      console.error(`Wrote ${items.length} units to ${values.out}`);
+    } else {
+      // Wait for the pipe to drain: process.exit() would cut a large export short.
+      await new Promise<void>((resolve, reject) => process.stdout.write(body, (err) => (err ? reject(err) : resolve())));
+    }
+    return 0;
+  }
+  return usage(`Unknown catalogue command: ${positionals[0] ?? '(none)'}`);
+}
+
+function usage(message: string): number {
+  console.error(`${message}\n\n${HELP}`);
+  return 2;
 }
 
 try {

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { CatalogueError, shippedCatalogue, type Catalogue } from './catalogue/index.js';
+import { upsertCatalogue } from './catalogue/store.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase, migrateLatest } from './database/index.js';
 import { createLogger } from './logger.js';
@@ -20,9 +22,21 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  let catalogue: Catalogue;
+  try {
+    catalogue = shippedCatalogue();
+  } catch (err) {
+    if (err instanceof CatalogueError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
   const db = createDatabase(config.database);
   const applied = await migrateLatest(db);
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+  const stored = await upsertCatalogue(db, catalogue);
+  if (stored.created) logger.info({ version: stored.version, items: stored.itemCount }, 'catalogue version stored');
   const demo = config.demo ? readDemoData() : undefined;
   const demoLoaded = demo ? await loadDemoData(db, demo) : false;
   if (demoLoaded) logger.info('demo data loaded');
@@ -37,7 +51,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   const purge = setInterval(() => void auth.purgeExpiredSessions().catch((err) => logger.warn({ err }, 'session purge failed')), 15 * 60_000);
   purge.unref();
 
-  const app = createApp({ db, config, logger });
+  const app = createApp({ db, config, logger, catalogue });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });
@@ -48,6 +62,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     `dengbao is running at ${url}  (database: ${config.database.engine}${config.database.filename ? ` ${config.database.filename}` : ''})`,
     `  health:  ${url}/healthz`,
     `  API:     ${url}/api/v1`,
+    `  catalogue ${catalogue.version}: ${catalogue.items.length} test units, ${catalogue.highRiskCases.length} high-risk cases`,
   ];
   if (demo) {
     lines.push(`  demo logins (password ${demo.password}):`);

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { TFunction } from 'i18next';
 import type { Knex } from 'knex';
+import type { Catalogue } from '../catalogue/index.js';
 import type { Config } from '../config.js';
 import type { Caller, ServiceContext } from '../context.js';
 import { InvalidTokenError, SessionExpiredError, UnauthenticatedError } from '../errors.js';
@@ -24,6 +25,7 @@ declare global {
 /** What the app holds for its routes (express `app.locals.deps`). */
 export interface AppDeps {
   db: Knex;
+  catalogue: Catalogue;
   config: Config;
   auth: AuthService;
   version: string;

@@ -5,7 +5,12 @@ import { deps } from '../http/request.js';
 export const healthRouter = Router();
 
 healthRouter.get('/healthz', async (req, res) => {
-  const { db, version } = deps(req);
+  const { db, version, catalogue } = deps(req);
   await db.raw('select 1');
-  res.json({ status: 'ok', database: engineOf(db), version });
+  res.json({
+    status: 'ok',
+    database: engineOf(db),
+    version,
+    catalogue: { version: catalogue.version, items: catalogue.items.length, highRiskCases: catalogue.highRiskCases.length },
+  });
 });

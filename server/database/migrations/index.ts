@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as tenancy from './20261126A-tenancy.js';
+import * as catalogue from './20261126B-catalogue.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -7,6 +8,7 @@ import * as tenancy from './20261126A-tenancy.js';
  */
 const migrations: Record<string, Knex.Migration> = {
   '20261126A-tenancy': tenancy,
+  '20261126B-catalogue': catalogue,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

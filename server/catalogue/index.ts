@@ -1,0 +1,13 @@
+import type { Catalogue } from './catalogue.js';
+import { loadCatalogue } from './load.js';
+
+export { Catalogue } from './catalogue.js';
+export type { CatalogueItem, HighRiskCase, ItemFilter } from './catalogue.js';
+export { CatalogueError, loadCatalogue } from './load.js';
+
+let shipped: Catalogue | undefined;
+/** The catalogue shipped under controls/, parsed once per process (it is immutable). */
+export function shippedCatalogue(): Catalogue {
+  shipped ??= loadCatalogue();
+  return shipped;
+}
