@@ -36,6 +36,7 @@ const envSchema = z.object({
   LOGIN_LOCK_MINUTES: intIn(1, 24 * 60).default(15),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  CATALOGUE_DIR: z.string().min(1).optional(),
   DEMO: z.enum(['0', '1']).default('1'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   PG_POOL_MAX: intIn(1, 1000).default(10),
@@ -55,6 +56,8 @@ export interface Config {
   loginLockMinutes: number;
   logLevel: (typeof LOG_LEVELS)[number];
   chromiumPath: string;
+  /** Directory of the control catalogue; undefined = the shipped controls/. */
+  catalogueDir?: string;
   demo: boolean;
   env: 'development' | 'production' | 'test';
 }
@@ -101,6 +104,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'sessionSecret
     loginLockMinutes: e.LOGIN_LOCK_MINUTES,
     logLevel: e.LOG_LEVEL,
     chromiumPath: e.CHROMIUM_PATH,
+    catalogueDir: e.CATALOGUE_DIR ? path.resolve(e.CATALOGUE_DIR) : undefined,
     demo: e.DEMO === '1',
     env: e.NODE_ENV,
   };

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import { CatalogueError, shippedCatalogue, type Catalogue } from './catalogue/index.js';
+import { CatalogueError, loadCatalogue, shippedCatalogue, type Catalogue } from './catalogue/index.js';
 import { upsertCatalogue } from './catalogue/store.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase, migrateLatest } from './database/index.js';
@@ -24,7 +24,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   const logger = createLogger(config.logLevel);
   let catalogue: Catalogue;
   try {
-    catalogue = shippedCatalogue();
+    catalogue = config.catalogueDir ? loadCatalogue(config.catalogueDir) : shippedCatalogue();
   } catch (err) {
     if (err instanceof CatalogueError) {
       console.error(err.message);

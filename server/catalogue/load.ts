@@ -44,7 +44,9 @@ function parseFile<S extends z.ZodType>(file: string, rel: string, schema: S, pr
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues.slice(0, 50)) {
     const where = describe?.(data, issue.path) ?? '';
-    const field = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys].join('.') : issue.path.join('.');
+    const full = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys].join('.') : issue.path.join('.');
+    // Inside an item or a control point, name the field relative to it: "item L3-CES1-01: field weight".
+    const field = where ? full.replace(/^controlPoints\.\d+\.(items\.\d+\.)?/, '').replace(/^cases\.\d+\./, '') : full;
     problems.push(`${rel}${where}: field ${field || '(root)'}: ${issue.message}`);
   }
   return undefined;

@@ -71,6 +71,24 @@ describeEachEngine(
   { migrate: false },
 );
 
+describe('a broken catalogue', () => {
+  it('stops the server at start naming the file, the item and the field', async () => {
+    const { cpSync, writeFileSync } = await import('node:fs');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'dengbao-badcat-'));
+    try {
+      const controls = path.join(dataDir, 'controls');
+      cpSync(path.resolve(import.meta.dirname, '../../controls'), controls, { recursive: true });
+      const file = path.join(controls, 'gbt22239-2019/level3/general/ABS.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/\n( +)methods: \[[^\]]*\]\n/, '\n'));
+      const res = await runCli(['start'], { DATA_DIR: dataDir, CATALOGUE_DIR: controls, PORT: '0' });
+      expect(res.code).to.equal(1);
+      expect(res.stderr).to.contain('gbt22239-2019/level3/general/ABS.yaml item L3-ABS1-01: field methods');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('DEMO=0', () => {
   it('starts with no users', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'dengbao-nodemo-'));
