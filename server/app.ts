@@ -11,12 +11,18 @@ import { authenticate, language, type AppDeps } from './http/request.js';
 import type { Logger } from './logger.js';
 import { authRouter } from './routes/auth.js';
 import { catalogueRouter } from './routes/catalogue.js';
+import { deadlinesRouter } from './routes/deadlines.js';
+import { evidenceRequestsRouter } from './routes/evidence-requests.js';
+import { evidenceRouter } from './routes/evidence.js';
 import { healthRouter } from './routes/health.js';
 import { organizationsRouter } from './routes/organizations.js';
 import { tokensRouter } from './routes/tokens.js';
 import { usersRouter } from './routes/users.js';
 import { AuthService } from './services/auth.js';
 import { packageVersion } from './version.js';
+import { FsBlobStore } from './storage/fs-blob-store.js';
+import './evidence/deadlines.js';
+import path from 'node:path';
 
 export interface AppOptions {
   db: Knex;
@@ -32,6 +38,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue() }
   const deps: AppDeps = {
     db,
     catalogue,
+    store: new FsBlobStore(path.join(config.dataDir, 'evidence')),
     config,
     version: packageVersion(),
     auth: new AuthService(db, {
@@ -71,7 +78,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue() }
 
   const api = express.Router();
   api.use(authenticate);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter);
   app.use('/api/v1', api);
 
   app.use(notFound);

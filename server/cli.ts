@@ -14,6 +14,7 @@ Commands:
   demo                       load the demo organisations and users into an empty database
   user create <username> --password <pw> [--name <display name>] [--admin]
                              create a user (the first admin of a DEMO=0 installation)
+  evidence verify            re-hash every stored evidence file; exit 1 listing missing or corrupted ones
   catalogue validate [--dir <controls dir>]
                              check the catalogue data; lists every problem, exit 1 if any
   catalogue export [--level 3|4] [--set general|cloud] [--format json|csv|xlsx] [--out <file>]
@@ -91,6 +92,19 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case 'catalogue':
       return catalogueCommand(rest);
+    case 'evidence': {
+      if (rest[0] !== 'verify') return usage(`Unknown evidence command: ${rest[0] ?? '(none)'}`);
+      const config = loadConfig();
+      const { verifyEvidenceFiles } = await import('./evidence/verify.js');
+      const { FsBlobStore } = await import('./storage/fs-blob-store.js');
+      const path = await import('node:path');
+      return withDb(async (db) => {
+        const report = await verifyEvidenceFiles(db, new FsBlobStore(path.join(config.dataDir, 'evidence')));
+        for (const p of report.problems) console.error(`${p.state.toUpperCase()}: organisation ${p.organizationId} file ${p.hash} (evidence ${p.evidence.join(', ')})`);
+        console.log(`Checked ${report.checked} stored files: ${report.problems.length} missing or corrupted`);
+        return report.problems.length ? 1 : 0;
+      });
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -37,6 +37,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
   CATALOGUE_DIR: z.string().min(1).optional(),
+  MAX_UPLOAD_MB: intIn(1, 10_240).default(100),
   DEMO: z.enum(['0', '1']).default('1'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   PG_POOL_MAX: intIn(1, 1000).default(10),
@@ -59,6 +60,8 @@ export interface Config {
   /** Directory of the control catalogue; undefined = the shipped controls/. */
   catalogueDir?: string;
   demo: boolean;
+  /** Largest evidence file accepted, in MB. */
+  maxUploadMb: number;
   env: 'development' | 'production' | 'test';
 }
 
@@ -106,6 +109,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'sessionSecret
     chromiumPath: e.CHROMIUM_PATH,
     catalogueDir: e.CATALOGUE_DIR ? path.resolve(e.CATALOGUE_DIR) : undefined,
     demo: e.DEMO === '1',
+    maxUploadMb: e.MAX_UPLOAD_MB,
     env: e.NODE_ENV,
   };
 }

@@ -96,3 +96,11 @@ export const NotNullViolationError = createError<{ field?: string }>(
 export const InternalError = createError('internal', 500, () => 'Internal server error');
 export const InvalidTokenError = createError('invalid_token', 401, () => 'The API token is unknown, revoked or expired');
 export const SessionExpiredError = createError('session_expired', 401, () => 'The session has expired; sign in again');
+export const FileTooLargeError = createError<{ limitMb: number }>('file_too_large', 413, (p) => `The file is larger than ${p.limitMb} MB`);
+export const UnsupportedMediaTypeError = createError<{ mediaType?: string }>(
+  'unsupported_media_type',
+  415,
+  (p) => `Files of this type are not accepted as evidence${p.mediaType ? ` (${p.mediaType})` : ''}`,
+);
+export const EmptyFileError = createError('empty_file', 400, () => 'The file is empty');
+export const EvidenceCorruptedError = createError('evidence_corrupted', 500, () => 'The stored file does not match its recorded hash');

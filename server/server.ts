@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { createApp } from './app.js';
+import { FsBlobStore } from './storage/fs-blob-store.js';
 import { CatalogueError, loadCatalogue, shippedCatalogue, type Catalogue } from './catalogue/index.js';
 import { upsertCatalogue } from './catalogue/store.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -48,6 +50,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     lockMinutes: config.loginLockMinutes,
   });
   await auth.purgeExpiredSessions();
+  // Uploads interrupted by a crash or restart leave temporary files only; remove them.
+  const leftovers = await new FsBlobStore(path.join(config.dataDir, 'evidence')).cleanTemporary();
+  if (leftovers) logger.info({ files: leftovers }, 'removed interrupted uploads');
   const purge = setInterval(() => void auth.purgeExpiredSessions().catch((err) => logger.warn({ err }, 'session purge failed')), 15 * 60_000);
   purge.unref();
 

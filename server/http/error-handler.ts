@@ -29,6 +29,13 @@ export function toAppError(err: unknown): AppError {
  */
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   const appError = toAppError(err);
+  if (res.headersSent) {
+    // A failure after the response started (e.g. a download stream that broke): nothing can be
+    // sent any more; end the connection so the client sees an incomplete response.
+    (req as { log?: { warn: (o: object, m: string) => void } }).log?.warn({ err: { message: (err as Error)?.message, code: appError.code } }, 'error after response started');
+    res.destroy();
+    return;
+  }
   const t = req.t ?? translator('zh-CN');
   const log = (req as { log?: { error: (o: object, m: string) => void } }).log;
   if (appError.status >= 500) log?.error({ err }, 'request failed');

@@ -3,6 +3,7 @@ import type { TFunction } from 'i18next';
 import type { Knex } from 'knex';
 import type { Catalogue } from '../catalogue/index.js';
 import type { Config } from '../config.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import type { Caller, ServiceContext } from '../context.js';
 import { InvalidTokenError, SessionExpiredError, UnauthenticatedError } from '../errors.js';
 import { detectLanguage, translator, type Language } from '../i18n.js';
@@ -26,6 +27,7 @@ declare global {
 export interface AppDeps {
   db: Knex;
   catalogue: Catalogue;
+  store: BlobStore;
   config: Config;
   auth: AuthService;
   version: string;

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { migrateLatest, migrateRollbackAll, migrationStatus } from '../../server/database/index.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 
-const TABLES = ['organizations', 'users', 'memberships', 'sessions', 'api_tokens', 'catalogue_versions', 'catalogue_items', 'high_risk_cases', 'high_risk_case_units'];
+const TABLES = ['organizations', 'users', 'memberships', 'sessions', 'api_tokens', 'catalogue_versions', 'catalogue_items', 'high_risk_cases', 'high_risk_case_units',
+  'evidence_blobs', 'evidence', 'evidence_tags', 'evidence_versions', 'evidence_links', 'evidence_events', 'evidence_requests'];
 
 describeEachEngine(
   'migrations',
@@ -10,7 +11,7 @@ describeEachEngine(
     it('apply on an empty database, roll back completely, and apply again', async () => {
       const knex = ctx.db.knex;
       const applied = await migrateLatest(knex);
-      expect(applied).to.deep.equal(['20261126A-tenancy', '20261126B-catalogue']);
+      expect(applied).to.deep.equal(['20261126A-tenancy', '20261126B-catalogue', '20261126C-evidence']);
       for (const t of TABLES) expect(await knex.schema.hasTable(t), t).to.equal(true);
       expect((await migrationStatus(knex)).pending).to.deep.equal([]);
 

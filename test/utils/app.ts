@@ -16,7 +16,7 @@ export function testConfig(db: TestDatabase, overrides: Partial<Config> = {}): C
 /** createApp() on a migrated test database with the demo organisations and users. */
 export async function createTestApp(db: TestDatabase, overrides: Partial<Config> = {}): Promise<Express> {
   await loadDemoData(db.knex);
-  return createApp({ db: db.knex, config: testConfig(db, overrides), logger: createLogger('silent') });
+  return createApp({ db: db.knex, config: testConfig(db, overrides), logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
 }
 
 export type Agent = ReturnType<typeof supertest.agent>;

@@ -1,0 +1,38 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { isDate } from '../dates.js';
+import { EvidenceRequestsService } from '../evidence/requests.js';
+import { serviceContext } from '../http/request.js';
+import { fields, validate } from '../http/validate.js';
+
+export const evidenceRequestsRouter = Router();
+
+const service = (req: Request) => new EvidenceRequestsService(serviceContext(req));
+
+const createBody = z.strictObject({
+  organizationId: fields.id,
+  title: z.string().trim().min(1).max(200),
+  description: z.string().trim().max(5000).nullable().optional(),
+  requestedFrom: z.string().trim().min(1).max(100),
+  dueDate: z.string().refine(isDate, 'must be a date YYYY-MM-DD'),
+  target: z.strictObject({ type: z.string().min(1).max(32), id: z.string().min(1).max(100) }).optional(),
+});
+
+evidenceRequestsRouter.get('/evidence-requests', async (req, res) => {
+  const q = validate(
+    req,
+    z.strictObject({ organizationId: fields.id.optional(), status: z.enum(['open', 'fulfilled', 'cancelled']).optional(), lang: z.string().optional() }),
+    'query',
+  );
+  res.json({ data: await service(req).list(q) });
+});
+
+evidenceRequestsRouter.post('/evidence-requests', async (req, res) => {
+  const svc = service(req);
+  res.status(201).json(await svc.create(validate(req, createBody)));
+});
+
+evidenceRequestsRouter.post('/evidence-requests/:id/cancel', async (req, res) => {
+  const { id } = validate(req, z.object({ id: fields.id }), 'params');
+  res.json(await service(req).cancel(id));
+});
