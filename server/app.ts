@@ -14,6 +14,9 @@ import { catalogueRouter } from './routes/catalogue.js';
 import { deadlinesRouter } from './routes/deadlines.js';
 import { evidenceRequestsRouter } from './routes/evidence-requests.js';
 import { evidenceRouter } from './routes/evidence.js';
+import { filingRouter } from './routes/filing.js';
+import { gradingsRouter } from './routes/gradings.js';
+import { systemsRouter } from './routes/systems.js';
 import { healthRouter } from './routes/health.js';
 import { organizationsRouter } from './routes/organizations.js';
 import { tokensRouter } from './routes/tokens.js';
@@ -22,6 +25,7 @@ import { AuthService } from './services/auth.js';
 import { packageVersion } from './version.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import './evidence/deadlines.js';
+import './systems/deadlines.js';
 import path from 'node:path';
 
 export interface AppOptions {
@@ -78,7 +82,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue() }
 
   const api = express.Router();
   api.use(authenticate);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter);
   app.use('/api/v1', api);
 
   app.use(notFound);

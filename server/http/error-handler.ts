@@ -47,10 +47,14 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
     params.resource = t(`resources.${String(params.resource)}`, { defaultValue: String(params.resource) });
   }
   if (appError.code === 'unique_violation' && params.field) key = 'errors.unique_violation_field';
-  if (appError.code === 'conflict' && typeof params.reason === 'string' && t(`errors.${params.reason}`, { defaultValue: '' })) {
-    key = `errors.${params.reason}`;
+  let message: string;
+  if (appError.code === 'conflict' && typeof params.reason === 'string') {
+    // A reason is either a translation key (e.g. last_officer) or a sentence naming the state.
+    const known = /^[a-z_]+$/.test(params.reason) ? (t(`errors.${params.reason}`, { defaultValue: '' }) as string) : '';
+    message = known || `${t('errors.conflict')}: ${params.reason}`;
+  } else {
+    message = t(key, { ...params, defaultValue: appError.message }) as string;
   }
-  let message = t(key, { ...params, defaultValue: appError.message }) as string;
   if (appError.code === 'validation_failed' && appError.details.length) {
     message += `: ${[...new Set(appError.details.map((d) => d.path).filter(Boolean))].join(', ')}`;
   }

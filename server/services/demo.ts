@@ -7,6 +7,23 @@ import { transaction } from '../database/transaction.js';
 import { newId, now } from '../util.js';
 import { projectRoot } from '../version.js';
 import { createUser } from './users.js';
+import { loadCaller } from './callers.js';
+import { FilingService } from '../systems/filing.js';
+import { GradingsService, type GradingInput } from '../systems/gradings.js';
+import { InspectionsService } from '../systems/inspections.js';
+import { SystemsService, type SystemInput } from '../systems/service.js';
+
+const demoSystem = z.strictObject({
+  organization: z.string(),
+  as: z.string(),
+  system: z.record(z.string(), z.unknown()),
+  grading: z.record(z.string(), z.unknown()),
+  review: z.record(z.string(), z.unknown()),
+  approval: z.record(z.string(), z.unknown()),
+  filing: z.record(z.string(), z.unknown()),
+  transitions: z.array(z.strictObject({ to: z.string(), effectiveOn: z.string(), note: z.string().optional() })),
+  inspections: z.array(z.record(z.string(), z.unknown())),
+});
 
 const demoSchema = z.object({
   $comment: z.string().optional(),
@@ -22,6 +39,7 @@ const demoSchema = z.object({
       memberships: z.array(z.strictObject({ organization: z.string(), role: z.enum(ORG_ROLES) })),
     }),
   ),
+  systems: z.array(demoSystem).default([]),
 });
 export type DemoData = z.infer<typeof demoSchema>;
 
@@ -50,6 +68,33 @@ export async function loadDemoData(knex: Knex, data: DemoData = readDemoData()):
         await trx('memberships').insert({ id: newId(), organization_id: orgIds.get(m.organization)!, user_id: user.id, role: m.role, created_at: now() });
       }
     }
+    for (const s of data.systems) await loadDemoSystem(trx, orgIds.get(s.organization)!, s);
     return true;
   });
+}
+
+/**
+ * Puts a demo system through its lifecycle with the real services, acting as the organisation's
+ * officer, so the demo obeys the same rules as users do.
+ */
+async function loadDemoSystem(trx: Knex, organizationId: string, s: z.infer<typeof demoSystem>): Promise<void> {
+  const user = await trx('users').where({ username: s.as }).first();
+  const caller = (await loadCaller(trx, user.id, 'system'))!;
+  const ctx = { knex: trx, caller };
+  const systems = new SystemsService(ctx);
+  const gradings = new GradingsService(ctx);
+  const system = await systems.create(organizationId, s.system as unknown as SystemInput);
+  const g = await gradings.create(system.id, s.grading as unknown as GradingInput);
+  await gradings.review(system.id, g.id, s.review as never);
+  await gradings.approve(system.id, g.id, s.approval as never);
+  const filing = new FilingService(ctx);
+  const draft = await filing.get(system.id);
+  const f = s.filing as Record<string, unknown>;
+  const form = { ...draft.form, ...(f.form as object) };
+  // Submitted first, then certified: the same steps as a real filing.
+  if (f.status === 'certified') await filing.put(system.id, { form, status: 'submitted', filingOrgan: f.filingOrgan, submittedOn: f.submittedOn } as never);
+  await filing.put(system.id, { ...f, form } as never);
+  for (const t of s.transitions) await systems.transition(system.id, t as never);
+  const inspections = new InspectionsService(ctx);
+  for (const i of s.inspections) await inspections.create(system.id, i as never);
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as tenancy from './20261126A-tenancy.js';
 import * as catalogue from './20261126B-catalogue.js';
 import * as evidence from './20261126C-evidence.js';
+import * as systems from './20261126D-systems.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -11,6 +12,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261126A-tenancy': tenancy,
   '20261126B-catalogue': catalogue,
   '20261126C-evidence': evidence,
+  '20261126D-systems': systems,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
