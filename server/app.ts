@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { authenticate, language, type AppDeps } from './http/request.js';
 import type { Logger } from './logger.js';
+import { assessmentsRouter } from './routes/assessments.js';
 import { authRouter } from './routes/auth.js';
 import { catalogueRouter } from './routes/catalogue.js';
 import { deadlinesRouter } from './routes/deadlines.js';
@@ -26,6 +27,7 @@ import { packageVersion } from './version.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import './evidence/deadlines.js';
 import './systems/deadlines.js';
+import './assessments/deadlines.js';
 import path from 'node:path';
 
 export interface AppOptions {
@@ -82,7 +84,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue() }
 
   const api = express.Router();
   api.use(authenticate);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter);
   app.use('/api/v1', api);
 
   app.use(notFound);

@@ -224,6 +224,7 @@ describeEachEngine('systems lifecycle', (ctx) => {
       ['get', `${base}/history`, undefined],
       ['get', `${base}/inspections`, undefined],
       ['post', `${base}/inspections`, { kind: 'self', inspectedOn: '2026-05-01', result: 'ok' }],
+      ['patch', `${base}/inspections/${grading.id}`, { result: 'x' }],
     ] as const) {
       const res = await (consultant as any)[method](path).send(body ?? {});
       expect(res.status, `${method} ${path}`).to.equal(404);

@@ -3,6 +3,7 @@ import * as tenancy from './20261126A-tenancy.js';
 import * as catalogue from './20261126B-catalogue.js';
 import * as evidence from './20261126C-evidence.js';
 import * as systems from './20261126D-systems.js';
+import * as assessments from './20261126E-assessments.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -13,6 +14,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261126B-catalogue': catalogue,
   '20261126C-evidence': evidence,
   '20261126D-systems': systems,
+  '20261126E-assessments': assessments,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,0 +1,162 @@
+import type { Knex } from 'knex';
+import { ScopedService, type ServiceContext } from '../context.js';
+import { transaction } from '../database/transaction.js';
+import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
+import { registerLinkTarget } from '../evidence/link-targets.js';
+import { bool, now } from '../util.js';
+import { AssessmentsService, type AssessmentRow } from './service.js';
+import { unitsInScope } from './scope.js';
+
+export const RESULT_INPUT_VALUES = ['conform', 'partial', 'nonconform', 'na'] as const;
+export const METHODS = ['interview', 'inspection', 'testing'] as const;
+
+export interface ResultInput {
+  code: string;
+  objectId?: string | null; // omitted or "system" for units tested once per system
+  value: (typeof RESULT_INPUT_VALUES)[number] | 'not_assessed';
+  record?: string | null;
+  methods?: Array<(typeof METHODS)[number]>;
+  rowVersion: number;
+}
+
+export const resultView = (r: Record<string, any>, objectName?: string) => ({
+  id: r.id as string,
+  code: r.code as string,
+  objectId: r.object_key === 'system' ? null : (r.object_key as string),
+  objectName: r.object_key === 'system' ? null : (objectName ?? null),
+  value: r.value as string,
+  record: r.record ?? null,
+  methods: r.methods ? (JSON.parse(r.methods) as string[]) : [],
+  inherited: bool(r.inherited),
+  assessedBy: r.assessed_by ?? null,
+  assessedAt: r.assessed_at ?? null,
+  rowVersion: Number(r.row_version),
+});
+export type ResultView = ReturnType<typeof resultView>;
+
+registerLinkTarget('assessment_result', async (knex, organizationId, targetId) =>
+  /^[0-9a-f-]{36}$/.test(targetId) && !!(await knex('assessment_results').where({ id: targetId, organization_id: organizationId }).first()),
+);
+
+/**
+ * Results per test unit and assessed object. Every write checks the row version (optimistic
+ * concurrency: a stale write is 409 with the current row); a bulk write is one transaction,
+ * all or nothing.
+ */
+export class ResultsService extends ScopedService {
+  private assessments: AssessmentsService;
+
+  constructor(ctx: ServiceContext) {
+    super(ctx);
+    this.assessments = new AssessmentsService(ctx);
+  }
+
+  async list(assessmentId: string, filter: { layer?: string; controlPoint?: string; objectId?: string; value?: string; unassessed?: boolean } = {}) {
+    const a = await this.assessments.load(assessmentId);
+    const units = await unitsInScope(this.knex, a.catalogue_version_id, Number(a.level), JSON.parse(a.requirement_sets));
+    const unitByCode = new Map(units.map((u) => [u.code, u]));
+    let q = this.knex('assessment_results').where({ assessment_id: assessmentId });
+    if (filter.objectId) q = q.where('object_key', filter.objectId);
+    if (filter.value) q = q.where('value', filter.value);
+    if (filter.unassessed) q = q.where('value', 'not_assessed');
+    const rows: Array<Record<string, any>> = await q;
+    const objects = new Map((await this.knex('assessed_objects').where({ system_id: a.system_id })).map((o: Record<string, string>) => [o.id, o.name]));
+    const order = new Map(units.map((u, i) => [u.code, i]));
+    return rows
+      .filter((r) => {
+        const u = unitByCode.get(r.code);
+        return !!u && (!filter.layer || u.layer === filter.layer) && (!filter.controlPoint || u.controlPoint.zh === filter.controlPoint || u.controlPoint.en === filter.controlPoint);
+      })
+      .sort((x, y) => order.get(x.code)! - order.get(y.code)! || String(objects.get(x.object_key) ?? '').localeCompare(String(objects.get(y.object_key) ?? '')))
+      .map((r) => {
+        const u = unitByCode.get(r.code)!;
+        return { ...resultView(r, objects.get(r.object_key)), layer: u.layer, controlPoint: u.controlPoint.zh, text: u.text, weight: u.weight };
+      });
+  }
+
+  /** Checks every input against the assessment's rows; returns the rows or the problems (nothing written). */
+  private async resolve(trx: Knex, a: AssessmentRow, inputs: ResultInput[]) {
+    const rows: Array<Record<string, any>> = await trx('assessment_results').where({ assessment_id: a.id });
+    const byKey = new Map(rows.map((r) => [`${r.code}|${r.object_key}`, r]));
+    const codes = new Set(rows.map((r) => r.code));
+    const problems: ErrorDetail[] = [];
+    const conflicts: Array<Record<string, unknown>> = [];
+    const matched: Array<{ input: ResultInput; row: Record<string, any> }> = [];
+    inputs.forEach((input, i) => {
+      const at = inputs.length > 1 ? `results.${i}.` : '';
+      const objectKey = input.objectId ?? 'system';
+      if (!codes.has(input.code)) {
+        problems.push({ path: `${at}code`, code: 'out_of_scope', message: `unit ${input.code} is not in this assessment's scope`, unit: input.code });
+        return;
+      }
+      const row = byKey.get(`${input.code}|${objectKey}`);
+      if (!row) {
+        const forUnit = rows.filter((r) => r.code === input.code).map((r) => r.object_key);
+        problems.push({
+          path: `${at}objectId`,
+          code: 'object_not_applicable',
+          message: forUnit.includes('system') ? `unit ${input.code} is tested once per system: omit objectId` : `object ${objectKey} is not assessed on unit ${input.code}`,
+          unit: input.code,
+          objectId: objectKey,
+        });
+        return;
+      }
+      if (Number(row.row_version) !== input.rowVersion) {
+        conflicts.push({ path: `${at}rowVersion`, code: 'stale_row_version', message: `changed by someone else since row version ${input.rowVersion}`, unit: input.code, current: resultView(row) });
+        return;
+      }
+      matched.push({ input, row });
+    });
+    return { matched, problems, conflicts };
+  }
+
+  private async apply(trx: Knex, matched: Array<{ input: ResultInput; row: Record<string, any> }>): Promise<void> {
+    const at = now();
+    for (const { input, row } of matched) {
+      const n = await trx('assessment_results')
+        .where({ id: row.id, row_version: row.row_version })
+        .update({
+          value: input.value,
+          record: input.record !== undefined ? input.record : row.record,
+          methods: input.methods !== undefined ? JSON.stringify(input.methods) : row.methods,
+          inherited: false, // an assessor's write overrides an inherited result
+          assessed_by: this.caller.userId,
+          assessed_at: at,
+          row_version: Number(row.row_version) + 1,
+        });
+      if (!n) throw new ConflictError({ reason: `result ${row.code} changed meanwhile` });
+    }
+  }
+
+  private async write(assessmentId: string, inputs: ResultInput[]): Promise<ResultView[]> {
+    return transaction(this.knex, async (trx) => {
+      const a = await this.assessments.loadWritable(assessmentId, trx);
+      const { matched, problems, conflicts } = await this.resolve(trx, a, inputs);
+      if (problems.length) throw new ValidationError({}, problems);
+      if (conflicts.length) throw new ConflictError({ reason: 'stale_row_version' }, conflicts as ErrorDetail[]);
+      await this.apply(trx, matched);
+      // The first result recorded starts a draft assessment.
+      if (a.status === 'draft') await trx('assessments').where({ id: a.id }).update({ status: 'in_progress', updated_at: now() });
+      else await trx('assessments').where({ id: a.id }).update({ updated_at: now() });
+      const ids = matched.map((m) => m.row.id);
+      const fresh = await trx('assessment_results').whereIn('id', ids);
+      return ids.map((id) => resultView(fresh.find((r: Record<string, string>) => r.id === id)!));
+    });
+  }
+
+  async put(assessmentId: string, input: ResultInput): Promise<ResultView> {
+    const [view] = await this.write(assessmentId, [input]);
+    return view!;
+  }
+
+  async bulk(assessmentId: string, inputs: ResultInput[]): Promise<ResultView[]> {
+    return this.write(assessmentId, inputs);
+  }
+
+  async getOne(assessmentId: string, code: string, objectId?: string | null): Promise<ResultView> {
+    await this.assessments.load(assessmentId);
+    const row = await this.knex('assessment_results').where({ assessment_id: assessmentId, code, object_key: objectId ?? 'system' }).first();
+    if (!row) throw new NotFoundError({ resource: 'result', id: `${code}/${objectId ?? 'system'}` });
+    return resultView(row);
+  }
+}

@@ -1,0 +1,54 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { projectRoot } from '../version.js';
+
+const zhEn = z.strictObject({ zh: z.string(), en: z.string() });
+const common = { id: z.string(), name: zhEn, source: z.string(), verified: z.boolean() };
+export const schemeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    ...common,
+    kind: z.literal('compliance_rate'),
+    parameters: z.strictObject({
+      basis: z.enum(['unit', 'result']),
+      partialCredit: z.number().min(0).max(1),
+      conformAbove: z.number().min(0).max(1),
+      basicAtLeast: z.number().min(0).max(1),
+      majorRiskConclusion: z.enum(['nonconform', 'basic']),
+    }),
+    conclusions: z.strictObject({ conform: zhEn, basic: zhEn, nonconform: zhEn }),
+  }),
+  z.strictObject({
+    ...common,
+    kind: z.literal('composite_score'),
+    parameters: z.strictObject({
+      basis: z.enum(['unit', 'result']),
+      partialCredit: z.number().min(0).max(1),
+      weights: z.strictObject({ key: z.number(), important: z.number(), general: z.number() }),
+      bands: z.strictObject({ excellent: z.number(), good: z.number(), fair: z.number() }),
+      highRiskConclusion: z.enum(['poor', 'fair']),
+    }),
+    conclusions: z.strictObject({ excellent: zhEn, good: zhEn, fair: zhEn, poor: zhEn }),
+  }),
+]);
+export type Scheme = z.infer<typeof schemeSchema>;
+
+let schemes: Map<string, Scheme> | undefined;
+/** Conclusion schemes under controls/schemes/, validated at first use. */
+export function conclusionSchemes(): Map<string, Scheme> {
+  if (!schemes) {
+    const dir = path.join(projectRoot(), 'controls', 'schemes');
+    schemes = new Map(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .sort()
+        .map((f) => {
+          const parsed = schemeSchema.safeParse(parseYaml(readFileSync(path.join(dir, f), 'utf8')));
+          if (!parsed.success) throw new Error(`controls/schemes/${f}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+          return [parsed.data.id, parsed.data] as const;
+        }),
+    );
+  }
+  return schemes;
+}

@@ -1,0 +1,64 @@
+import { ScopedService, type ServiceContext } from '../context.js';
+import { ValidationError } from '../errors.js';
+import { aggregate, type UnitInfo } from './aggregate.js';
+import { conclude } from './conclusion.js';
+import { FindingsService } from './findings.js';
+import { unitsInScope } from './scope.js';
+import { conclusionSchemes } from './schemes.js';
+import { AssessmentsService } from './service.js';
+
+const OBJECT_DOMAIN: Record<string, string> = {
+  machine_room: 'physical',
+  business_application: 'application',
+  data_resource: 'application',
+  security_personnel: 'management',
+  management_document: 'management',
+};
+
+/** The assessment's summary: rates per layer, control point and domain, counts, findings and the conclusion with its rule. */
+export class SummaryService extends ScopedService {
+  private assessments: AssessmentsService;
+  private findings: FindingsService;
+
+  constructor(ctx: ServiceContext) {
+    super(ctx);
+    this.assessments = new AssessmentsService(ctx);
+    this.findings = new FindingsService(ctx);
+  }
+
+  async summary(assessmentId: string, schemeId?: string) {
+    const a = await this.assessments.load(assessmentId);
+    const scheme = conclusionSchemes().get(schemeId ?? a.scheme);
+    if (!scheme) throw new ValidationError({}, [{ path: 'query.scheme', code: 'invalid_value', message: `must be one of: ${[...conclusionSchemes().keys()].join(', ')}` }]);
+    const units = await unitsInScope(this.knex, a.catalogue_version_id, Number(a.level), JSON.parse(a.requirement_sets));
+    const unitInfos: UnitInfo[] = units.map((u) => ({ code: u.code, layer: u.layer, layerOrder: u.layerOrder, controlPoint: u.controlPoint, domains: u.domains, weight: u.weight }));
+    const results: Array<Record<string, any>> = await this.knex('assessment_results').where({ assessment_id: assessmentId }).select('code', 'object_key', 'value', 'inherited');
+    const objects = new Map((await this.knex('assessed_objects').where({ system_id: a.system_id })).map((o: Record<string, string>) => [o.id, o.category]));
+    const domainOf = (key: string) => OBJECT_DOMAIN[objects.get(key) ?? ''] ?? (objects.has(key) ? 'device' : null);
+    const aggregation = aggregate(unitInfos, results.map((r) => ({ code: r.code, objectKey: r.object_key, value: r.value as never })), domainOf, scheme.parameters.partialCredit);
+    const findings = await this.findings.list(assessmentId);
+    const byRisk = { high: 0, medium: 0, low: 0 };
+    for (const f of findings) byRisk[f.effectiveRisk]++;
+    const majorRisks = findings.filter((f) => f.majorRisk);
+    const computed = conclude(scheme, { aggregation, units: unitInfos, majorRisks: majorRisks.length, highRiskFindings: byRisk.high });
+    const override = a.conclusion_override ? JSON.parse(a.conclusion_override) : null;
+    return {
+      assessmentId,
+      level: Number(a.level),
+      requirementSets: JSON.parse(a.requirement_sets) as string[],
+      progress: aggregation.overall.progress,
+      units: { total: aggregation.overall.units, complete: aggregation.overall.complete, counts: aggregation.overall.counts, applicable: aggregation.overall.applicable },
+      resultCounts: aggregation.resultCounts,
+      inheritedResults: results.filter((r) => r.inherited === true || r.inherited === 1).length,
+      overall: { rate: aggregation.overall.rate },
+      byLayer: aggregation.byLayer,
+      byControlPoint: aggregation.byControlPoint,
+      byDomain: aggregation.byDomain,
+      findings: { total: findings.length, byRisk, previous: findings.filter((f) => f.previous).length },
+      majorRisks: majorRisks.map((f) => ({ id: f.id, number: f.number, title: f.title, highRiskCase: f.highRiskCase?.id })),
+      conclusion: computed,
+      override,
+      finalConclusion: override ? override.conclusion : computed.conclusion,
+    };
+  }
+}
