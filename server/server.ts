@@ -40,7 +40,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   const stored = await upsertCatalogue(db, catalogue);
   if (stored.created) logger.info({ version: stored.version, items: stored.itemCount }, 'catalogue version stored');
   const demo = config.demo ? readDemoData() : undefined;
-  const demoLoaded = demo ? await loadDemoData(db, demo) : false;
+  const demoLoaded = demo ? await loadDemoData(db, demo, { catalogue, store: new FsBlobStore(path.join(config.dataDir, 'evidence')) }) : false;
   if (demoLoaded) logger.info('demo data loaded');
 
   const auth = new AuthService(db, {

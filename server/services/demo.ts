@@ -8,6 +8,9 @@ import { newId, now } from '../util.js';
 import { projectRoot } from '../version.js';
 import { createUser } from './users.js';
 import { loadCaller } from './callers.js';
+import { demoAssessmentSchema, loadDemoAssessment } from './demo-assessment.js';
+import { shippedCatalogue, type Catalogue } from '../catalogue/index.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import { FilingService } from '../systems/filing.js';
 import { GradingsService, type GradingInput } from '../systems/gradings.js';
 import { InspectionsService } from '../systems/inspections.js';
@@ -40,6 +43,7 @@ const demoSchema = z.object({
     }),
   ),
   systems: z.array(demoSystem).default([]),
+  assessments: z.array(demoAssessmentSchema).default([]),
 });
 export type DemoData = z.infer<typeof demoSchema>;
 
@@ -51,7 +55,7 @@ export function readDemoData(file = path.join(projectRoot(), 'fixtures', 'demo.j
  * Loads the demo organisations and users into an EMPTY database (no users yet), in one
  * transaction. Returns false when the database already has users.
  */
-export async function loadDemoData(knex: Knex, data: DemoData = readDemoData()): Promise<boolean> {
+export async function loadDemoData(knex: Knex, data: DemoData = readDemoData(), options: { catalogue?: Catalogue; store?: BlobStore } = {}): Promise<boolean> {
   return transaction(knex, async (trx) => {
     const existing = await trx('users').count({ n: '*' }).first();
     if (Number(existing?.n ?? 0) > 0) return false;
@@ -69,6 +73,8 @@ export async function loadDemoData(knex: Knex, data: DemoData = readDemoData()):
       }
     }
     for (const s of data.systems) await loadDemoSystem(trx, orgIds.get(s.organization)!, s);
+    const catalogue = options.catalogue ?? shippedCatalogue();
+    for (const a of data.assessments) await loadDemoAssessment(trx, a, catalogue, options.store);
     return true;
   });
 }

@@ -50,6 +50,26 @@ describeEachEngine('assessments', (ctx) => {
     return { ...s, a };
   }
 
+  it('demo: the city-brain formal test in progress has the pinned summary', async () => {
+    const [demo] = (await auditor.get('/api/v1/assessments?status=in_progress')).body.data.filter((x: { kind: string }) => x.kind === 'formal_test');
+    expect(demo).to.include({ level: 3, reportNumber: '33010043001-25001-26-0123-01', assessingOrganizationCode: '0123' });
+    expect(demo.requirementSets).to.deep.equal(['general', 'cloud']);
+    const objects = (await auditor.get(`/api/v1/systems/${demo.systemId}/objects`)).body.data;
+    expect(objects).to.have.length(20);
+    const summary = (await auditor.get(`/api/v1/assessments/${demo.id}/summary`).expect(200)).body;
+    expect(summary.progress).to.deep.equal({ assessed: 682, total: 700 });
+    expect(summary.units).to.deep.equal({ total: 257, complete: 241, counts: { conform: 161, partial: 43, nonconform: 4, na: 33 }, applicable: 208 });
+    expect(summary.findings).to.deep.equal({ total: 12, byRisk: { high: 0, medium: 8, low: 4 }, previous: 0 });
+    expect(summary.majorRisks).to.deep.equal([]);
+    expect(summary.conclusion).to.include({ conclusion: 'basic', provisional: true });
+    expect(summary.conclusion.value).to.be.closeTo(161 / 208, 1e-9);
+    const findings = (await auditor.get(`/api/v1/assessments/${demo.id}/findings`)).body.data;
+    expect(findings[0]).to.deep.include({ number: 'T001', title: '部分服务器存在弱口令', effectiveRisk: 'medium' });
+    expect(findings[0].highRiskCase).to.include({ id: '6.4.1.1', status: 'confirmed' });
+    const stages = findings.map((f: { remediation: { status: string } }) => f.remediation.status).sort();
+    expect(stages).to.include.members(['open', 'in_progress', 'fixed', 'verified', 'risk_accepted']);
+  });
+
   it('generates one result per unit and applicable object (system units once), counted from the catalogue', async () => {
     const { a, objects } = await assessment(3);
     expect(a).to.include({ level: 3, status: 'draft', scheme: 'mlps-2025' });

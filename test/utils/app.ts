@@ -5,6 +5,8 @@ import { parseConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { loadDemoData, readDemoData } from '../../server/services/demo.js';
 import type { TestDatabase } from './database.js';
+import path from 'node:path';
+import { FsBlobStore } from '../../server/storage/fs-blob-store.js';
 
 export const DEMO_PASSWORD = readDemoData().password;
 
@@ -15,7 +17,7 @@ export function testConfig(db: TestDatabase, overrides: Partial<Config> = {}): C
 
 /** createApp() on a migrated test database with the demo organisations and users. */
 export async function createTestApp(db: TestDatabase, overrides: Partial<Config> = {}): Promise<Express> {
-  await loadDemoData(db.knex);
+  await loadDemoData(db.knex, undefined, { store: new FsBlobStore(path.join(db.dataDir, 'evidence')) });
   return createApp({ db: db.knex, config: testConfig(db, overrides), logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
 }
 
