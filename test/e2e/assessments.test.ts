@@ -56,6 +56,13 @@ describeEachEngine('assessments', (ctx) => {
     expect(demo.requirementSets).to.deep.equal(['general', 'cloud']);
     const objects = (await auditor.get(`/api/v1/systems/${demo.systemId}/objects`)).body.data;
     expect(objects).to.have.length(20);
+    // The scope computed independently from the catalogue (level 3, general + cloud) and the 20 objects.
+    let rows = 0;
+    for (const u of shippedCatalogue().query({ level: 3 })) {
+      const cats = u.objectCategories as string[];
+      rows += cats.includes('system') ? 1 : Math.max(1, objects.filter((o: { category: string }) => cats.includes(o.category)).length);
+    }
+    expect(rows).to.equal(700);
     const summary = (await auditor.get(`/api/v1/assessments/${demo.id}/summary`).expect(200)).body;
     expect(summary.progress).to.deep.equal({ assessed: 682, total: 700 });
     expect(summary.units).to.deep.equal({ total: 257, complete: 241, counts: { conform: 161, partial: 43, nonconform: 4, na: 33 }, applicable: 208 });
