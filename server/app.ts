@@ -12,6 +12,7 @@ import type { Logger } from './logger.js';
 import { assessmentsRouter } from './routes/assessments.js';
 import { authRouter } from './routes/auth.js';
 import { catalogueRouter } from './routes/catalogue.js';
+import { cloudRouter } from './routes/cloud.js';
 import { deadlinesRouter } from './routes/deadlines.js';
 import { evidenceRequestsRouter } from './routes/evidence-requests.js';
 import { evidenceRouter } from './routes/evidence.js';
@@ -84,7 +85,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue() }
 
   const api = express.Router();
   api.use(authenticate);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, cloudRouter);
   app.use('/api/v1', api);
 
   app.use(notFound);

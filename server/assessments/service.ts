@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { SystemsService } from '../systems/service.js';
 import { newId, now } from '../util.js';
 import { syncScope } from './scope.js';
+import { applyInheritance } from '../cloud/inheritance.js';
 import { conclusionSchemes } from './schemes.js';
 
 export const ASSESSMENT_KINDS = ['self_assessment', 'gap_analysis', 'formal_test'] as const;
@@ -56,6 +57,7 @@ export const assessmentView = (r: Record<string, any>) => ({
   previousRevisionId: r.previous_revision_id ?? null,
   retestOfId: r.retest_of_id ?? null,
   conclusionOverride: r.conclusion_override ? JSON.parse(r.conclusion_override) : null,
+  inheritance: r.inheritance ? JSON.parse(r.inheritance) : null,
   createdBy: r.created_by as string,
   createdAt: r.created_at as string,
   updatedAt: r.updated_at as string,
@@ -156,6 +158,7 @@ export class AssessmentsService extends ScopedService {
       await trx('assessments').insert(row);
       await syncScope(trx, row);
       if (previous) await this.carryOpenFindings(trx, previous.id, row);
+      if (system.platform_id) await applyInheritance(trx, this.catalogue!, id, this.caller.userId);
     });
     return this.get(id);
   }
@@ -214,6 +217,13 @@ export class AssessmentsService extends ScopedService {
       throw new ConflictError({ reason: `assessment status ${row.status} → ${to} is not allowed; allowed: ${NEXT[row.status].join(', ') || 'none'}` });
     }
     await this.knex('assessments').where({ id }).update({ status: to, updated_at: now() });
+    return this.get(id);
+  }
+
+  /** Re-applies inheritance from the system's platform (after the platform or the matrix changed). */
+  async inherit(id: string) {
+    const row = await this.loadWritable(id);
+    await transaction(this.knex, (trx) => applyInheritance(trx, this.catalogue!, row.id, this.caller.userId));
     return this.get(id);
   }
 

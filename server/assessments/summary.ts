@@ -17,6 +17,18 @@ const OBJECT_DOMAIN: Record<string, string> = {
 
 /** The assessment's summary: rates per layer, control point and domain, counts, findings and the conclusion with its rule. */
 export class SummaryService extends ScopedService {
+  /** The inheritance status, re-checked against the platform today (a conclusion may have expired since). */
+  private async inheritanceNow(a: Record<string, any>) {
+    const status = a.inheritance ? JSON.parse(a.inheritance) : null;
+    if (!status?.platformId || status.state !== 'applied') return status;
+    const row = await this.knex('platforms').where({ id: status.platformId }).first();
+    if (!row) return { ...status, state: 'stale', reason: 'the platform record is gone' };
+    const { platformUsable, platformView } = await import('../cloud/platforms.js');
+    const { todayInChina } = await import('../dates.js');
+    const why = platformUsable(platformView(row), Number(a.level), a.start_date ?? todayInChina());
+    return why ? { ...status, state: 'stale', reason: why } : status;
+  }
+
   private assessments: AssessmentsService;
   private findings: FindingsService;
 
@@ -24,6 +36,16 @@ export class SummaryService extends ScopedService {
     super(ctx);
     this.assessments = new AssessmentsService(ctx);
     this.findings = new FindingsService(ctx);
+  }
+
+  /** Units whose results so far are 不符合 or 部分符合: the gaps to close. */
+  async gaps(assessmentId: string): Promise<string[]> {
+    const a = await this.assessments.load(assessmentId);
+    const rows: Array<{ code: string; value: string }> = await this.knex('assessment_results').where({ assessment_id: a.id }).select('code', 'value');
+    const byUnit = new Map<string, string[]>();
+    for (const r of rows) byUnit.set(r.code, [...(byUnit.get(r.code) ?? []), r.value]);
+    const { unitValue } = await import('./aggregate.js');
+    return [...byUnit].filter(([, v]) => ['nonconform', 'partial'].includes(unitValue(v as never) ?? '')).map(([c]) => c).sort();
   }
 
   async summary(assessmentId: string, schemeId?: string) {
@@ -59,6 +81,8 @@ export class SummaryService extends ScopedService {
       conclusion: computed,
       override,
       finalConclusion: override ? override.conclusion : computed.conclusion,
+      inheritance: await this.inheritanceNow(a),
     };
   }
 }
+

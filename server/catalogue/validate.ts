@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadProducts } from '../cloud/products.js';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Catalogue } from './catalogue.js';
@@ -56,6 +57,14 @@ export function validateCatalogue(dir: string = defaultCatalogueDir()): Validati
       if (levels.has(ref.level) && c.unresolved.includes(`L${ref.level} ${ref.clause}`)) {
         problems.push(`high-risk case ${c.id}: clause L${ref.level} ${ref.clause} matches no item`);
       }
+    }
+  }
+  // The product catalogue's mappings must resolve against this catalogue too.
+  if (existsSync(path.join(dir, 'products', 'categories.yaml'))) {
+    try {
+      loadProducts(catalogue, path.join(dir, 'products'));
+    } catch (err) {
+      problems.push(...(err as Error).message.split('\n').slice(1).map((l) => `products/${l.trim()}`));
     }
   }
   return { ok: problems.length === 0, problems, catalogue };

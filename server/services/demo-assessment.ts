@@ -66,6 +66,7 @@ export async function loadDemoAssessment(trx: Knex, spec: z.infer<typeof demoAss
   }
   const inputs: ResultInput[] = [];
   for (const r of rows) {
+    if (r.inherited) continue; // the platform's own conclusion covers it
     const key = `${r.code}|${r.objectId ?? 'system'}`;
     const x = stable(`${r.code}|${r.objectName ?? 'system'}`);
     const machineRoom = r.layer === 'PES';

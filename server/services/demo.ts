@@ -11,6 +11,9 @@ import { loadCaller } from './callers.js';
 import { demoAssessmentSchema, loadDemoAssessment } from './demo-assessment.js';
 import { shippedCatalogue, type Catalogue } from '../catalogue/index.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { PlatformsService, type PlatformInput } from '../cloud/platforms.js';
+import { DeployedProductsService } from '../cloud/deployed.js';
+import { productCatalogue } from '../cloud/products.js';
 import { FilingService } from '../systems/filing.js';
 import { GradingsService, type GradingInput } from '../systems/gradings.js';
 import { InspectionsService } from '../systems/inspections.js';
@@ -26,7 +29,12 @@ const demoSystem = z.strictObject({
   filing: z.record(z.string(), z.unknown()),
   transitions: z.array(z.strictObject({ to: z.string(), effectiveOn: z.string(), note: z.string().optional() })),
   inspections: z.array(z.record(z.string(), z.unknown())),
+  deployedProducts: z.array(z.strictObject({ productId: z.string(), since: z.string() })).default([]),
 });
+
+const demoPlatform = z
+  .object({ key: z.string(), organization: z.string().nullable(), as: z.string(), published: z.boolean().optional() })
+  .catchall(z.unknown());
 
 const demoSchema = z.object({
   $comment: z.string().optional(),
@@ -42,6 +50,7 @@ const demoSchema = z.object({
       memberships: z.array(z.strictObject({ organization: z.string(), role: z.enum(ORG_ROLES) })),
     }),
   ),
+  platforms: z.array(demoPlatform).default([]),
   systems: z.array(demoSystem).default([]),
   assessments: z.array(demoAssessmentSchema).default([]),
 });
@@ -72,8 +81,16 @@ export async function loadDemoData(knex: Knex, data: DemoData = readDemoData(), 
         await trx('memberships').insert({ id: newId(), organization_id: orgIds.get(m.organization)!, user_id: user.id, role: m.role, created_at: now() });
       }
     }
-    for (const s of data.systems) await loadDemoSystem(trx, orgIds.get(s.organization)!, s);
     const catalogue = options.catalogue ?? shippedCatalogue();
+    const platformIds = new Map<string, string>();
+    for (const p of data.platforms) {
+      const { key, organization, as, ...fields } = p;
+      const user = await trx('users').where({ username: as }).first();
+      const caller = (await loadCaller(trx, user.id, 'system'))!;
+      const created = await new PlatformsService({ knex: trx, caller }, catalogue).create({ ...(fields as unknown as PlatformInput), organizationId: organization ? orgIds.get(organization)! : null });
+      platformIds.set(key, created.id);
+    }
+    for (const s of data.systems) await loadDemoSystem(trx, orgIds.get(s.organization)!, s, platformIds, catalogue);
     for (const a of data.assessments) await loadDemoAssessment(trx, a, catalogue, options.store);
     return true;
   });
@@ -83,13 +100,16 @@ export async function loadDemoData(knex: Knex, data: DemoData = readDemoData(), 
  * Puts a demo system through its lifecycle with the real services, acting as the organisation's
  * officer, so the demo obeys the same rules as users do.
  */
-async function loadDemoSystem(trx: Knex, organizationId: string, s: z.infer<typeof demoSystem>): Promise<void> {
+async function loadDemoSystem(trx: Knex, organizationId: string, s: z.infer<typeof demoSystem>, platformIds: Map<string, string>, catalogue: Catalogue): Promise<void> {
   const user = await trx('users').where({ username: s.as }).first();
   const caller = (await loadCaller(trx, user.id, 'system'))!;
   const ctx = { knex: trx, caller };
   const systems = new SystemsService(ctx);
   const gradings = new GradingsService(ctx);
-  const system = await systems.create(organizationId, s.system as unknown as SystemInput);
+  const { platform, ...input } = s.system as Record<string, unknown>;
+  const system = await systems.create(organizationId, { ...(input as unknown as SystemInput), platformId: platform ? platformIds.get(platform as string)! : null });
+  const deployed = new DeployedProductsService(ctx, productCatalogue(catalogue));
+  for (const d of s.deployedProducts) await deployed.add(system.id, d);
   const g = await gradings.create(system.id, s.grading as unknown as GradingInput);
   await gradings.review(system.id, g.id, s.review as never);
   await gradings.approve(system.id, g.id, s.approval as never);

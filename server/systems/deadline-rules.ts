@@ -16,6 +16,7 @@ const rulesSchema = z.strictObject({
     selfInspection: z.strictObject({ ...text, months }),
     rectification: z.strictObject({ ...text }),
   }),
+  platformValidity: z.strictObject({ months, source: z.string() }),
 });
 export type DeadlineRules = z.infer<typeof rulesSchema>;
 

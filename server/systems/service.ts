@@ -123,8 +123,16 @@ export class SystemsService extends ScopedService {
     return c;
   }
 
+  /** A system may reference its own organisation's platform or a published one (else 400 naming platformId). */
+  private async checkPlatform(organizationId: string, platformId: string | null | undefined): Promise<void> {
+    if (!platformId) return;
+    const p = await this.knex('platforms').where({ id: platformId }).where((w) => w.where('published', true).orWhere('organization_id', organizationId)).first();
+    if (!p) throw new ValidationError({}, [{ path: 'platformId', code: 'not_found', message: 'no such platform for this organisation' }]);
+  }
+
   async create(organizationId: string, input: SystemInput): Promise<SystemView> {
     this.scope.require(organizationId, 'manage', 'organization');
+    await this.checkPlatform(organizationId, input.platformId);
     if (input.deployment === 'on_premises' && input.platformId) {
       throw new ValidationError({}, [{ path: 'platformId', code: 'invalid_value', message: 'only a cloud deployment has a platform' }]);
     }
@@ -162,6 +170,7 @@ export class SystemsService extends ScopedService {
     if (deployment === 'on_premises' && platformId) {
       throw new ValidationError({}, [{ path: 'platformId', code: 'invalid_value', message: 'only a cloud deployment has a platform' }]);
     }
+    await this.checkPlatform(row.organization_id, patch.platformId);
     await this.knex('systems').where({ id }).update({ ...this.columns(patch), updated_at: now() });
     return this.get(id);
   }

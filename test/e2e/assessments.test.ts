@@ -65,11 +65,13 @@ describeEachEngine('assessments', (ctx) => {
     expect(rows).to.equal(700);
     const summary = (await auditor.get(`/api/v1/assessments/${demo.id}/summary`).expect(200)).body;
     expect(summary.progress).to.deep.equal({ assessed: 682, total: 700 });
-    expect(summary.units).to.deep.equal({ total: 257, complete: 241, counts: { conform: 161, partial: 43, nonconform: 4, na: 33 }, applicable: 208 });
+    expect(summary.units).to.deep.equal({ total: 257, complete: 241, counts: { conform: 188, partial: 40, nonconform: 4, na: 9 }, applicable: 232 });
+    expect(summary.inheritance).to.include({ state: 'applied', inheritedUnits: 52 });
+    expect(summary.inheritedResults).to.equal(106);
     expect(summary.findings).to.deep.equal({ total: 12, byRisk: { high: 0, medium: 8, low: 4 }, previous: 0 });
     expect(summary.majorRisks).to.deep.equal([]);
     expect(summary.conclusion).to.include({ conclusion: 'basic', provisional: true });
-    expect(summary.conclusion.value).to.be.closeTo(161 / 208, 1e-9);
+    expect(summary.conclusion.value).to.be.closeTo(188 / 232, 1e-9);
     const findings = (await auditor.get(`/api/v1/assessments/${demo.id}/findings`)).body.data;
     expect(findings[0]).to.deep.include({ number: 'T001', title: '部分服务器存在弱口令', effectiveRisk: 'medium' });
     expect(findings[0].highRiskCase).to.include({ id: '6.4.1.1', status: 'confirmed' });

@@ -4,6 +4,7 @@ import * as catalogue from './20261126B-catalogue.js';
 import * as evidence from './20261126C-evidence.js';
 import * as systems from './20261126D-systems.js';
 import * as assessments from './20261126E-assessments.js';
+import * as cloud from './20261126F-cloud.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -15,6 +16,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261126C-evidence': evidence,
   '20261126D-systems': systems,
   '20261126E-assessments': assessments,
+  '20261126F-cloud': cloud,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,0 +1,86 @@
+import type { Knex } from 'knex';
+import type { Catalogue } from '../catalogue/index.js';
+import { todayInChina } from '../dates.js';
+import { newId, now } from '../util.js';
+import { platformUsable, platformView, responsibilityMatrix } from './platforms.js';
+
+export interface InheritanceStatus {
+  platformId: string | null;
+  state: 'none' | 'applied' | 'not_applied' | 'stale';
+  reason: string | null;
+  inheritedUnits: number;
+  checkedAt: string;
+}
+
+const OPEN = ['draft', 'in_progress', 'review'];
+
+/**
+ * Fills the provider units of an assessment with the platform's own results (marked inherited),
+ * citing the platform's report; shared units get a draft record saying the tenant's part remains.
+ * Only when the platform's level is at least the system's and its conclusion is valid on the
+ * assessment's date; otherwise earlier inherited results are reset and the status says why.
+ * An assessor's own result is never overwritten.
+ */
+export async function applyInheritance(trx: Knex, catalogue: Catalogue, assessmentId: string, userId: string): Promise<InheritanceStatus> {
+  const a = await trx('assessments').where({ id: assessmentId }).first();
+  const system = await trx('systems').where({ id: a.system_id }).first();
+  const status = async (s: Omit<InheritanceStatus, 'checkedAt'>) => {
+    const full = { ...s, checkedAt: now() };
+    await trx('assessments').where({ id: assessmentId }).update({ inheritance: JSON.stringify(full) });
+    return full;
+  };
+  const resetInherited = () =>
+    trx('assessment_results').where({ assessment_id: assessmentId, inherited: true }).update({ value: 'not_assessed', record: null, inherited: false, assessed_by: null, assessed_at: null, row_version: trx.raw('row_version + 1') });
+  if (!system.platform_id) {
+    await resetInherited();
+    return status({ platformId: null, state: 'none', reason: 'the system is not deployed on a cloud platform', inheritedUnits: 0 });
+  }
+  const row = await trx('platforms').where({ id: system.platform_id }).first();
+  const p = platformView(row);
+  const date = a.start_date ?? todayInChina();
+  const why = platformUsable(p, Number(a.level), date);
+  if (why) {
+    await resetInherited();
+    return status({ platformId: p.id, state: 'not_applied', reason: why, inheritedUnits: 0 });
+  }
+  const matrix = new Map((await responsibilityMatrix(trx, catalogue, p.id, Number(a.level))).map((m) => [m.code, m]));
+  const results = await trx('assessment_results').where({ assessment_id: assessmentId });
+  const cite = `${p.product}（${p.provider}）第${p.level}级，测评报告编号 ${p.reportNumber}，测评日期 ${p.testDate}，结论 ${p.conclusion}`;
+  let inherited = 0;
+  const units = new Set<string>();
+  for (const r of results) {
+    const m = matrix.get(r.code);
+    if (!m) continue;
+    const own = r.value !== 'not_assessed' && !(r.inherited === true || r.inherited === 1);
+    if (m.responsibility === 'provider' && !own) {
+      await trx('assessment_results')
+        .where({ id: r.id })
+        .update({ value: m.platformResult ?? 'conform', record: `继承云平台等级测评结论：${cite}。该测评项由云服务商负责。`, methods: JSON.stringify(['inspection']), inherited: true, assessed_by: userId, assessed_at: now(), row_version: Number(r.row_version) + 1 });
+      inherited++;
+      units.add(r.code);
+      if (p.reportEvidenceId) {
+        const ev = await trx('evidence').where({ id: p.reportEvidenceId, organization_id: a.organization_id }).first();
+        const linked = ev && (await trx('evidence_links').where({ evidence_id: ev.id, target_type: 'assessment_result', target_id: r.id }).first());
+        if (ev && !linked) await trx('evidence_links').insert({ id: newId(), organization_id: a.organization_id, evidence_id: ev.id, target_type: 'assessment_result', target_id: r.id, created_by: userId, created_at: now() });
+      }
+    } else if (m.responsibility === 'shared' && r.value === 'not_assessed' && !r.record) {
+      await trx('assessment_results').where({ id: r.id }).update({ record: `云服务商部分由云平台测评覆盖（${cite}）；云服务客户部分仍需测评。`, row_version: Number(r.row_version) + 1 });
+    } else if (m.responsibility !== 'provider' && (r.inherited === true || r.inherited === 1)) {
+      // The matrix changed: a unit no longer the provider's loses its inherited result.
+      await trx('assessment_results').where({ id: r.id }).update({ value: 'not_assessed', record: null, inherited: false, assessed_by: null, assessed_at: null, row_version: Number(r.row_version) + 1 });
+    }
+  }
+  return status({ platformId: p.id, state: 'applied', reason: null, inheritedUnits: units.size });
+}
+
+/** After a platform changes, flags the open assessments whose inherited results it may affect. */
+export async function flagPlatformChange(trx: Knex, platformId: string): Promise<number> {
+  const rows = await trx('assessments').join('systems', 'systems.id', 'assessments.system_id').where('systems.platform_id', platformId).whereIn('assessments.status', OPEN).select('assessments.id', 'assessments.inheritance');
+  for (const r of rows) {
+    const prev = r.inheritance ? JSON.parse(r.inheritance) : { platformId, inheritedUnits: 0 };
+    await trx('assessments')
+      .where({ id: r.id })
+      .update({ inheritance: JSON.stringify({ ...prev, state: 'stale', reason: 'the platform record changed: re-apply inheritance (POST /assessments/:id/inherit)', checkedAt: now() }) });
+  }
+  return rows.length;
+}

@@ -1,0 +1,194 @@
+import type { Knex } from 'knex';
+import type { Catalogue } from '../catalogue/index.js';
+import { ForbiddenError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
+import { ScopedService, type ServiceContext } from '../context.js';
+import { transaction } from '../database/transaction.js';
+import { addMonths, deadlineRules } from '../systems/deadline-rules.js';
+import { bool, newId, now } from '../util.js';
+
+export type Responsibility = 'provider' | 'shared' | 'tenant';
+export type PlatformResult = 'conform' | 'partial' | 'nonconform' | 'na';
+
+export interface PlatformInput {
+  organizationId?: string | null; // omitted/null with published: a shared platform (admins only)
+  published?: boolean;
+  provider: string;
+  product: string;
+  deployment?: string | null;
+  region?: string | null;
+  level: number;
+  reportNumber: string;
+  assessingOrganization: string;
+  conclusion: string;
+  testDate: string;
+  validUntil?: string | null;
+  reportEvidenceId?: string | null;
+}
+
+export const platformView = (r: Record<string, any>) => ({
+  id: r.id as string,
+  organizationId: (r.organization_id ?? null) as string | null,
+  published: bool(r.published),
+  provider: r.provider as string,
+  product: r.product as string,
+  deployment: r.deployment ?? null,
+  region: r.region ?? null,
+  level: Number(r.level),
+  reportNumber: r.report_number as string,
+  assessingOrganization: r.assessing_organization as string,
+  conclusion: r.conclusion as string,
+  testDate: r.test_date as string,
+  validUntil: r.valid_until as string,
+  reportEvidenceId: r.report_evidence_id ?? null,
+  updatedAt: r.updated_at as string,
+});
+export type PlatformView = ReturnType<typeof platformView>;
+
+/** A platform's conclusion is reusable for one test cycle of its level (controls/deadline-rules.yaml). */
+export function defaultValidUntil(level: number, testDate: string): string {
+  const months = deadlineRules().platformValidity.months[String(level)] ?? 12;
+  return addMonths(testDate, months);
+}
+
+/** Is the platform's conclusion usable by a tenant system at `level` on `date`? The reason when not. */
+export function platformUsable(p: { level: number; validUntil: string; testDate: string; conclusion: string }, level: number, date: string): string | null {
+  if (p.level < level) return `the platform is graded level ${p.level}, below the system's level ${level}`;
+  if (date > p.validUntil) return `the platform's conclusion expired on ${p.validUntil}`;
+  if (date < p.testDate) return `the platform's test (${p.testDate}) is later than the assessment date ${date}`;
+  if (/^(不符合|差|nonconform|poor)$/.test(p.conclusion)) return `the platform's own conclusion is ${p.conclusion}`;
+  return null;
+}
+
+/**
+ * Cloud platforms: private to one organisation (its officers manage it) or shared across
+ * organisations (published by an admin). A private platform of another organisation is 404.
+ */
+export class PlatformsService extends ScopedService {
+  constructor(
+    ctx: ServiceContext,
+    private readonly catalogue: Catalogue,
+  ) {
+    super(ctx);
+  }
+
+  private visible(knex: Knex) {
+    const ids = this.scope.organizationIds('read');
+    return knex('platforms').where((w) => {
+      w.where('published', true);
+      if (ids.length) w.orWhereIn('organization_id', ids);
+      if (this.caller.isAdmin) w.orWhereNull('organization_id');
+    });
+  }
+
+  async load(id: string, trx: Knex = this.knex): Promise<Record<string, any>> {
+    const row = await this.visible(trx).where('id', id).first();
+    if (!row) throw new NotFoundError({ resource: 'platform', id });
+    return row;
+  }
+
+  private requireWrite(row: Record<string, any>): void {
+    if (row.organization_id) this.scope.require(row.organization_id, 'manage', 'platform');
+    else if (!this.caller.isAdmin) throw new ForbiddenError({ action: 'manage' });
+  }
+
+  async list() {
+    return (await this.visible(this.knex).orderBy(['provider', 'product'])).map(platformView);
+  }
+
+  async get(id: string) {
+    return platformView(await this.load(id));
+  }
+
+  async create(input: PlatformInput) {
+    const orgId = input.organizationId ?? null;
+    this.requireWrite({ organization_id: orgId });
+    if (!orgId && !input.published) throw new ValidationError({}, [{ path: 'organizationId', code: 'required', message: 'a platform is private to an organisation, or published by an admin' }]);
+    const id = newId();
+    await this.knex('platforms').insert({
+      id,
+      organization_id: orgId,
+      published: !!input.published && !orgId ? true : !!input.published,
+      provider: input.provider,
+      product: input.product,
+      deployment: input.deployment ?? null,
+      region: input.region ?? null,
+      level: input.level,
+      report_number: input.reportNumber,
+      assessing_organization: input.assessingOrganization,
+      conclusion: input.conclusion,
+      test_date: input.testDate,
+      valid_until: input.validUntil ?? defaultValidUntil(input.level, input.testDate),
+      report_evidence_id: input.reportEvidenceId ?? null,
+      created_by: this.caller.userId,
+      created_at: now(),
+      updated_at: now(),
+    });
+    return this.get(id);
+  }
+
+  /** Updates the platform and flags every open assessment whose inheritance it affects. */
+  async update(id: string, patch: Partial<PlatformInput>) {
+    const row = await this.load(id);
+    this.requireWrite(row);
+    const map: Record<string, string> = {
+      provider: 'provider', product: 'product', deployment: 'deployment', region: 'region', level: 'level', reportNumber: 'report_number',
+      assessingOrganization: 'assessing_organization', conclusion: 'conclusion', testDate: 'test_date', validUntil: 'valid_until', reportEvidenceId: 'report_evidence_id', published: 'published',
+    };
+    const changes: Record<string, unknown> = { updated_at: now() };
+    for (const [k, c] of Object.entries(map)) if ((patch as Record<string, unknown>)[k] !== undefined) changes[c] = (patch as Record<string, unknown>)[k];
+    if ((patch.level !== undefined || patch.testDate !== undefined) && patch.validUntil === undefined) {
+      changes.valid_until = defaultValidUntil(patch.level ?? Number(row.level), patch.testDate ?? row.test_date);
+    }
+    await transaction(this.knex, async (trx) => {
+      await trx('platforms').where({ id }).update(changes);
+      const { flagPlatformChange } = await import('./inheritance.js');
+      await flagPlatformChange(trx, id);
+    });
+    return this.get(id);
+  }
+
+  /** The matrix for one level: each unit's responsibility and, for provider and shared units, the platform's result. */
+  async responsibilities(id: string, level?: number, set?: string) {
+    await this.load(id);
+    return responsibilityMatrix(this.knex, this.catalogue, id, level, set);
+  }
+
+  async putResponsibilities(id: string, entries: Array<{ code: string; responsibility: Responsibility; platformResult?: PlatformResult | null; note?: string | null }>) {
+    const row = await this.load(id);
+    this.requireWrite(row);
+    const problems: ErrorDetail[] = [];
+    entries.forEach((e, i) => {
+      if (!this.catalogue.byCode.has(e.code)) problems.push({ path: `entries.${i}.code`, code: 'unknown_unit', message: `${e.code} is not in the catalogue` });
+      if (e.responsibility === 'tenant' && e.platformResult) problems.push({ path: `entries.${i}.platformResult`, code: 'not_allowed', message: 'a tenant unit has no platform result' });
+    });
+    if (problems.length) throw new ValidationError({}, problems);
+    await transaction(this.knex, async (trx) => {
+      for (const e of entries) {
+        await trx('platform_responsibilities').where({ platform_id: id, code: e.code }).delete();
+        await trx('platform_responsibilities').insert({ platform_id: id, code: e.code, responsibility: e.responsibility, platform_result: e.platformResult ?? null, note: e.note ?? null });
+      }
+      await trx('platforms').where({ id }).update({ updated_at: now() });
+      const { flagPlatformChange } = await import('./inheritance.js');
+      await flagPlatformChange(trx, id);
+    });
+    return this.responsibilities(id);
+  }
+}
+
+/** Default matrix from the catalogue's cloudResponsibility, overridden by the platform's own entries. */
+export async function responsibilityMatrix(knex: Knex, catalogue: Catalogue, platformId: string, level?: number, set?: string) {
+  const overrides = new Map((await knex('platform_responsibilities').where({ platform_id: platformId })).map((r: Record<string, any>) => [r.code, r]));
+  return catalogue.query({ level, set: set as 'general' | 'cloud' | undefined }).map((u) => {
+    const o = overrides.get(u.code);
+    const responsibility = (o?.responsibility ?? u.cloudResponsibility) as Responsibility;
+    return {
+      code: u.code,
+      layer: u.layer,
+      controlPoint: u.controlPoint.zh,
+      responsibility,
+      platformResult: (responsibility === 'tenant' ? null : (o?.platform_result ?? 'conform')) as PlatformResult | null,
+      note: o?.note ?? null,
+      overridden: !!o,
+    };
+  });
+}
