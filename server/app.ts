@@ -13,6 +13,9 @@ import { assessmentsRouter } from './routes/assessments.js';
 import { authRouter } from './routes/auth.js';
 import { catalogueRouter } from './routes/catalogue.js';
 import { cloudRouter } from './routes/cloud.js';
+import { packRouter } from './routes/pack.js';
+import { reportsRouter } from './routes/reports.js';
+import { workbookRouter } from './routes/workbook.js';
 import { deadlinesRouter } from './routes/deadlines.js';
 import { evidenceRequestsRouter } from './routes/evidence-requests.js';
 import { evidenceRouter } from './routes/evidence.js';
@@ -26,6 +29,7 @@ import { usersRouter } from './routes/users.js';
 import { AuthService } from './services/auth.js';
 import { packageVersion } from './version.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
+import { findChromium, PdfPrinter } from '../reports/pdf/chromium.js';
 import './evidence/deadlines.js';
 import './systems/deadlines.js';
 import './assessments/deadlines.js';
@@ -35,17 +39,20 @@ export interface AppOptions {
   db: Knex;
   /** Defaults to the catalogue shipped under controls/. */
   catalogue?: Catalogue;
+  /** Defaults to a printer using the Chromium found from CHROMIUM_PATH and the usual paths. */
+  printer?: PdfPrinter;
   config: Config;
   logger: Logger;
 }
 
 /** Builds the HTTP application without listening (tests drive it directly). */
-export function createApp({ db, config, logger, catalogue = shippedCatalogue() }: AppOptions): Express {
+export function createApp({ db, config, logger, catalogue = shippedCatalogue(), printer }: AppOptions): Express {
   const app = express();
   const deps: AppDeps = {
     db,
     catalogue,
     store: new FsBlobStore(path.join(config.dataDir, 'evidence')),
+    printer: printer ?? new PdfPrinter(findChromium(config.chromiumPath)),
     config,
     version: packageVersion(),
     auth: new AuthService(db, {
@@ -85,7 +92,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue() }
 
   const api = express.Router();
   api.use(authenticate);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, cloudRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter);
   app.use('/api/v1', api);
 
   app.use(notFound);

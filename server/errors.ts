@@ -104,3 +104,8 @@ export const UnsupportedMediaTypeError = createError<{ mediaType?: string }>(
 );
 export const EmptyFileError = createError('empty_file', 400, () => 'The file is empty');
 export const EvidenceCorruptedError = createError('evidence_corrupted', 500, () => 'The stored file does not match its recorded hash');
+export const BrowserUnavailableError = createError<{ hint: string }>(
+  'browser_unavailable',
+  503,
+  (p) => `PDF reports need Chromium, which was not found: install it (${p.hint}) or set CHROMIUM_PATH`,
+);

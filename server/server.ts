@@ -80,6 +80,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
 
   const stop = async () => {
     server.close();
+    await (app.locals.deps as { printer: { close(): Promise<void> } }).printer.close();
     clearInterval(purge);
     await db.destroy();
     process.exit(0);

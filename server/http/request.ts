@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Catalogue } from '../catalogue/index.js';
 import type { Config } from '../config.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import type { PdfPrinter } from '../../reports/pdf/chromium.js';
 import type { Caller, ServiceContext } from '../context.js';
 import { InvalidTokenError, SessionExpiredError, UnauthenticatedError } from '../errors.js';
 import { detectLanguage, translator, type Language } from '../i18n.js';
@@ -28,6 +29,7 @@ export interface AppDeps {
   db: Knex;
   catalogue: Catalogue;
   store: BlobStore;
+  printer: PdfPrinter;
   config: Config;
   auth: AuthService;
   version: string;

@@ -7,6 +7,7 @@ import { loadDemoData, readDemoData } from '../../server/services/demo.js';
 import type { TestDatabase } from './database.js';
 import path from 'node:path';
 import { FsBlobStore } from '../../server/storage/fs-blob-store.js';
+import type { PdfPrinter } from '../../reports/pdf/chromium.js';
 
 export const DEMO_PASSWORD = readDemoData().password;
 
@@ -16,9 +17,9 @@ export function testConfig(db: TestDatabase, overrides: Partial<Config> = {}): C
 }
 
 /** createApp() on a migrated test database with the demo organisations and users. */
-export async function createTestApp(db: TestDatabase, overrides: Partial<Config> = {}): Promise<Express> {
+export async function createTestApp(db: TestDatabase, overrides: Partial<Config> = {}, options: { printer?: PdfPrinter } = {}): Promise<Express> {
   await loadDemoData(db.knex, undefined, { store: new FsBlobStore(path.join(db.dataDir, 'evidence')) });
-  return createApp({ db: db.knex, config: testConfig(db, overrides), logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  return createApp({ db: db.knex, config: testConfig(db, overrides), logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), printer: options.printer });
 }
 
 export type Agent = ReturnType<typeof supertest.agent>;

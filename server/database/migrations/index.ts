@@ -5,6 +5,7 @@ import * as evidence from './20261126C-evidence.js';
 import * as systems from './20261126D-systems.js';
 import * as assessments from './20261126E-assessments.js';
 import * as cloud from './20261126F-cloud.js';
+import * as reports from './20261126G-reports.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -17,6 +18,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261126D-systems': systems,
   '20261126E-assessments': assessments,
   '20261126F-cloud': cloud,
+  '20261126G-reports': reports,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,0 +1,152 @@
+import { Readable } from 'node:stream';
+import type { Knex } from 'knex';
+import type { Catalogue } from '../server/catalogue/index.js';
+import { ScopedService, type Caller, type ServiceContext } from '../server/context.js';
+import { todayInChina } from '../server/dates.js';
+import { BrowserUnavailableError, EvidenceCorruptedError, NotFoundError } from '../server/errors.js';
+import type { Language } from '../server/i18n.js';
+import type { Logger } from '../server/logger.js';
+import type { BlobStore } from '../server/storage/blob-store.js';
+import { newId, now } from '../server/util.js';
+import { packageVersion } from '../server/version.js';
+import { SummaryService } from '../server/assessments/summary.js';
+import { productCatalogue } from '../server/cloud/products.js';
+import { recommend } from '../server/cloud/recommendations.js';
+import { BROWSER_INSTALL_HINT, type PdfPrinter } from './pdf/chromium.js';
+import { renderReport } from './render.js';
+import { assembleReport, type ReportType } from './test-report/assemble.js';
+
+export const REPORT_TYPES = ['test_report', 'gap_analysis', 'remediation_plan', 'executive_summary'] as const;
+export const REPORT_FORMATS = ['pdf', 'html'] as const;
+
+export interface ReportDeps {
+  printer: PdfPrinter;
+  store: BlobStore;
+  catalogue: Catalogue;
+  logger?: Logger;
+}
+
+export const reportView = (r: Record<string, any>) => ({
+  id: r.id as string,
+  assessmentId: r.assessment_id as string,
+  assessmentRevision: Number(r.assessment_revision),
+  type: r.type as string,
+  format: r.format as string,
+  lang: r.lang as string,
+  status: r.status as string,
+  progress: Number(r.progress),
+  error: r.error ?? null,
+  fileName: r.file_name ?? null,
+  mediaType: r.media_type ?? null,
+  sha256: r.hash ?? null,
+  size: r.size === null || r.size === undefined ? null : Number(r.size),
+  generator: r.generator as string,
+  requestedBy: r.requested_by as string,
+  requestedAt: r.requested_at as string,
+  finishedAt: r.finished_at ?? null,
+});
+
+/**
+ * Report jobs: assemble (database → data) → render (handlebars → HTML) → print (Chromium → PDF),
+ * run in the background, outside any database transaction. Every result is archived immutably in
+ * the organisation's content-addressed store with its SHA-256, the generator version, the
+ * assessment revision and who asked.
+ */
+export class ReportsService extends ScopedService {
+  constructor(
+    ctx: ServiceContext,
+    private readonly deps: ReportDeps,
+  ) {
+    super(ctx);
+  }
+
+  private async assessment(id: string) {
+    const row = await this.scope.query(this.knex, 'assessments').where('id', id).first();
+    if (!row) throw new NotFoundError({ resource: 'assessment', id });
+    this.scope.require(row.organization_id, 'download', 'assessment');
+    return row as Record<string, any> & { organization_id: string };
+  }
+
+  async request(assessmentId: string, input: { type: ReportType; format: 'pdf' | 'html'; lang: Language }) {
+    const a = await this.assessment(assessmentId);
+    if (input.format === 'pdf' && !this.deps.printer.available) throw new BrowserUnavailableError({ hint: BROWSER_INSTALL_HINT });
+    const id = newId();
+    await this.knex('reports').insert({
+      id,
+      organization_id: a.organization_id,
+      assessment_id: a.id,
+      assessment_revision: a.revision,
+      type: input.type,
+      format: input.format,
+      lang: input.lang,
+      status: 'queued',
+      progress: 0,
+      generator: `dengbao ${packageVersion()}`,
+      requested_by: this.caller.userId,
+      requested_at: now(),
+    });
+    // Runs after the response; failures are recorded on the job, never thrown at the client.
+    setImmediate(() => void runReport(this.knex, this.caller, this.deps, id));
+    return reportView(await this.knex('reports').where({ id }).first());
+  }
+
+  async get(id: string) {
+    const row = await this.scope.query(this.knex, 'reports').where('id', id).first();
+    if (!row) throw new NotFoundError({ resource: 'report', id });
+    return reportView(row);
+  }
+
+  async list(assessmentId: string) {
+    await this.assessment(assessmentId);
+    return (await this.knex('reports').where({ assessment_id: assessmentId }).orderBy('requested_at', 'desc')).map(reportView);
+  }
+
+  /** The archived file, re-hashed before it is served. */
+  async download(id: string) {
+    const row = await this.scope.query(this.knex, 'reports').where('id', id).first();
+    if (!row) throw new NotFoundError({ resource: 'report', id });
+    this.scope.require(row.organization_id, 'download', 'report');
+    if (row.status !== 'done') throw new NotFoundError({ resource: 'report', id });
+    if ((await this.deps.store.verify(row.organization_id, row.hash)) !== 'ok') throw new EvidenceCorruptedError();
+    return { view: reportView(row), open: () => this.deps.store.open(row.organization_id, row.hash) };
+  }
+}
+
+async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: string): Promise<void> {
+  const set = (fields: Record<string, unknown>) => knex('reports').where({ id }).update(fields);
+  const job = await knex('reports').where({ id }).first();
+  try {
+    await set({ status: 'running', progress: 10 });
+    const data = await assembleReport(knex, caller, deps.catalogue, job.assessment_id, job.type, job.lang, todayInChina());
+    await set({ progress: 40 });
+    const extra: Record<string, unknown> = {};
+    if (job.type === 'gap_analysis') {
+      const gaps = await new SummaryService({ knex, caller }).gaps(job.assessment_id);
+      const zh = job.lang === 'zh-CN';
+      extra.recommendations = recommend(productCatalogue(deps.catalogue), gaps).recommendations.map((r) => ({
+        category: { id: r.category.id, name: zh ? r.category.name.zh : r.category.name.en },
+        closes: r.closes,
+        products: r.products.map((p) => ({ vendor: p.vendor, name: zh ? p.name.zh : p.name.en })),
+      }));
+    }
+    const html = renderReport(data, extra);
+    await set({ progress: 60 });
+    const body = job.format === 'pdf' ? await deps.printer.pdf(html, { headerText: `${data.reportNumber ?? ''} ${data.system.name}` }) : Buffer.from(html, 'utf8');
+    await set({ progress: 90 });
+    const staged = await deps.store.stage(Readable.from([body]), 500 * 1024 * 1024);
+    await staged.commit(job.organization_id);
+    const base = `${data.reportNumber ?? data.assessment.id}-${job.type}-${job.lang}`;
+    await set({
+      status: 'done',
+      progress: 100,
+      hash: staged.hash,
+      size: staged.size,
+      file_name: `${base}.${job.format}`,
+      media_type: job.format === 'pdf' ? 'application/pdf' : 'text/html; charset=utf-8',
+      finished_at: now(),
+    });
+  } catch (err) {
+    deps.logger?.error({ err, report: id }, 'report failed');
+    await set({ status: 'failed', error: String((err as Error).message).slice(0, 1000), finished_at: now() }).catch(() => undefined);
+  }
+}

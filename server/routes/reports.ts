@@ -1,0 +1,42 @@
+import { create as contentDisposition } from 'content-disposition';
+import { Router, type Request } from 'express';
+import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
+import { REPORT_FORMATS, REPORT_TYPES, ReportsService } from '../../reports/jobs.js';
+import { deps, serviceContext } from '../http/request.js';
+import { fields, validate } from '../http/validate.js';
+
+export const reportsRouter = Router();
+
+const service = (req: Request) => {
+  const d = deps(req);
+  return new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue, logger: req.log });
+};
+const idParams = z.object({ id: fields.id });
+
+reportsRouter.post('/assessments/:id/reports', async (req, res) => {
+  const { id } = validate(req, idParams, 'params');
+  const body = validate(req, z.strictObject({ type: z.enum(REPORT_TYPES), format: z.enum(REPORT_FORMATS).default('pdf'), lang: z.enum(['zh-CN', 'en']).default('zh-CN') }));
+  const job = await service(req).request(id, body);
+  res.status(202).location(`/api/v1/reports/${job.id}`).json(job);
+});
+
+reportsRouter.get('/assessments/:id/reports', async (req, res) => {
+  const { id } = validate(req, idParams, 'params');
+  res.json({ data: await service(req).list(id) });
+});
+
+reportsRouter.get('/reports/:id', async (req, res) => {
+  const { id } = validate(req, idParams, 'params');
+  res.json(await service(req).get(id));
+});
+
+reportsRouter.get('/reports/:id/download', async (req, res) => {
+  const { id } = validate(req, idParams, 'params');
+  const file = await service(req).download(id);
+  res.setHeader('Content-Type', file.view.mediaType!);
+  res.setHeader('Content-Disposition', contentDisposition(file.view.fileName!));
+  res.setHeader('Content-Length', String(file.view.size));
+  res.setHeader('Repr-Digest', `sha-256=:${Buffer.from(file.view.sha256!, 'hex').toString('base64')}:`);
+  await pipeline(file.open(), res);
+});
