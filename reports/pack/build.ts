@@ -275,7 +275,7 @@ export class EvidencePackService extends ScopedService {
       const rows = resultsByCode.get(u.code);
       if (!rows) continue;
       let layer = layers.at(-1);
-      if (!layer || layer.code !== u.layer || layer.name.zh !== u.layerName.zh) layers.push((layer = { code: u.layer, name: u.layerName, controlPoints: [] }));
+      if (!layer || layer.code !== u.layer || layer.set !== u.set) layers.push((layer = { code: u.layer, set: u.set, name: u.layerName, controlPoints: [] }));
       let cp = layer.controlPoints.at(-1);
       if (!cp || cp.name.zh !== u.controlPoint.zh) layer.controlPoints.push((cp = { name: { zh: u.controlPoint.zh, en: u.controlPoint.en }, units: [] }));
       cp.units.push({

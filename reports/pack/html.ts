@@ -25,6 +25,8 @@ export interface PageUnit {
 
 export interface PageLayer {
   code: string;
+  /** general requirements or the cloud extension (listed after the general ones). */
+  set: string;
   name: { zh: string; en: string };
   controlPoints: Array<{ name: { zh: string; en: string }; units: PageUnit[] }>;
 }
@@ -129,7 +131,8 @@ export function renderIndex(page: PackPage): string {
 
   out.push('<h2 id="results">测评结果 Results</h2>');
   for (const layer of page.layers) {
-    out.push(`<h3 id="layer-${esc(layer.code)}">${esc(layer.name.zh)} <span class="muted">${esc(layer.name.en)} (${esc(layer.code)})</span></h3>`);
+    const ext = layer.set === 'general' ? '' : layer.set === 'cloud' ? '（云计算扩展要求 cloud extension）' : ` (${layer.set})`;
+    out.push(`<h3 id="layer-${esc(layer.code)}${layer.set === 'general' ? '' : `-${esc(layer.set)}`}">${esc(layer.name.zh)}${esc(ext)} <span class="muted">${esc(layer.name.en)} (${esc(layer.code)})</span></h3>`);
     for (const cp of layer.controlPoints) {
       out.push(`<h4>${esc(cp.name.zh)} <span class="muted">${esc(cp.name.en)}</span></h4>`);
       for (const u of cp.units) {
