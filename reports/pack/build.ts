@@ -178,8 +178,10 @@ export class EvidencePackService extends ScopedService {
     if (broken.length) throw new EvidenceCorruptedError({}, broken);
 
     // ---- the files, with their links ----
+    const linksOf = new Map<string, typeof links>();
+    for (const l of links) linksOf.set(l.evidence_id, [...(linksOf.get(l.evidence_id) ?? []), l]);
     const files: PackFile[] = records.map((r) => {
-      const own = links.filter((l) => l.evidence_id === r.id);
+      const own = linksOf.get(r.id) ?? [];
       const typed: PackLink[] = [];
       const unitsLinked = new Set<string>();
       const objectsLinked = new Set<string>();
@@ -265,9 +267,14 @@ export class EvidencePackService extends ScopedService {
     };
 
     const pageFile = (f: PackFile): PageFile => ({ path: f.path, title: f.meta.title ?? f.path, version: f.meta.version, size: f.size ?? 0, sha256: f.expectedHash ?? '' });
-    const evidenceFiles = files.filter((f) => f.meta.evidenceId);
-    const linkedTo = (type: string, id: string) =>
-      evidenceFiles.filter((f) => links.some((l) => l.evidence_id === f.meta.evidenceId && l.target_type === type && l.target_id === id)).map(pageFile);
+    const byTarget = new Map<string, PageFile[]>();
+    for (const f of files) {
+      for (const l of f.meta.evidenceId ? (linksOf.get(f.meta.evidenceId) ?? []) : []) {
+        const key = `${l.target_type}|${l.target_id}`;
+        byTarget.set(key, [...(byTarget.get(key) ?? []), pageFile(f)]);
+      }
+    }
+    const linkedTo = (type: string, id: string) => byTarget.get(`${type}|${id}`) ?? [];
     const resultsByCode = new Map<string, typeof results>();
     for (const r of results) resultsByCode.set(r.code, [...(resultsByCode.get(r.code) ?? []), r]);
     const layers: PageLayer[] = [];
