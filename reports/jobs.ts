@@ -150,3 +150,8 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
     await set({ status: 'failed', error: String((err as Error).message).slice(0, 1000), finished_at: now() }).catch(() => undefined);
   }
 }
+
+/** The newest archived PDF test report of an assessment, for the evidence pack. */
+export async function latestArchivedReport(knex: Knex, assessmentId: string): Promise<Record<string, any> | undefined> {
+  return knex('reports').where({ assessment_id: assessmentId, type: 'test_report', format: 'pdf', status: 'done' }).orderBy('finished_at', 'desc').first();
+}

@@ -15,6 +15,7 @@ Commands:
   user create <username> --password <pw> [--name <display name>] [--admin]
                              create a user (the first admin of a DEMO=0 installation)
   evidence verify            re-hash every stored evidence file; exit 1 listing missing or corrupted ones
+  pack verify <zip>          check an evidence pack against its manifest; exit 1 listing each problem
   catalogue validate [--dir <controls dir>]
                              check the catalogue data; lists every problem, exit 1 if any
   catalogue export [--level 3|4] [--set general|cloud] [--format json|csv|xlsx] [--out <file>]
@@ -92,6 +93,14 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case 'catalogue':
       return catalogueCommand(rest);
+    case 'pack': {
+      if (rest[0] !== 'verify' || !rest[1]) return usage('Usage: dengbao pack verify <zip>');
+      const { verifyPack } = await import('../reports/pack/verify.js');
+      const report = await verifyPack(rest[1]);
+      for (const p of report.problems) console.error(p);
+      console.log(report.ok ? `Evidence pack OK: ${report.files} files match the manifest` : `Evidence pack NOT OK: ${report.problems.length} problem(s); ${report.files} files listed in the manifest`);
+      return report.ok ? 0 : 1;
+    }
     case 'evidence': {
       if (rest[0] !== 'verify') return usage(`Unknown evidence command: ${rest[0] ?? '(none)'}`);
       const config = loadConfig();

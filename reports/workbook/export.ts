@@ -72,11 +72,24 @@ const THIN = { style: 'thin' as const, color: { argb: 'FFBFBFBF' } };
 const BORDER: Partial<ExcelJS.Borders> = { top: THIN, left: THIN, bottom: THIN, right: THIN };
 
 /**
+ * OOXML's escape for characters XML cannot carry in a string item: CR (an XML reader turns it
+ * into LF) and other control characters (ExcelJS would drop them) become _xHHHH_, and a literal
+ * "_xHHHH_" in the text is protected as "_x005F_xHHHH_" — what Excel writes, and what Excel and
+ * ExcelJS decode back to the original text.
+ */
+export function escapeOoxmlText(text: string): string {
+  return text
+    .replace(/_(?=x[0-9A-Fa-f]{4}_)/g, '_x005F_')
+    .replace(/[\x00-\x08\x0B\x0C\x0D\x0E-\x1F\x7F]/g, (ch) => `_x${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`);
+}
+
+/**
  * Writes user text as a plain string cell. ExcelJS stores strings as (shared) strings, never as
- * formulas: a record starting with = + - @ tab or CR stays text, with nothing prepended.
+ * formulas: a record starting with = + - @ tab or CR stays text, with nothing prepended; reading
+ * the cell back gives the same string.
  */
 function setText(cell: ExcelJS.Cell, text: string | null | undefined): void {
-  cell.value = text === null || text === undefined ? null : String(text);
+  cell.value = text === null || text === undefined || text === '' ? null : escapeOoxmlText(String(text));
 }
 
 /** Merges runs of equal values in a column (rows first..last inclusive). */

@@ -2,6 +2,7 @@ import { create as contentDisposition } from 'content-disposition';
 import { Router } from 'express';
 import { z } from 'zod';
 import { EvidencePackService } from '../../reports/pack/build.js';
+import { latestArchivedReport } from '../../reports/jobs.js';
 import { deps, serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
 
@@ -15,8 +16,15 @@ export const packRouter = Router();
 packRouter.get('/assessments/:id/evidence-pack.zip', async (req, res) => {
   const { id } = validate(req, z.object({ id: fields.id }), 'params');
   validate(req, z.strictObject({ lang: z.string().optional() }), 'query');
-  // Hook for the report module: pass the archived PDF report as `extraFiles` (under report/) once it exists.
-  const pack = await new EvidencePackService(serviceContext(req), deps(req).store).prepare(id, { extraFiles: [] });
+  const { store, db } = deps(req);
+  const service = new EvidencePackService(serviceContext(req), store);
+  // The newest archived PDF test report goes in under report/ (after the scope check inside prepare()).
+  const report = await latestArchivedReport(db, id);
+  const extraFiles =
+    report && (await store.verify(report.organization_id, report.hash)) === 'ok'
+      ? [{ path: `report/${report.file_name}`, open: () => store.open(report.organization_id, report.hash), size: Number(report.size), title: report.file_name, mediaType: 'application/pdf' }]
+      : [];
+  const pack = await service.prepare(id, { extraFiles });
   res.setHeader('Content-Type', 'application/zip');
   res.setHeader('Content-Disposition', contentDisposition(pack.fileName));
   res.setHeader('Cache-Control', 'private, no-store');

@@ -108,6 +108,27 @@ describeEachEngine('reports', (ctx) => {
     expect(bad.body.error.details[0].path).to.equal('type');
   });
 
+  it('puts the newest PDF test report into the evidence pack, which `dengbao pack verify` accepts', async () => {
+    const zip = await auditor.get(`/api/v1/assessments/${demoId}/evidence-pack.zip`).buffer(true).parse(binary).expect(200);
+    const dir = mkdtempSync(path.join(tmpdir(), 'dengbao-pack-'));
+    try {
+      const file = path.join(dir, 'pack.zip');
+      writeFileSync(file, zip.body);
+      const { runCli } = await import('../utils/process.js');
+      const ok = await runCli(['pack', 'verify', file], {});
+      expect(ok.code, ok.stderr).to.equal(0);
+      expect(ok.stdout).to.contain('Evidence pack OK');
+      expect(zip.body.includes(Buffer.from('report/33010043001-25001-26-0123-01-test_report-'))).to.equal(true);
+      const bytes = Buffer.from(zip.body);
+      bytes[Math.floor(bytes.length / 3)]! ^= 0xff;
+      writeFileSync(file, bytes);
+      const bad = await runCli(['pack', 'verify', file], {});
+      expect(bad.code).to.equal(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers 503 naming the install command when there is no browser; everything else works', async () => {
     const noBrowser = await createTestAppWithoutBrowser();
     const agent = await signIn(noBrowser, 'consultant');
