@@ -27,7 +27,8 @@ import { organizationsRouter } from './routes/organizations.js';
 import { tokensRouter } from './routes/tokens.js';
 import { usersRouter } from './routes/users.js';
 import { AuthService } from './services/auth.js';
-import { packageVersion } from './version.js';
+import { packageVersion, projectRoot } from './version.js';
+import { pagesRouter } from './web/pages.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { findChromium, PdfPrinter } from '../reports/pdf/chromium.js';
 import './evidence/deadlines.js';
@@ -84,7 +85,8 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
-  app.use(helmet());
+  // No upgrade-insecure-requests: the server is often reached over plain HTTP on a LAN or localhost.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(cookieParser(config.sessionSecret));
   app.use(language);
   app.use(express.json({ limit: '1mb' }));
@@ -94,6 +96,8 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   api.use(authenticate);
   api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter);
   app.use('/api/v1', api);
+  app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
+  app.use(pagesRouter);
 
   app.use(notFound);
   app.use(errorHandler);

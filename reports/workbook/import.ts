@@ -98,6 +98,8 @@ export interface WorkbookDiff {
 }
 
 const CODE = /^L\d-[A-Z]{3}\d-\d{2}$/;
+/** As the results API allows. */
+const MAX_RECORD = 20_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const letter = (col: number) => String.fromCharCode(64 + col);
 
@@ -309,6 +311,11 @@ export function diffWorkbook(sheets: ParsedSheet[], data: WorkbookData): Workboo
     for (const r of sheet.rows) {
       const at = { sheet: sheet.name, row: r.row };
       const parsed = parseResultLabel(r.result);
+      r.record = r.record.replace(/\u0000/g, ''); // PostgreSQL text cannot hold NUL
+      if (r.record.length > MAX_RECORD) {
+        problems.push({ ...at, column: r.recordColumn, code: 'record_too_long', message: `the record is longer than ${MAX_RECORD} characters` });
+        continue;
+      }
       const valueProblem = () =>
         problems.push({ ...at, column: r.resultColumn, code: 'invalid_result', value: r.result, message: `unknown result "${r.result}": one of 符合 / 部分符合 / 不符合 / 不适用 (or empty for not assessed)` });
 

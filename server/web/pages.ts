@@ -1,0 +1,216 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { barChartSvg, riskChartSvg } from '../../reports/render.js';
+import { SummaryService } from '../assessments/summary.js';
+import { productCatalogue } from '../cloud/products.js';
+import { OrganizationScope } from '../context.js';
+import { listDeadlines } from '../deadlines/index.js';
+import { AppError } from '../errors.js';
+import { authenticate, deps, LANG_COOKIE, SESSION_COOKIE, serviceContext } from '../http/request.js';
+import { issuesToDetails } from '../http/validate.js';
+import { normaliseLanguage } from '../i18n.js';
+import { FilingService } from '../systems/filing.js';
+import { InspectionsService } from '../systems/inspections.js';
+import { LIFECYCLE_STATES, STATE_NAMES } from '../systems/lifecycle.js';
+import { SystemsService } from '../systems/service.js';
+import { DeployedProductsService } from '../cloud/deployed.js';
+import { requireCsrf } from './csrf.js';
+import { renderPage } from './render.js';
+
+/** Server-rendered pages (handlebars), sharing sessions, services and translations with the API. */
+export const pagesRouter = Router();
+pagesRouter.use(express.urlencoded({ extended: false, limit: '100kb' }));
+pagesRouter.use(authenticate);
+
+const signedIn = (req: Request, res: Response, next: NextFunction) => (req.caller ? next() : res.redirect(303, `/login?back=${encodeURIComponent(req.originalUrl)}`));
+const safeBack = (back: unknown) => (typeof back === 'string' && back.startsWith('/') && !back.startsWith('//') ? back : '/');
+const pick = (req: Request, t: { zh: string; en: string }) => (req.lang === 'zh-CN' ? t.zh : t.en);
+const stageName = (req: Request, s: string) => pick(req, STATE_NAMES[s as keyof typeof STATE_NAMES] ?? { zh: s, en: s });
+
+pagesRouter.get('/login', (req, res) => {
+  if (req.caller) return res.redirect(303, safeBack(req.query.back));
+  renderPage(req, res, 'login', { title: req.t('ui.sign_in') });
+});
+
+pagesRouter.post('/login', requireCsrf, async (req, res) => {
+  const parsed = z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(200) }).safeParse(req.body);
+  const view = { title: req.t('ui.sign_in'), username: typeof req.body?.username === 'string' ? req.body.username : '' };
+  if (!parsed.success) {
+    const fieldErrors = Object.fromEntries(issuesToDetails(parsed.error.issues).map((d) => [d.path, d.message]));
+    return renderPage(req, res, 'login', { ...view, fieldErrors }, 400);
+  }
+  try {
+    const result = await deps(req).auth.login(parsed.data.username, parsed.data.password, { ip: req.ip, userAgent: req.get('user-agent') });
+    res.cookie(SESSION_COOKIE, result.token, { httpOnly: true, sameSite: 'lax', secure: req.secure, signed: true, path: '/', expires: new Date(result.expiresAt) });
+    res.redirect(303, safeBack(req.query.back));
+  } catch (err) {
+    if (err instanceof AppError && err.status < 500) return renderPage(req, res, 'login', { ...view, error: req.t(`errors.${err.code}`, err.params) }, err.status);
+    throw err;
+  }
+});
+
+pagesRouter.post('/logout', requireCsrf, async (req, res) => {
+  const token = req.signedCookies?.[SESSION_COOKIE];
+  if (typeof token === 'string' && token) await deps(req).auth.logout(token);
+  res.clearCookie(SESSION_COOKIE, { path: '/' });
+  res.redirect(303, '/login');
+});
+
+pagesRouter.get('/lang', (req, res) => {
+  const lang = normaliseLanguage(typeof req.query.to === 'string' ? req.query.to : undefined) ?? 'zh-CN';
+  res.cookie(LANG_COOKIE, lang, { sameSite: 'lax', path: '/', maxAge: 365 * 86_400_000 });
+  res.redirect(303, safeBack(req.query.back));
+});
+
+pagesRouter.get('/', signedIn, async (req, res) => {
+  const ctx = serviceContext(req);
+  const systems = await new SystemsService(ctx).list({});
+  const deadlines = (await listDeadlines(ctx.knex, new OrganizationScope(ctx.caller), 60)).slice(0, 30);
+  const rows = [];
+  for (const s of systems) {
+    const latest = await new OrganizationScope(ctx.caller).query(ctx.knex, 'assessments').where({ system_id: s.id }).orderBy('created_at', 'desc').first();
+    const summary = latest ? await new SummaryService(ctx).summary(latest.id) : undefined;
+    rows.push({
+      id: s.id,
+      name: s.name,
+      grading: s.grading?.notation ?? '—',
+      stage: stageName(req, s.status),
+      assessmentKind: latest ? `${latest.kind} (${latest.status})` : '—',
+      rate: summary?.overall.rate ?? null,
+      conclusion: summary ? pick(req, summary.conclusion.label) : '—',
+    });
+  }
+  const findings = await new OrganizationScope(ctx.caller)
+    .query(ctx.knex, 'findings')
+    .leftJoin('remediations', 'remediations.finding_id', 'findings.id')
+    .where((w) => w.whereNull('remediations.status').orWhereNotIn('remediations.status', ['verified', 'risk_accepted']))
+    .select('findings.risk', 'findings.risk_after_mitigation');
+  const byRisk = { high: 0, medium: 0, low: 0 };
+  for (const f of findings) byRisk[(f.risk_after_mitigation ?? f.risk) as keyof typeof byRisk]++;
+  const stageCounts = LIFECYCLE_STATES.map((st) => ({ label: stageName(req, st), n: systems.filter((s) => s.status === st).length }));
+  const max = Math.max(1, ...stageCounts.map((x) => x.n));
+  renderPage(req, res, 'dashboard', {
+    title: req.t('ui.dashboard'),
+    nav: 'dashboard',
+    systems: rows,
+    deadlines,
+    stageChart: barChartSvg(stageCounts.map((x) => ({ label: `${x.label} (${x.n})`, rate: x.n / max })), 460).replace(/>\d+\.\d+%</g, '><'),
+    riskChart: riskChartSvg(byRisk, { high: req.t('report.high'), medium: req.t('report.medium'), low: req.t('report.low') }),
+  });
+});
+
+const catalogueQuery = z.object({
+  q: z.string().trim().max(200).optional().transform((v) => v || undefined),
+  level: z.enum(['', '3', '4']).optional().transform((v) => (v ? Number(v) : undefined)),
+  set: z.enum(['', 'general', 'cloud']).optional().transform((v) => (v ? (v as 'general' | 'cloud') : undefined)),
+  layer: z.string().max(3).optional().transform((v) => v || undefined),
+  domain: z.string().max(20).optional().transform((v) => v || undefined),
+  page: z.coerce.number().int().min(1).default(1),
+  lang: z.string().optional(),
+});
+
+pagesRouter.get('/catalogue', signedIn, (req, res) => {
+  const cat = deps(req).catalogue;
+  const parsed = catalogueQuery.safeParse(req.query);
+  const q = parsed.success ? parsed.data : { page: 1 } as z.infer<typeof catalogueQuery>;
+  const all = cat.query({ q: q.q, level: q.level, set: q.set, layer: q.layer as never, domain: q.domain as never });
+  const pageSize = 50;
+  const pages = Math.max(1, Math.ceil(all.length / pageSize));
+  const page = Math.min(q.page, pages);
+  const link = (p: number) => {
+    const params = new URLSearchParams(Object.entries({ q: q.q, level: q.level, set: q.set, layer: q.layer, domain: q.domain }).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+    params.set('page', String(p));
+    return `/catalogue?${params}`;
+  };
+  renderPage(req, res, 'catalogue', {
+    title: req.t('ui.catalogue'),
+    nav: 'catalogue',
+    ...q,
+    total: all.length,
+    page,
+    pages,
+    prev: page > 1 ? link(page - 1) : null,
+    next: page < pages ? link(page + 1) : null,
+    levels: [3, 4],
+    layers: cat.meta.layers.map((l) => ({ code: l.code, name: pick(req, l) })),
+    domains: ['physical', 'network', 'device', 'application', 'management'],
+    items: all.slice((page - 1) * pageSize, page * pageSize).map((i) => ({
+      code: i.code,
+      clause: i.clause,
+      controlPoint: pick(req, i.controlPoint),
+      text: pick(req, i.text),
+      weight: pick(req, cat.meta.weights[i.weight]!),
+      highRisk: cat.highRiskCaseIds(i.code).join(', '),
+    })),
+  });
+});
+
+pagesRouter.get('/catalogue/:code', signedIn, (req, res) => {
+  const cat = deps(req).catalogue;
+  const item = cat.byCode.get(String(req.params.code).toUpperCase());
+  if (!item) return renderPage(req, res, 'catalogue', { title: req.t('ui.catalogue'), nav: 'catalogue', items: [], total: 0, page: 1, pages: 1 }, 404);
+  const pc = productCatalogue(cat);
+  const zh = req.lang === 'zh-CN';
+  renderPage(req, res, 'catalogue-item', {
+    title: item.code,
+    nav: 'catalogue',
+    item: {
+      code: item.code,
+      clause: item.clause,
+      layerName: pick(req, item.layerName),
+      controlPoint: pick(req, item.controlPoint),
+      weight: pick(req, cat.meta.weights[item.weight]!),
+      cloudResponsibility: pick(req, cat.meta.cloudResponsibility[item.cloudResponsibility]!),
+      text: pick(req, item.text),
+      textOther: zh ? item.text.en : item.text.zh,
+      methods: item.test.methods.map((m) => pick(req, cat.meta.methods[m]!)),
+      steps: item.test.steps.map((s) => pick(req, s)),
+      evidence: zh ? item.test.evidence.zh : item.test.evidence.en,
+    },
+    cases: cat.highRiskCases.filter((c) => c.units.includes(item.code)).map((c) => ({ id: c.id, title: pick(req, c.title), scope: c.scope })),
+    products: pc.categories.flatMap((c) =>
+      c.covers
+        .filter((x) => x.unit === item.code)
+        .map((x) => ({ category: pick(req, c.name), coverage: x.coverage, how: pick(req, x.how), names: pc.products.filter((p) => p.categories.includes(c.id)).map((p) => `${pick(req, p.name)}（${pick(req, p.vendor.name)}）`) })),
+    ),
+  });
+});
+
+pagesRouter.get('/systems', signedIn, async (req, res) => {
+  const systems = await new SystemsService(serviceContext(req)).list({});
+  renderPage(req, res, 'systems', {
+    title: req.t('ui.systems'),
+    nav: 'systems',
+    systems: systems.map((s) => ({ id: s.id, name: s.name, grading: s.grading?.notation ?? '—', stage: stageName(req, s.status), deployment: s.deployment })),
+  });
+});
+
+pagesRouter.get('/systems/:id', signedIn, async (req, res) => {
+  const ctx = serviceContext(req);
+  const id = z.uuid().safeParse(req.params.id);
+  if (!id.success) return res.redirect(303, '/systems');
+  const systems = new SystemsService(ctx);
+  const system = await systems.get(id.data);
+  const filing = await new FilingService(ctx).get(id.data);
+  const stateLabel = { provided: req.t('ui.provided'), missing: req.t('ui.missing'), pending: req.t('ui.pending') } as Record<string, string>;
+  const deployed = await new DeployedProductsService(ctx, productCatalogue(deps(req).catalogue)).list(id.data);
+  renderPage(req, res, 'system', {
+    title: system.name,
+    nav: 'systems',
+    system,
+    grading: system.grading?.notation ?? '—',
+    stage: stageName(req, system.status),
+    history: (await systems.history(id.data)).map((h) => ({ ...h, toLabel: stageName(req, h.to) })),
+    filing: { ...filing, attachments: filing.attachments.map((a) => ({ label: pick(req, a), state: a.state, stateLabel: stateLabel[a.state] })) },
+    inspections: await new InspectionsService(ctx).list(id.data),
+    products: deployed.map((d) => (d.product ? `${pick(req, d.product.name)}（${pick(req, d.product.vendor.name)}）` : d.productId)),
+  });
+});
+
+/** Errors on pages are pages too (the API keeps its JSON errors). */
+pagesRouter.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+  if (req.path.startsWith('/api/')) return next(err);
+  const e = err instanceof AppError ? err : undefined;
+  if (!e) return next(err);
+  renderPage(req, res, 'error', { title: String(e.status), status: e.status, message: req.t(`errors.${e.code}`, { ...e.params, defaultValue: e.message }) }, e.status);
+});
