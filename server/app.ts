@@ -28,7 +28,8 @@ import { tokensRouter } from './routes/tokens.js';
 import { usersRouter } from './routes/users.js';
 import { AuthService } from './services/auth.js';
 import { packageVersion, projectRoot } from './version.js';
-import { pagesRouter } from './web/pages.js';
+import { pageErrors, pagesRouter } from './web/pages.js';
+import { assessmentPagesRouter } from './web/assessment-pages.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { findChromium, PdfPrinter } from '../reports/pdf/chromium.js';
 import './evidence/deadlines.js';
@@ -97,7 +98,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter);
   app.use('/api/v1', api);
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
-  app.use(pagesRouter);
+  app.use(pagesRouter, assessmentPagesRouter, pageErrors);
 
   app.use(notFound);
   app.use(errorHandler);

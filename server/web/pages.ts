@@ -2,6 +2,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { z } from 'zod';
 import { barChartSvg, riskChartSvg } from '../../reports/render.js';
 import { SummaryService } from '../assessments/summary.js';
+import { AssessmentsService } from '../assessments/service.js';
 import { productCatalogue } from '../cloud/products.js';
 import { OrganizationScope } from '../context.js';
 import { listDeadlines } from '../deadlines/index.js';
@@ -203,14 +204,15 @@ pagesRouter.get('/systems/:id', signedIn, async (req, res) => {
     history: (await systems.history(id.data)).map((h) => ({ ...h, toLabel: stageName(req, h.to) })),
     filing: { ...filing, attachments: filing.attachments.map((a) => ({ label: pick(req, a), state: a.state, stateLabel: stateLabel[a.state] })) },
     inspections: await new InspectionsService(ctx).list(id.data),
+    assessments: await new AssessmentsService(ctx).list({ systemId: id.data }),
     products: deployed.map((d) => (d.product ? `${pick(req, d.product.name)}（${pick(req, d.product.vendor.name)}）` : d.productId)),
   });
 });
 
 /** Errors on pages are pages too (the API keeps its JSON errors). */
-pagesRouter.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
-  if (req.path.startsWith('/api/')) return next(err);
+export function pageErrors(err: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (req.path.startsWith("/api/")) return next(err);
   const e = err instanceof AppError ? err : undefined;
   if (!e) return next(err);
   renderPage(req, res, 'error', { title: String(e.status), status: e.status, message: req.t(`errors.${e.code}`, { ...e.params, defaultValue: e.message }) }, e.status);
-});
+}

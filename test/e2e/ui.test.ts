@@ -92,7 +92,8 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     const systemHref = await page.$eval('tbody a', (a) => a.getAttribute('href'));
     for (const lang of ['zh-CN', 'en']) {
       await page.goto(`${base}/lang?to=${lang}&back=/`);
-      for (const p of ['/', '/systems', systemHref!, '/catalogue', '/catalogue?level=4&set=cloud', '/catalogue/L3-PES1-01', '/systems/00000000-0000-0000-0000-000000000000']) {
+      const assessment = (await ctx.db.knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
+      for (const p of ['/', '/systems', systemHref!, '/catalogue', '/catalogue?level=4&set=cloud', '/catalogue/L3-PES1-01', '/systems/00000000-0000-0000-0000-000000000000', `/assessments/${assessment}`, `/assessments/${assessment}/findings`, `/assessments/${assessment}/reports`]) {
         await page.goto(`${base}${p}`);
         const body = await page.$eval('body', (b) => b.innerText);
         expect(body, `${lang} ${p}`).not.to.match(RAW_KEY);
@@ -103,10 +104,51 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await page.browserContext().close();
   });
 
+  it('records results with the keyboard in the workspace, and generates and downloads the PDF report', async function () {
+    this.timeout(120_000);
+    const page = await signIn('consultant');
+    const assessment = (await ctx.db.knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
+    await page.goto(`${base}/assessments/${assessment}?layer=CES&filter=unassessed`);
+    const rows = await page.$$('article.result');
+    expect(rows.length).to.be.greaterThan(2);
+    const codes = await page.$$eval('article.result', (as) => as.slice(0, 2).map((a) => [(a as HTMLElement).dataset.code, (a as HTMLElement).dataset.object]));
+    await page.screenshot({ path: path.join(ARTIFACTS, `workspace-${ctx.engine}.png`), fullPage: false });
+    await rows[0]!.focus();
+    await page.keyboard.press('1'); // 符合, then focus moves on
+    await page.waitForFunction(() => document.activeElement?.matches('article.result') && document.querySelectorAll('article.value-conform').length > 0);
+    await page.keyboard.press('3'); // 不符合 on the next one
+    await page.waitForFunction(() => document.querySelectorAll('article.value-nonconform').length > 0);
+    const stored = await ctx.db.knex('assessment_results').where({ assessment_id: assessment }).whereIn('code', codes.map((c) => c[0]!));
+    const valueOf = (code: string, obj: string) => stored.find((r: { code: string; object_key: string }) => r.code === code && r.object_key === obj)?.value;
+    expect(valueOf(codes[0]![0]!, codes[0]![1]!)).to.equal('conform');
+    expect(valueOf(codes[1]![0]!, codes[1]![1]!)).to.equal('nonconform');
+    // Someone else changes the first row: the next keyboard write shows the conflict message.
+    await ctx.db.knex('assessment_results').where({ assessment_id: assessment, code: codes[0]![0], object_key: codes[0]![1] }).increment('row_version', 1);
+    await rows[0]!.focus();
+    await page.keyboard.press('2');
+    await page.waitForSelector('.notice');
+    expect(await page.$eval('.notice', (n) => n.textContent)).to.contain('已被他人修改');
+
+    await page.goto(`${base}/assessments/${assessment}/reports`);
+    await page.select('select[name=type]', 'executive_summary');
+    await Promise.all([page.waitForNavigation(), page.click('form button.primary')]);
+    await page.waitForSelector('tr[data-status="done"] a', { timeout: 60_000 });
+    const href = await page.$eval('tr[data-status="done"] a', (a) => a.getAttribute('href'));
+    const pdf = await page.evaluate(async (u) => {
+      const r = await fetch(u!);
+      return { type: r.headers.get('content-type'), size: (await r.arrayBuffer()).byteLength };
+    }, href);
+    expect(pdf.type).to.equal('application/pdf');
+    expect(pdf.size).to.be.greaterThan(10_000);
+    await page.screenshot({ path: path.join(ARTIFACTS, `reports-${ctx.engine}.png`), fullPage: true });
+    await page.browserContext().close();
+  });
+
   it('shows auditors no edit controls, refuses a forged write with 403, and rejects forms without the CSRF token', async function () {
     this.timeout(60_000);
     const page = await signIn('auditor');
-    for (const p of ['/', '/systems', '/catalogue']) {
+    const assessment = (await ctx.db.knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
+    for (const p of ['/', '/systems', '/catalogue', `/assessments/${assessment}`, `/assessments/${assessment}/findings`]) {
       await page.goto(`${base}${p}`);
       const forms = await page.$$eval('form[method=post]', (fs) => fs.map((f) => f.getAttribute('action')));
       expect(forms, p).to.deep.equal(['/logout']);

@@ -1,0 +1,139 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { ReportsService } from '../../reports/jobs.js';
+import { FindingsService } from '../assessments/findings.js';
+import { ResultsService } from '../assessments/results.js';
+import { AssessmentsService, WRITABLE } from '../assessments/service.js';
+import { SummaryService } from '../assessments/summary.js';
+import { unitsInScope } from '../assessments/scope.js';
+import { deps, serviceContext } from '../http/request.js';
+import { requireCsrf } from './csrf.js';
+import { renderPage } from './render.js';
+
+/** The assessment workspace, the findings board and the reports page. */
+export const assessmentPagesRouter = Router();
+
+const signedIn = (req: Request, res: Response, next: NextFunction) => (req.caller ? next() : res.redirect(303, `/login?back=${encodeURIComponent(req.originalUrl)}`));
+const pick = (req: Request, t: { zh: string; en: string }) => (req.lang === 'zh-CN' ? t.zh : t.en);
+const idOf = (req: Request) => z.uuid().parse(req.params.id);
+const labels = (req: Request) => req.t('ui', { returnObjects: true }) as unknown as Record<string, string>;
+
+assessmentPagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
+  const ctx = serviceContext(req);
+  const id = idOf(req);
+  const assessments = new AssessmentsService(ctx, deps(req).catalogue);
+  const a = await assessments.get(id);
+  const row = await assessments.load(id);
+  const canEdit = WRITABLE.has(a.status) && !!ctx.caller.memberships.get(a.organizationId) && ctx.caller.memberships.get(a.organizationId) !== 'auditor';
+  const units = await unitsInScope(ctx.knex, row.catalogue_version_id, a.level, a.requirementSets);
+  const unit = new Map(units.map((u) => [u.code, u]));
+  const all = await new ResultsService(ctx).list(id);
+  const objects = await ctx.knex('assessed_objects').where({ system_id: a.systemId }).orderBy('name').select('id', 'name');
+  const layers = [...new Set(units.map((u) => u.layer))];
+  const layer = typeof req.query.layer === 'string' && layers.includes(req.query.layer as never) ? req.query.layer : layers[0]!;
+  const objectId = typeof req.query.object === 'string' ? req.query.object : '';
+  const filter = typeof req.query.filter === 'string' ? req.query.filter : '';
+  const L = labels(req);
+  const valueLabel = (v: string) => L[`value_${v}`] ?? v;
+  const rows = all.filter(
+    (r) =>
+      r.layer === layer &&
+      (!objectId || (r.objectId ?? 'system') === objectId) &&
+      (filter !== 'unassessed' || r.value === 'not_assessed') &&
+      (filter !== 'nonconforming' || r.value === 'nonconform' || r.value === 'partial'),
+  );
+  const groups: Array<{ name: string; rows: unknown[] }> = [];
+  for (const r of rows) {
+    const u = unit.get(r.code)!;
+    const name = pick(req, u.controlPoint);
+    let g = groups.find((x) => x.name === name);
+    if (!g) groups.push((g = { name, rows: [] }));
+    g.rows.push({
+      ...r,
+      objectKey: r.objectId ?? 'system',
+      objectName: r.objectName ?? L.whole_system,
+      text: pick(req, u.text),
+      steps: u.test.steps.map((s) => pick(req, s)),
+      evidence: req.lang === 'zh-CN' ? u.test.evidence.zh : u.test.evidence.en,
+      highRisk: deps(req).catalogue.highRiskCaseIds(u.code).join(', '),
+      valueLabel: valueLabel(r.value),
+    });
+  }
+  const tree = layers.map((code) => {
+    const inLayer = all.filter((r) => r.layer === code);
+    const meta = deps(req).catalogue.meta.layers.find((l) => l.code === code)!;
+    const cps = [...new Set(inLayer.map((r) => pick(req, unit.get(r.code)!.controlPoint)))].map((name) => {
+      const cpRows = inLayer.filter((r) => pick(req, unit.get(r.code)!.controlPoint) === name);
+      return { name, total: cpRows.length, assessed: cpRows.filter((r) => r.value !== 'not_assessed').length };
+    });
+    return { code, name: pick(req, meta), current: code === layer, total: inLayer.length, assessed: inLayer.filter((r) => r.value !== 'not_assessed').length, controlPoints: cps };
+  });
+  const summary = await new SummaryService(ctx).summary(id);
+  const system = await ctx.knex('systems').where({ id: a.systemId }).first();
+  renderPage(req, res, 'workspace', {
+    title: req.t('ui.workspace'),
+    nav: 'systems',
+    assessment: a,
+    systemName: system.name,
+    canEdit,
+    tree,
+    groups,
+    layer,
+    objectId,
+    filter,
+    objects,
+    summary,
+    conclusionLabel: pick(req, summary.conclusion.label),
+    conclusionRule: pick(req, summary.conclusion.rule),
+    values: ['conform', 'partial', 'nonconform', 'na'].map((key) => ({ key, label: valueLabel(key) })),
+    back: req.originalUrl,
+    L,
+  });
+});
+
+/** Form fallback for recording a result without JavaScript (post, then redirect back). */
+assessmentPagesRouter.post('/assessments/:id/results', signedIn, requireCsrf, async (req, res) => {
+  const id = idOf(req);
+  const body = z
+    .object({ code: z.string(), objectId: z.string(), value: z.enum(['conform', 'partial', 'nonconform', 'na']), record: z.string().max(20000).optional(), rowVersion: z.coerce.number().int(), back: z.string().optional() })
+    .parse(req.body);
+  await new ResultsService(serviceContext(req)).put(id, { code: body.code, objectId: body.objectId === 'system' ? null : body.objectId, value: body.value, record: body.record || null, rowVersion: body.rowVersion });
+  res.redirect(303, body.back?.startsWith('/assessments/') ? body.back : `/assessments/${id}`);
+});
+
+assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res) => {
+  const ctx = serviceContext(req);
+  const id = idOf(req);
+  const L = labels(req);
+  const risk = { high: req.t('report.high'), medium: req.t('report.medium'), low: req.t('report.low') } as Record<string, string>;
+  const findings = (await new FindingsService(ctx).list(id)).map((f) => ({
+    ...f,
+    riskLabel: risk[f.effectiveRisk],
+    status: f.remediation ? req.t(`report.remediation_status_${f.remediation.status}`) : '',
+  }));
+  renderPage(req, res, 'findings', { title: L.findings_board, nav: 'systems', assessmentId: id, findings, L });
+});
+
+assessmentPagesRouter.get('/assessments/:id/reports', signedIn, async (req, res) => {
+  const d = deps(req);
+  const id = idOf(req);
+  const service = new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue });
+  const L = labels(req);
+  const reports = (await service.list(id)).map((r) => ({ ...r, typeLabel: L[`report_${r.type}`] ?? r.type }));
+  renderPage(req, res, 'reports', {
+    title: L.reports,
+    nav: 'systems',
+    assessmentId: id,
+    reports,
+    types: ['test_report', 'gap_analysis', 'remediation_plan', 'executive_summary'].map((key) => ({ key, label: L[`report_${key}`] })),
+    L,
+  });
+});
+
+assessmentPagesRouter.post('/assessments/:id/reports', signedIn, requireCsrf, async (req, res) => {
+  const d = deps(req);
+  const id = idOf(req);
+  const body = z.object({ type: z.enum(['test_report', 'gap_analysis', 'remediation_plan', 'executive_summary']), format: z.enum(['pdf', 'html']), lang: z.enum(['zh-CN', 'en']) }).parse(req.body);
+  await new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue, logger: req.log }).request(id, body);
+  res.redirect(303, `/assessments/${id}/reports`);
+});
