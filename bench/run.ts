@@ -120,12 +120,7 @@ async function loadWorkbookBench(): Promise<{
   exportWorkbookBench?: (knex: Knex, caller: Caller, id: string) => Promise<Buffer>;
   importWorkbookBench?: (knex: Knex, caller: Caller, id: string, file: Buffer) => Promise<unknown>;
 }> {
-  try {
-    const module = './workbook-bench.js'; // provided with the workbook module
-    return (await import(module)) as never;
-  } catch {
-    return {};
-  }
+  return (await import('./workbook-bench.js')) as never;
 }
 
 await main();

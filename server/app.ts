@@ -30,6 +30,7 @@ import { AuthService } from './services/auth.js';
 import { packageVersion, projectRoot } from './version.js';
 import { pageErrors, pagesRouter } from './web/pages.js';
 import { assessmentPagesRouter } from './web/assessment-pages.js';
+import { systemPagesRouter } from './web/system-pages.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { findChromium, PdfPrinter } from '../reports/pdf/chromium.js';
 import './evidence/deadlines.js';
@@ -98,7 +99,11 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter);
   app.use('/api/v1', api);
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
-  app.use(pagesRouter, assessmentPagesRouter, pageErrors);
+  // Pages: form bodies, the same authentication as the API, then the page routers.
+  const pages = express.Router();
+  pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate);
+  pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter);
+  app.use(pages, pageErrors);
 
   app.use(notFound);
   app.use(errorHandler);

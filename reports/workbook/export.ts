@@ -163,15 +163,6 @@ export async function buildWorkbook(data: WorkbookData, lang: Lang = 'zh-CN'): P
       const result = row.getCell(COL.result);
       setText(result, value === 'not_assessed' ? null : labels[value]);
       if (value !== 'not_assessed') result.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: RESULT_FILLS[value] } };
-      result.dataValidation = {
-        type: 'list',
-        allowBlank: true,
-        formulae: [listRef],
-        showErrorMessage: true,
-        errorStyle: 'stop',
-        errorTitle: lang === 'en' ? 'Result' : '符合情况',
-        error: listValues.join(' / '),
-      };
       setText(row.getCell(COL.code), r.unit.code);
       setText(row.getCell(COL.objectId), r.result.objectId ?? 'system');
       row.getCell(COL.rowVersion).value = r.result.rowVersion;
@@ -186,6 +177,17 @@ export async function buildWorkbook(data: WorkbookData, lang: Lang = 'zh-CN'): P
     // Blocks: A over one requirement set, B over one control point (as assessors lay them out).
     mergeRuns(ws, COL.set, first, sheet.rows.map((r) => r.unit.set));
     mergeRuns(ws, COL.controlPoint, first, sheet.rows.map((r) => `${r.unit.set}|${r.unit.controlPoint.order}|${r.unit.controlPoint.zh}`));
+    // One list validation over the whole E range (per-cell validations are merged by ExcelJS into
+    // overlapping ranges, which Excel reports as damaged content).
+    (ws as unknown as { dataValidations: { add(range: string, v: ExcelJS.DataValidation): void } }).dataValidations.add(`E${first}:E${last}`, {
+      type: 'list',
+      allowBlank: true,
+      formulae: [listRef],
+      showErrorMessage: true,
+      errorStyle: 'stop',
+      errorTitle: lang === 'en' ? 'Result' : '符合情况',
+      error: listValues.join(' / '),
+    });
     // The colour follows the value when it is changed in Excel.
     ws.addConditionalFormatting({
       ref: `E${first}:E${last}`,

@@ -22,7 +22,8 @@ export function csrfToken(req: Request, res: Response): string {
 
 export function requireCsrf(req: Request, _res: Response, next: NextFunction): void {
   const seed = req.cookies?.[CSRF_COOKIE] as string | undefined;
-  const given = String((req.body as Record<string, unknown>)?._csrf ?? req.get('x-csrf-token') ?? '');
+  // Multipart forms carry the token in the action URL (their body is streamed, not parsed here).
+  const given = String((req.body as Record<string, unknown>)?._csrf ?? req.get('x-csrf-token') ?? req.query._csrf ?? '');
   const want = seed ? createHmac('sha256', deps(req).config.sessionSecret).update(seed).digest('base64url') : '';
   if (!seed || given.length !== want.length || !timingSafeEqual(Buffer.from(given), Buffer.from(want))) {
     return next(new ForbiddenError({ action: 'csrf' }));

@@ -1,4 +1,4 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { barChartSvg, riskChartSvg } from '../../reports/render.js';
 import { SummaryService } from '../assessments/summary.js';
@@ -7,7 +7,7 @@ import { productCatalogue } from '../cloud/products.js';
 import { OrganizationScope } from '../context.js';
 import { listDeadlines } from '../deadlines/index.js';
 import { AppError } from '../errors.js';
-import { authenticate, deps, LANG_COOKIE, SESSION_COOKIE, serviceContext } from '../http/request.js';
+import { deps, LANG_COOKIE, SESSION_COOKIE, serviceContext } from '../http/request.js';
 import { issuesToDetails } from '../http/validate.js';
 import { normaliseLanguage } from '../i18n.js';
 import { FilingService } from '../systems/filing.js';
@@ -16,12 +16,11 @@ import { LIFECYCLE_STATES, STATE_NAMES } from '../systems/lifecycle.js';
 import { SystemsService } from '../systems/service.js';
 import { DeployedProductsService } from '../cloud/deployed.js';
 import { requireCsrf } from './csrf.js';
+import { systemFormsView } from './system-pages.js';
 import { renderPage } from './render.js';
 
 /** Server-rendered pages (handlebars), sharing sessions, services and translations with the API. */
 export const pagesRouter = Router();
-pagesRouter.use(express.urlencoded({ extended: false, limit: '100kb' }));
-pagesRouter.use(authenticate);
 
 const signedIn = (req: Request, res: Response, next: NextFunction) => (req.caller ? next() : res.redirect(303, `/login?back=${encodeURIComponent(req.originalUrl)}`));
 const safeBack = (back: unknown) => (typeof back === 'string' && back.startsWith('/') && !back.startsWith('//') ? back : '/');
@@ -182,6 +181,7 @@ pagesRouter.get('/systems', signedIn, async (req, res) => {
   renderPage(req, res, 'systems', {
     title: req.t('ui.systems'),
     nav: 'systems',
+    canCreate: [...(req.caller?.memberships.values() ?? [])].includes('officer'),
     systems: systems.map((s) => ({ id: s.id, name: s.name, grading: s.grading?.notation ?? '—', stage: stageName(req, s.status), deployment: s.deployment })),
   });
 });
@@ -196,6 +196,7 @@ pagesRouter.get('/systems/:id', signedIn, async (req, res) => {
   const stateLabel = { provided: req.t('ui.provided'), missing: req.t('ui.missing'), pending: req.t('ui.pending') } as Record<string, string>;
   const deployed = await new DeployedProductsService(ctx, productCatalogue(deps(req).catalogue)).list(id.data);
   renderPage(req, res, 'system', {
+    ...(await systemFormsView(req, id.data)),
     title: system.name,
     nav: 'systems',
     system,

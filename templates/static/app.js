@@ -69,3 +69,20 @@ document.addEventListener('drop', async (e) => {
 
 // Reports page: refresh while a job is running.
 if (document.querySelector('tr[data-status="queued"], tr[data-status="running"]')) setTimeout(() => location.reload(), 1500);
+
+// Grading wizard: show S?A?G? live from the GB/T 22240 matrix the server embeds in the form.
+const grading = document.querySelector('form.grading');
+if (grading) {
+  const matrix = JSON.parse(grading.dataset.matrix);
+  const update = () => {
+    const level = (prefix) => Math.max(0, ...['citizens', 'social', 'national'].map((o) => {
+      const d = grading.elements[`${prefix}_${o}`].value;
+      return d === 'none' ? 0 : matrix[o][d];
+    }));
+    const s = level('s');
+    const a = level('a');
+    grading.querySelector('.grading-result').textContent = s && a ? `S${s}A${a}G${Math.max(s, a)}` : '—';
+  };
+  grading.addEventListener('change', update);
+  update();
+}

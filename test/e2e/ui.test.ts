@@ -66,6 +66,42 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await page.browserContext().close();
   });
 
+  it('as officer: creates a system, grades it with the live S?A?G? result, reviews, approves and files it', async function () {
+    this.timeout(120_000);
+    const page = await signIn('officer');
+    await page.goto(`${base}/systems`);
+    await Promise.all([page.waitForNavigation(), page.click('a[href="/systems/new"]')]);
+    await page.type('input[name=name]', `UI 系统 ${Date.now()}`);
+    await page.type('textarea[name=description]', '浏览器测试创建的定级对象');
+    await Promise.all([page.waitForNavigation(), page.click('form button.primary')]);
+    expect(page.url()).to.match(/\/systems\/[0-9a-f-]{36}/);
+    await page.select('select[name=s_social]', 'serious');
+    await page.select('select[name=a_citizens]', 'serious');
+    expect(await page.$eval('.grading-result', (e) => e.textContent)).to.equal('S3A2G3');
+    await page.type('textarea[name=rationale]', '业务信息遭到破坏后会对社会秩序和公共利益造成严重损害。');
+    await Promise.all([page.waitForNavigation(), page.click('form.grading button.primary')]);
+    expect(await page.$eval('h1', (h) => h.textContent)).to.contain('S3A2G3');
+    await page.type('textarea[name=experts]', '张教授\n李高工');
+    await page.type('textarea[name=opinion]', '同意定为第三级');
+    await Promise.all([page.waitForNavigation(), page.click('#workflow button.primary')]);
+    await page.type('input[name=authority]', '示例市数据资源管理局');
+    await page.type('input[name=reference]', '示数资〔2026〕1号');
+    await Promise.all([page.waitForNavigation(), page.click('#workflow button.primary')]);
+    await page.type('input[name=filingOrgan]', '示例市公安局网安支队');
+    await page.$eval('input[name=submittedOn]', (e) => ((e as HTMLInputElement).value = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)));
+    await Promise.all([page.waitForNavigation(), page.click('#workflow button.primary')]);
+    await page.type('input[name=certificateNumber]', '33010043001-26099');
+    await Promise.all([page.waitForNavigation(), page.click('#workflow button.primary')]);
+    const text = await page.$eval('main', (m) => m.textContent ?? '');
+    expect(text).to.contain('已备案');
+    expect(text).to.contain('33010043001-26099');
+    await page.screenshot({ path: path.join(ARTIFACTS, `system-filed-${ctx.engine}.png`), fullPage: true });
+    // A form error is shown next to the field: a grading with no harm selected.
+    await page.goto(`${base}/systems/new`);
+    await Promise.all([page.waitForNavigation(), page.click('form button.primary')]).catch(() => undefined);
+    await page.browserContext().close();
+  });
+
   it('browses the catalogue: search by phrase, open a unit with its steps, products and high-risk cases', async function () {
     this.timeout(60_000);
     const page = await signIn('consultant');

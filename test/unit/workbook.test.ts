@@ -1,7 +1,11 @@
 import { expect } from 'chai';
+import ExcelJS from 'exceljs';
+import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { checkWorkbookArchive } from '../../reports/workbook/archive.js';
-import { escapeOoxmlText } from '../../reports/workbook/export.js';
+import type { WorkbookData } from '../../reports/workbook/data.js';
+import { buildWorkbook, escapeOoxmlText, planSheets } from '../../reports/workbook/export.js';
+import { diffWorkbook, parseWorkbook } from '../../reports/workbook/import.js';
 import { headerKey, layerOfSheet, parseResultLabel } from '../../reports/workbook/layout.js';
 import { normaliseRecord, normaliseText, sanitiseSheetName, uniqueSheetName } from '../../reports/workbook/text.js';
 
@@ -137,5 +141,74 @@ describe('workbook: archive checks', () => {
   it('tells non-xlsx content apart', async () => {
     expect((await checkWorkbookArchive(Buffer.from('%PDF-1.4 hello world, not a zip at all'))).kind).to.equal('not_xlsx');
     expect((await checkWorkbookArchive(await zip({ 'a.txt': 'x' }))).kind).to.equal('not_xlsx');
+  });
+});
+
+/** The text of one entry of a zip. */
+async function entryText(buffer: Buffer, name: string): Promise<string> {
+  const zipfile = await yauzl.fromBufferPromise(buffer, { lazyEntries: true });
+  for await (const entry of zipfile.eachEntry()) {
+    if (entry.fileName !== name) continue;
+    const chunks: Buffer[] = [];
+    for await (const c of await zipfile.openReadStreamPromise(entry)) chunks.push(c as Buffer);
+    zipfile.close();
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  throw new Error(`no ${name}`);
+}
+
+describe('workbook: export from plain data', () => {
+  const unit = (code: string, layer: string, cp: string, text: string, set: 'general' | 'cloud' = 'general') => ({
+    code,
+    set,
+    layer: layer as 'CES',
+    controlPoint: { zh: cp, en: `${cp} (en)`, order: 1 },
+    text: { zh: text, en: `${text} (en)` },
+  });
+  const data: WorkbookData = {
+    assessment: { id: '11111111-1111-4111-8111-111111111111', reportNumber: null, level: 3, status: 'in_progress', systemName: 'x' },
+    units: [unit('L3-PES1-01', 'PES', '物理位置选择', '机房场地应选择在具有防震、防风和防雨等能力的建筑内。'), unit('L3-CES1-01', 'CES', '身份鉴别', '应对登录的用户进行身份标识和鉴别。'), unit('L3-CES1-02', 'CES', '身份鉴别', '应具有登录失败处理功能。'), unit('L3-PSS1-01', 'PSS', '安全策略', '应制定网络安全工作的总体方针和安全策略。')],
+    objects: [
+      { id: 'aaaaaaaa-0000-4000-8000-000000000001', name: '=cmd|"/c calc"!A1', category: 'server_storage', ip: '10.0.0.1', version: 'v1' },
+      { id: 'aaaaaaaa-0000-4000-8000-000000000002', name: '安全管理制度', category: 'server_storage', ip: null, version: null },
+      { id: 'aaaaaaaa-0000-4000-8000-000000000003', name: '+机房', category: 'machine_room', ip: null, version: null },
+    ],
+    results: [
+      { code: 'L3-PES1-01', objectId: 'aaaaaaaa-0000-4000-8000-000000000003', value: 'na', record: '-云上', rowVersion: 1 },
+      { code: 'L3-CES1-01', objectId: 'aaaaaaaa-0000-4000-8000-000000000001', value: 'conform', record: '@SUM(1)', rowVersion: 2 },
+      { code: 'L3-CES1-02', objectId: 'aaaaaaaa-0000-4000-8000-000000000001', value: 'not_assessed', record: null, rowVersion: 1 },
+      { code: 'L3-CES1-01', objectId: 'aaaaaaaa-0000-4000-8000-000000000002', value: 'partial', record: '\r\nx', rowVersion: 1 },
+      { code: 'L3-PSS1-01', objectId: null, value: 'nonconform', record: '=1+1', rowVersion: 5 },
+    ],
+  };
+
+  it('plans object sheets for computing-environment rows and layer sheets (object in column I) for the rest', () => {
+    const plan = planSheets(data, 'zh-CN');
+    expect(plan.map((s) => [s.name, s.kind, s.rows.length])).to.deep.equal([
+      ['中心机房', 'layer', 1],
+      ['=cmd|"_c calc"!A1', 'object', 2],
+      ['安全管理制度 (2)', 'object', 1],
+      ['安全管理制度', 'layer', 1],
+    ]);
+  });
+
+  it('writes one validation range per sheet, user text as strings, and reads back to no change', async () => {
+    const buffer = await buildWorkbook(data, 'zh-CN');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(buffer as unknown as ArrayBuffer);
+    const obj = wb.getWorksheet('=cmd|"_c calc"!A1')!;
+    expect(obj.getCell('D3').value).to.equal('@SUM(1)');
+    expect(obj.getCell('E3').value).to.equal('符合');
+    expect(obj.getCell('E4').value).to.equal(null);
+    expect(wb.getWorksheet('安全管理制度 (2)')!.getCell('D3').value).to.equal('\r\nx');
+    const pes = wb.getWorksheet('中心机房')!;
+    expect([pes.getCell('D2').value, pes.getCell('I2').value, pes.getCell('G2').value]).to.deep.equal(['-云上', '+机房', 'aaaaaaaa-0000-4000-8000-000000000003']);
+    expect(wb.getWorksheet('安全管理制度')!.getCell('D2').type).to.equal(ExcelJS.ValueType.String);
+    const xml = await entryText(buffer, 'xl/worksheets/sheet2.xml');
+    expect(xml.match(/<dataValidation /g)).to.have.length(1);
+    expect(xml).to.contain('sqref="E3:E4"');
+    expect(xml).to.not.contain('<f>');
+    const diff = diffWorkbook(await parseWorkbook(buffer), data);
+    expect(diff).to.deep.include({ changed: [], conflicts: [], unmatched: [], problems: [], unchanged: 5 });
   });
 });

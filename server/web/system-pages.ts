@@ -1,0 +1,145 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { PlatformsService } from '../cloud/platforms.js';
+import { todayInChina } from '../dates.js';
+import { AppError } from '../errors.js';
+import { deps, serviceContext } from '../http/request.js';
+import { FilingService } from '../systems/filing.js';
+import { gradingData, HARM_DEGREES, HARMED_OBJECTS, type Harm } from '../systems/grading-matrix.js';
+import { GradingsService } from '../systems/gradings.js';
+import { SystemsService } from '../systems/service.js';
+import { requireCsrf } from './csrf.js';
+import { renderPage } from './render.js';
+
+/** The officer's forms: new system, grading wizard, expert review, approval and filing. */
+export const systemPagesRouter = Router();
+
+const signedIn = (req: Request, res: Response, next: NextFunction) => (req.caller ? next() : res.redirect(303, `/login?back=${encodeURIComponent(req.originalUrl)}`));
+const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+
+/** Runs a form action; a 4xx error goes back to the form with the message and each field's error. */
+async function formAction(req: Request, res: Response, back: string, action: () => Promise<string>): Promise<void> {
+  try {
+    res.redirect(303, await action());
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    const params = new URLSearchParams({ error: req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }) + (err.details.length ? '' : '') });
+    for (const d of err.details) if (d.path) params.set(`fe.${d.path.split('.')[0]}`, d.message);
+    if (err.code === 'conflict' && typeof err.params.reason === 'string') params.set('error', err.params.reason);
+    res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}${params}#workflow`);
+  }
+}
+
+/** Field errors carried back in the query string (fe.<field>=message). */
+export function fieldErrors(req: Request): Record<string, string> {
+  return Object.fromEntries(Object.entries(req.query).filter(([k, v]) => k.startsWith('fe.') && typeof v === 'string').map(([k, v]) => [k.slice(3), v as string]));
+}
+
+systemPagesRouter.get('/systems/new', signedIn, async (req, res) => {
+  const ctx = serviceContext(req);
+  const orgs = await ctx.knex('organizations').whereIn('id', [...ctx.caller.memberships].filter(([, r]) => r === 'officer').map(([id]) => id));
+  renderPage(req, res, 'system-new', {
+    title: req.t('ui.new_system'),
+    nav: 'systems',
+    organizations: orgs.map((o: Record<string, string>) => ({ id: o.id, name: o.name })),
+    platforms: await new PlatformsService(ctx, deps(req).catalogue).list(),
+    error: str(req.query.error),
+    fieldErrors: fieldErrors(req),
+  });
+});
+
+systemPagesRouter.post('/systems', signedIn, requireCsrf, (req, res) =>
+  formAction(req, res, '/systems/new', async () => {
+    const b = req.body as Record<string, string>;
+    const s = await new SystemsService(serviceContext(req)).create(b.organizationId ?? '', {
+      name: b.name?.trim() ?? '',
+      description: str(b.description) ?? null,
+      deployment: b.deployment === 'cloud' ? 'cloud' : 'on_premises',
+      platformId: str(b.platformId) ?? null,
+    });
+    return `/systems/${s.id}`;
+  }),
+);
+
+systemPagesRouter.post('/systems/:id/gradings', signedIn, requireCsrf, (req, res) =>
+  formAction(req, res, `/systems/${req.params.id}`, async () => {
+    const b = req.body as Record<string, string>;
+    const harms = (prefix: string): Harm[] =>
+      HARMED_OBJECTS.filter((o) => HARM_DEGREES.includes(b[`${prefix}_${o}`] as never)).map((o) => ({ object: o, degree: b[`${prefix}_${o}`] as Harm['degree'] }));
+    const business = harms('s');
+    const service = harms('a');
+    if (!business.length || !service.length) {
+      const { ValidationError } = await import('../errors.js');
+      throw new ValidationError({}, [{ path: 'harms', code: 'required', message: req.t('ui.degree_none') + ' ×' }]);
+    }
+    const rationale = b.rationale?.trim() ?? '';
+    if (rationale.length < 10) {
+      const { ValidationError } = await import('../errors.js');
+      throw new ValidationError({}, [{ path: 'rationale', code: 'too_small', message: '≥ 10' }]);
+    }
+    await new GradingsService(serviceContext(req)).create(String(req.params.id), { businessHarms: business, serviceHarms: service, rationale, gradedOn: b.gradedOn ?? todayInChina() });
+    return `/systems/${req.params.id}#workflow`;
+  }),
+);
+
+systemPagesRouter.post('/systems/:id/gradings/:gid/review', signedIn, requireCsrf, (req, res) =>
+  formAction(req, res, `/systems/${req.params.id}`, async () => {
+    const b = req.body as Record<string, string>;
+    await new GradingsService(serviceContext(req)).review(String(req.params.id), String(req.params.gid), {
+      reviewedOn: b.reviewedOn ?? '',
+      experts: (b.experts ?? '').split(/\r?\n/).map((x) => x.trim()).filter(Boolean),
+      opinion: b.opinion?.trim() ?? '',
+    });
+    return `/systems/${req.params.id}#workflow`;
+  }),
+);
+
+systemPagesRouter.post('/systems/:id/gradings/:gid/approval', signedIn, requireCsrf, (req, res) =>
+  formAction(req, res, `/systems/${req.params.id}`, async () => {
+    const b = req.body as Record<string, string>;
+    await new GradingsService(serviceContext(req)).approve(String(req.params.id), String(req.params.gid), { approvedOn: b.approvedOn ?? '', authority: b.authority?.trim() ?? '', reference: b.reference?.trim() ?? '' });
+    return `/systems/${req.params.id}#workflow`;
+  }),
+);
+
+systemPagesRouter.post('/systems/:id/filing', signedIn, requireCsrf, (req, res) =>
+  formAction(req, res, `/systems/${req.params.id}`, async () => {
+    const b = req.body as Record<string, string>;
+    const service = new FilingService(serviceContext(req));
+    const current = await service.get(String(req.params.id));
+    await service.put(String(req.params.id), {
+      form: current.form,
+      status: b.status === 'certified' ? 'certified' : 'submitted',
+      filingOrgan: str(b.filingOrgan) ?? null,
+      submittedOn: str(b.submittedOn) ?? null,
+      certificateNumber: str(b.certificateNumber) ?? null,
+      certificateDate: str(b.certificateDate) ?? null,
+    });
+    return `/systems/${req.params.id}#workflow`;
+  }),
+);
+
+/** What the system page needs for the officer's forms. */
+export async function systemFormsView(req: Request, systemId: string) {
+  const ctx = serviceContext(req);
+  const row = await ctx.knex('systems').where({ id: systemId }).first();
+  const canManage = ctx.caller.memberships.get(row.organization_id) === 'officer';
+  const latest = await ctx.knex('gradings').where({ system_id: systemId }).orderBy('version', 'desc').first();
+  const g = gradingData();
+  const pick = (t: { zh: string; en: string }) => (req.lang === 'zh-CN' ? t.zh : t.en);
+  return {
+    canManage,
+    ungraded: !latest || !!latest.reviewed_on,
+    latestGrading: latest ? { id: latest.id } : null,
+    matrixJson: JSON.stringify(g.matrix),
+    degrees: [{ key: 'none', label: req.t('ui.degree_none') }, ...HARM_DEGREES.map((d) => ({ key: d, label: pick(g.degrees[d]) }))],
+    harmGroups: [
+      { prefix: 's', label: req.t('ui.business_info'), objects: HARMED_OBJECTS.map((o) => ({ key: o, label: pick(g.objects[o]) })) },
+      { prefix: 'a', label: req.t('ui.service'), objects: HARMED_OBJECTS.map((o) => ({ key: o, label: pick(g.objects[o]) })) },
+    ],
+    today: todayInChina(),
+    error: str(req.query.error),
+    fieldErrors: fieldErrors(req),
+  };
+}
+
+export { SystemsService };
