@@ -50,6 +50,11 @@ systemPagesRouter.get('/systems/new', signedIn, async (req, res) => {
 systemPagesRouter.post('/systems', signedIn, requireCsrf, (req, res) =>
   formAction(req, res, '/systems/new', async () => {
     const b = req.body as Record<string, string>;
+    const name = b.name?.trim() ?? '';
+    if (!name || name.length > 200) {
+      const { ValidationError } = await import('../errors.js');
+      throw new ValidationError({}, [{ path: 'name', code: 'invalid', message: req.t('errors.not_null_violation', { field: req.t('ui.name') }) }]);
+    }
     const s = await new SystemsService(serviceContext(req)).create(b.organizationId ?? '', {
       name: b.name?.trim() ?? '',
       description: str(b.description) ?? null,

@@ -96,9 +96,11 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     expect(text).to.contain('已备案');
     expect(text).to.contain('33010043001-26099');
     await page.screenshot({ path: path.join(ARTIFACTS, `system-filed-${ctx.engine}.png`), fullPage: true });
-    // A form error is shown next to the field: a grading with no harm selected.
+    // The server validates the form and shows the error next to the field.
     await page.goto(`${base}/systems/new`);
-    await Promise.all([page.waitForNavigation(), page.click('form button.primary')]).catch(() => undefined);
+    await page.type('input[name=name]', '   ');
+    await Promise.all([page.waitForNavigation(), page.click('form button.primary')]);
+    expect(await page.$eval('.field-error', (e) => e.textContent)).to.contain('名称');
     await page.browserContext().close();
   });
 
