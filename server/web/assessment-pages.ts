@@ -8,6 +8,9 @@ import { SummaryService } from '../assessments/summary.js';
 import { unitsInScope } from '../assessments/scope.js';
 import { deps, serviceContext } from '../http/request.js';
 import { requireCsrf } from './csrf.js';
+import { AppError } from '../errors.js';
+import { EvidenceService } from '../evidence/service.js';
+import { parseUpload } from '../http/multipart.js';
 import { renderPage } from './render.js';
 
 /** The assessment workspace, the findings board and the reports page. */
@@ -111,7 +114,19 @@ assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res
     riskLabel: risk[f.effectiveRisk],
     status: f.remediation ? req.t(`report.remediation_status_${f.remediation.status}`) : '',
   }));
-  renderPage(req, res, 'findings', { title: L.findings_board, nav: 'systems', assessmentId: id, findings, L });
+  const a = await new AssessmentsService(ctx, deps(req).catalogue).get(id);
+  const role = ctx.caller.memberships.get(a.organizationId);
+  renderPage(req, res, 'findings', {
+    title: L.findings_board,
+    nav: 'systems',
+    assessmentId: id,
+    findings,
+    L,
+    risk,
+    canEdit: WRITABLE.has(a.status) && (role === 'officer' || role === 'consultant'),
+    error: typeof req.query.error === 'string' ? req.query.error : undefined,
+    fieldErrors: Object.fromEntries(Object.entries(req.query).filter(([k]) => k.startsWith('fe.')).map(([k, v]) => [k.slice(3), String(v)])),
+  });
 });
 
 assessmentPagesRouter.get('/assessments/:id/reports', signedIn, async (req, res) => {
@@ -136,4 +151,36 @@ assessmentPagesRouter.post('/assessments/:id/reports', signedIn, requireCsrf, as
   const body = z.object({ type: z.enum(['test_report', 'gap_analysis', 'remediation_plan', 'executive_summary']), format: z.enum(['pdf', 'html']), lang: z.enum(['zh-CN', 'en']) }).parse(req.body);
   await new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue, logger: req.log }).request(id, body);
   res.redirect(303, `/assessments/${id}/reports`);
+});
+
+assessmentPagesRouter.post('/assessments/:id/findings', signedIn, requireCsrf, async (req, res) => {
+  const id = idOf(req);
+  const b = req.body as Record<string, string>;
+  const units = (b.units ?? '').split(/[\s,，、]+/).map((u) => u.trim().toUpperCase()).filter(Boolean);
+  try {
+    await new FindingsService(serviceContext(req)).create(id, { title: (b.title ?? '').trim(), units, risk: (['high', 'medium', 'low'].includes(b.risk ?? '') ? b.risk : 'medium') as 'medium' });
+    res.redirect(303, `/assessments/${id}/findings`);
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    const params = new URLSearchParams({ error: req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }) });
+    for (const d of err.details) if (d.path) params.set(`fe.${d.path.split('.')[0]}`, d.message);
+    res.redirect(303, `/assessments/${id}/findings?${params}#workflow`);
+  }
+});
+
+/** Form fallback for drag and drop: upload a file as evidence and link it to one result. */
+assessmentPagesRouter.post('/assessments/:id/results/:rid/evidence', signedIn, requireCsrf, async (req, res) => {
+  const id = idOf(req);
+  const resultId = z.uuid().parse(req.params.rid);
+  const d = deps(req);
+  const ctx = serviceContext(req);
+  const evidence = new EvidenceService(ctx, d.store);
+  evidence.assertCanUpload();
+  const parsed = await parseUpload(req, d.store, d.config.maxUploadMb * 1024 * 1024, d.config.maxUploadMb);
+  if (!parsed.file) return res.redirect(303, `/assessments/${id}`);
+  const a = await new AssessmentsService(ctx, d.catalogue).get(id);
+  const created = await evidence.create(a.organizationId, { title: parsed.file.clientName ?? 'evidence', kind: 'other' }, parsed.file);
+  await evidence.link(created.id, 'assessment_result', resultId);
+  const back = parsed.fields.back?.[0];
+  res.redirect(303, back?.startsWith('/assessments/') ? back : `/assessments/${id}`);
 });

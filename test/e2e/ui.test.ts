@@ -167,6 +167,30 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await page.waitForSelector('.notice');
     expect(await page.$eval('.notice', (n) => n.textContent)).to.contain('已被他人修改');
 
+    // Attach evidence to a result (the form behind drag and drop).
+    const { writeFileSync } = await import('node:fs');
+    const { png } = await import('../utils/files.js');
+    const file = path.join(ARTIFACTS, `evidence-${ctx.engine}.png`);
+    writeFileSync(file, png(901));
+    await page.goto(`${base}/assessments/${assessment}?layer=CES`);
+    const input = (await page.$('form.attach input[type=file]'))!;
+    const resultId = await page.$eval('article.result', (a) => (a as HTMLElement).dataset.result);
+    await input.uploadFile(file);
+    await Promise.all([page.waitForNavigation(), page.click('form.attach button')]);
+    const link = await ctx.db.knex('evidence_links').where({ target_type: 'assessment_result', target_id: resultId }).first();
+    expect(link, 'evidence linked to the result').to.not.equal(undefined);
+
+    // Raise a finding on the board: an unknown unit is refused next to the field, a good one is numbered.
+    await page.goto(`${base}/assessments/${assessment}/findings`);
+    await page.type('input[name=title]', '浏览器测试发现的问题');
+    await page.type('input[name=units]', 'L3-XXX1-99');
+    await Promise.all([page.waitForNavigation(), page.click('#workflow button.primary')]);
+    expect(await page.$eval('.field-error', (e) => e.textContent)).to.contain('L3-XXX1-99');
+    await page.type('input[name=title]', '浏览器测试发现的问题');
+    await page.type('input[name=units]', 'L3-CES1-03');
+    await Promise.all([page.waitForNavigation(), page.click('#workflow button.primary')]);
+    expect(await page.$eval('main', (m) => m.textContent ?? '')).to.contain('浏览器测试发现的问题');
+
     await page.goto(`${base}/assessments/${assessment}/reports`);
     await page.select('select[name=type]', 'executive_summary');
     await Promise.all([page.waitForNavigation(), page.click('form button.primary')]);
@@ -202,6 +226,9 @@ describeEachEngine('web UI in a real browser', (ctx) => {
       return res.status;
     }, orgId);
     expect(forged).to.equal(403);
+    // The auditor sees the archived reports with their downloads.
+    await page.goto(`${base}/assessments/${assessment}/reports`);
+    expect(await page.$$eval('tbody tr', (r) => r.length)).to.be.greaterThan(0);
     const csrf = await page.evaluate(async () => (await fetch('/logout', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).status);
     expect(csrf).to.equal(403);
     await page.browserContext().close();
