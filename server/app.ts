@@ -31,6 +31,7 @@ import { packageVersion, projectRoot } from './version.js';
 import { pageErrors, pagesRouter } from './web/pages.js';
 import { assessmentPagesRouter } from './web/assessment-pages.js';
 import { systemPagesRouter } from './web/system-pages.js';
+import { libraryPagesRouter } from './web/library-pages.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { findChromium, PdfPrinter } from '../reports/pdf/chromium.js';
 import './evidence/deadlines.js';
@@ -102,7 +103,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();
   pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate);
-  pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter);
+  pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, libraryPagesRouter);
   app.use(pages, pageErrors);
 
   app.use(notFound);

@@ -131,7 +131,7 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     for (const lang of ['zh-CN', 'en']) {
       await page.goto(`${base}/lang?to=${lang}&back=/`);
       const assessment = (await ctx.db.knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
-      for (const p of ['/', '/systems', systemHref!, '/catalogue', '/catalogue?level=4&set=cloud', '/catalogue/L3-PES1-01', '/systems/00000000-0000-0000-0000-000000000000', `/assessments/${assessment}`, `/assessments/${assessment}/findings`, `/assessments/${assessment}/reports`]) {
+      for (const p of ['/', '/systems', systemHref!, '/catalogue', '/catalogue?level=4&set=cloud', '/catalogue/L3-PES1-01', '/systems/00000000-0000-0000-0000-000000000000', `/assessments/${assessment}`, `/assessments/${assessment}/findings`, `/assessments/${assessment}/reports`, '/evidence', '/evidence?expired=true', '/platforms']) {
         await page.goto(`${base}${p}`);
         const body = await page.$eval('body', (b) => b.innerText);
         expect(body, `${lang} ${p}`).not.to.match(RAW_KEY);
@@ -180,6 +180,16 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     const link = await ctx.db.knex('evidence_links').where({ target_type: 'assessment_result', target_id: resultId }).first();
     expect(link, 'evidence linked to the result').to.not.equal(undefined);
 
+    // The evidence library: upload through the form, then find it with its hash.
+    await page.goto(`${base}/evidence`);
+    await page.type('form[enctype] input[name=title]', '浏览器上传的配置截图');
+    await (await page.$('form[enctype] input[type=file]'))!.uploadFile(file);
+    await Promise.all([page.waitForNavigation(), page.click('form[enctype] button.primary')]);
+    await page.goto(`${base}/evidence?q=${encodeURIComponent('浏览器上传')}`);
+    const { createHash } = await import('node:crypto');
+    expect(await page.$eval('main', (m) => m.textContent ?? '')).to.contain(createHash('sha256').update(png(901)).digest('hex'));
+    await page.screenshot({ path: path.join(ARTIFACTS, `evidence-library-${ctx.engine}.png`), fullPage: true });
+
     // Raise a finding on the board: an unknown unit is refused next to the field, a good one is numbered.
     await page.goto(`${base}/assessments/${assessment}/findings`);
     await page.type('input[name=title]', '浏览器测试发现的问题');
@@ -210,7 +220,7 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     this.timeout(60_000);
     const page = await signIn('auditor');
     const assessment = (await ctx.db.knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
-    for (const p of ['/', '/systems', '/catalogue', `/assessments/${assessment}`, `/assessments/${assessment}/findings`]) {
+    for (const p of ['/', '/systems', '/catalogue', `/assessments/${assessment}`, `/assessments/${assessment}/findings`, '/evidence', '/platforms']) {
       await page.goto(`${base}${p}`);
       const forms = await page.$$eval('form[method=post]', (fs) => fs.map((f) => f.getAttribute('action')));
       expect(forms, p).to.deep.equal(['/logout']);

@@ -1,0 +1,79 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { PlatformsService, responsibilityMatrix } from '../cloud/platforms.js';
+import { EVIDENCE_KINDS } from '../database/migrations/20261126C-evidence.js';
+import { AppError } from '../errors.js';
+import { EvidenceService } from '../evidence/service.js';
+import { parseUpload } from '../http/multipart.js';
+import { deps, serviceContext } from '../http/request.js';
+import { requireCsrf } from './csrf.js';
+import { renderPage } from './render.js';
+
+/** The evidence library and the platforms with their responsibility matrices. */
+export const libraryPagesRouter = Router();
+
+const signedIn = (req: Request, res: Response, next: NextFunction) => (req.caller ? next() : res.redirect(303, `/login?back=${encodeURIComponent(req.originalUrl)}`));
+const q = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+
+libraryPagesRouter.get('/evidence', signedIn, async (req, res) => {
+  const ctx = serviceContext(req);
+  const svc = new EvidenceService(ctx, deps(req).store);
+  const kind = q(req.query.kind);
+  const page = Math.max(1, Number(req.query.page) || 1);
+  const pageSize = 50;
+  const { data, total } = await svc.list({
+    q: q(req.query.q),
+    kind: (EVIDENCE_KINDS as readonly string[]).includes(kind ?? '') ? kind : undefined,
+    expired: req.query.expired === 'true' ? true : undefined,
+    page,
+    pageSize,
+  });
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const link = (p: number) => `/evidence?${new URLSearchParams({ ...(q(req.query.q) ? { q: q(req.query.q)! } : {}), ...(kind ? { kind } : {}), page: String(p) })}`;
+  renderPage(req, res, 'evidence', {
+    title: req.t('ui.evidence_library'),
+    nav: 'evidence',
+    items: data,
+    total,
+    page,
+    pages,
+    prev: page > 1 ? link(page - 1) : null,
+    next: page < pages ? link(page + 1) : null,
+    q: q(req.query.q),
+    kind,
+    expired: req.query.expired,
+    kinds: EVIDENCE_KINDS,
+    canUpload: [...ctx.caller.memberships.values()].some((r) => r !== 'auditor'),
+    error: q(req.query.error),
+    L: req.t('ui', { returnObjects: true }),
+  });
+});
+
+libraryPagesRouter.post('/evidence', signedIn, requireCsrf, async (req, res) => {
+  const d = deps(req);
+  const svc = new EvidenceService(serviceContext(req), d.store);
+  try {
+    svc.assertCanUpload();
+    const parsed = await parseUpload(req, d.store, d.config.maxUploadMb * 1024 * 1024, d.config.maxUploadMb);
+    if (!parsed.file) return res.redirect(303, '/evidence');
+    const kind = parsed.fields.kind?.[0] ?? 'other';
+    const org = svc.resolveOrganization(undefined);
+    await svc.create(org, { title: parsed.fields.title?.[0]?.trim() || parsed.file.clientName || 'evidence', kind: (EVIDENCE_KINDS as readonly string[]).includes(kind) ? kind : 'other' }, parsed.file);
+    res.redirect(303, '/evidence');
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    res.redirect(303, `/evidence?error=${encodeURIComponent(req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }))}`);
+  }
+});
+
+libraryPagesRouter.get('/platforms', signedIn, async (req, res) => {
+  const ctx = serviceContext(req);
+  const platforms = await new PlatformsService(ctx, deps(req).catalogue).list();
+  const withCounts = [];
+  for (const p of platforms) {
+    const matrix = await responsibilityMatrix(ctx.knex, deps(req).catalogue, p.id, p.level);
+    const counts = { provider: 0, shared: 0, tenant: 0 };
+    for (const m of matrix) counts[m.responsibility]++;
+    withCounts.push({ ...p, counts });
+  }
+  renderPage(req, res, 'platforms', { title: req.t('ui.platform'), nav: 'platforms', platforms: withCounts });
+});
