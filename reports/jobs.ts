@@ -14,6 +14,8 @@ import { productCatalogue } from '../server/cloud/products.js';
 import { recommend } from '../server/cloud/recommendations.js';
 import { BROWSER_INSTALL_HINT, type PdfPrinter } from './pdf/chromium.js';
 import { renderReport } from './render.js';
+import { headingPages } from './pdf/toc.js';
+import { translator } from '../server/i18n.js';
 import { assembleReport, type ReportType } from './test-report/assemble.js';
 
 export const REPORT_TYPES = ['test_report', 'gap_analysis', 'remediation_plan', 'executive_summary'] as const;
@@ -131,7 +133,16 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
     }
     const html = renderReport(data, extra);
     await set({ progress: 60 });
-    const body = job.format === 'pdf' ? await deps.printer.pdf(html, { headerText: `${data.reportNumber ?? ''} ${data.system.name}` }) : Buffer.from(html, 'utf8');
+    const header = { headerText: `${data.reportNumber ?? ''} ${data.system.name}` };
+    let body = job.format === 'pdf' ? await deps.printer.pdf(html, header) : Buffer.from(html, 'utf8');
+    if (job.format === 'pdf' && job.type === 'test_report') {
+      // Second pass: the contents page gets the page numbers read back from the first print.
+      const labels = (translator(job.lang)('report', { returnObjects: true }) as unknown) as Record<string, string>;
+      const keys = ['ch1', 'ch2', 'ch3', 'ch4', 'ch5', 'ch6', 'ch7', 'ch8', 'app_a', 'app_b', 'app_c', 'app_d', 'app_g'];
+      const tocPages = await headingPages(body, Object.fromEntries(keys.map((k) => [k, labels[k]!])), 3);
+      if (tocPages) body = await deps.printer.pdf(renderReport(data, { ...extra, tocPages }), header);
+      await set({ progress: 80 });
+    }
     await set({ progress: 90 });
     const staged = await deps.store.stage(Readable.from([body]), 500 * 1024 * 1024);
     await staged.commit(job.organization_id);

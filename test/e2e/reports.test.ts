@@ -77,6 +77,12 @@ describeEachEngine('reports', (ctx) => {
       expect(flat).to.contain('T001');
       expect(flat).to.contain('部分服务器存在弱口令');
       expect(pages).to.be.within(15, 400);
+      // The contents page lists appendix D with the page it starts on.
+      const toc = text.split('\f')[2]!;
+      const appD = lang === 'zh-CN' ? '附录D' : 'Appendix D';
+      const line = toc.split('\n').find((l) => l.replace(/\s+/g, '').includes(appD.replace(/\s+/g, '')))!;
+      const pageNo = Number(/(\d+)\s*$/.exec(line)![1]);
+      expect(text.split('\f')[pageNo - 1]!.replace(/\s+/g, '')).to.contain(appD.replace(/\s+/g, ''));
     });
   }
 
