@@ -8,15 +8,14 @@ import { SummaryService } from '../assessments/summary.js';
 import { unitsInScope } from '../assessments/scope.js';
 import { deps, serviceContext } from '../http/request.js';
 import { requireCsrf } from './csrf.js';
-import { AppError } from '../errors.js';
+import { fieldErrors, formAction } from './system-pages.js';
 import { EvidenceService } from '../evidence/service.js';
 import { parseUpload } from '../http/multipart.js';
-import { renderPage } from './render.js';
+import { renderPage, signedIn } from './render.js';
 
 /** The assessment workspace, the findings board and the reports page. */
 export const assessmentPagesRouter = Router();
 
-const signedIn = (req: Request, res: Response, next: NextFunction) => (req.caller ? next() : res.redirect(303, `/login?back=${encodeURIComponent(req.originalUrl)}`));
 const pick = (req: Request, t: { zh: string; en: string }) => (req.lang === 'zh-CN' ? t.zh : t.en);
 const idOf = (req: Request) => z.uuid().parse(req.params.id);
 const labels = (req: Request) => req.t('ui', { returnObjects: true }) as unknown as Record<string, string>;
@@ -125,7 +124,7 @@ assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res
     risk,
     canEdit: WRITABLE.has(a.status) && (role === 'officer' || role === 'consultant'),
     error: typeof req.query.error === 'string' ? req.query.error : undefined,
-    fieldErrors: Object.fromEntries(Object.entries(req.query).filter(([k]) => k.startsWith('fe.')).map(([k, v]) => [k.slice(3), String(v)])),
+    fieldErrors: fieldErrors(req),
   });
 });
 
@@ -153,19 +152,14 @@ assessmentPagesRouter.post('/assessments/:id/reports', signedIn, requireCsrf, as
   res.redirect(303, `/assessments/${id}/reports`);
 });
 
-assessmentPagesRouter.post('/assessments/:id/findings', signedIn, requireCsrf, async (req, res) => {
+assessmentPagesRouter.post('/assessments/:id/findings', signedIn, requireCsrf, (req, res) => {
   const id = idOf(req);
-  const b = req.body as Record<string, string>;
-  const units = (b.units ?? '').split(/[\s,，、]+/).map((u) => u.trim().toUpperCase()).filter(Boolean);
-  try {
+  return formAction(req, res, `/assessments/${id}/findings`, async () => {
+    const b = req.body as Record<string, string>;
+    const units = (b.units ?? '').split(/[\s,，、]+/).map((u) => u.trim().toUpperCase()).filter(Boolean);
     await new FindingsService(serviceContext(req)).create(id, { title: (b.title ?? '').trim(), units, risk: (['high', 'medium', 'low'].includes(b.risk ?? '') ? b.risk : 'medium') as 'medium' });
-    res.redirect(303, `/assessments/${id}/findings`);
-  } catch (err) {
-    if (!(err instanceof AppError) || err.status >= 500) throw err;
-    const params = new URLSearchParams({ error: req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }) });
-    for (const d of err.details) if (d.path) params.set(`fe.${d.path.split('.')[0]}`, d.message);
-    res.redirect(303, `/assessments/${id}/findings?${params}#workflow`);
-  }
+    return `/assessments/${id}/findings`;
+  });
 });
 
 /** Form fallback for drag and drop: upload a file as evidence and link it to one result. */

@@ -6,12 +6,11 @@ import { EvidenceService } from '../evidence/service.js';
 import { parseUpload } from '../http/multipart.js';
 import { deps, serviceContext } from '../http/request.js';
 import { requireCsrf } from './csrf.js';
-import { renderPage } from './render.js';
+import { renderPage, signedIn } from './render.js';
 
 /** The evidence library and the platforms with their responsibility matrices. */
 export const libraryPagesRouter = Router();
 
-const signedIn = (req: Request, res: Response, next: NextFunction) => (req.caller ? next() : res.redirect(303, `/login?back=${encodeURIComponent(req.originalUrl)}`));
 const q = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
 libraryPagesRouter.get('/evidence', signedIn, async (req, res) => {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import Handlebars from 'handlebars';
 import { projectRoot } from '../version.js';
 import { csrfToken } from './csrf.js';
@@ -44,4 +44,10 @@ export function renderPage(req: Request, res: Response, page: string, view: Reco
     me: caller ? { username: caller.username, displayName: caller.displayName, isAdmin: caller.isAdmin } : null,
   });
   res.status(status).type('html').send(html);
+}
+
+/** Pages need a signed-in caller; others go to the sign-in page and come back afterwards. */
+export function signedIn(req: Request, res: Response, next: NextFunction): void {
+  if (req.caller) return next();
+  res.redirect(303, `/login?back=${encodeURIComponent(req.originalUrl)}`);
 }

@@ -8,21 +8,20 @@ import { gradingData, HARM_DEGREES, HARMED_OBJECTS, type Harm } from '../systems
 import { GradingsService } from '../systems/gradings.js';
 import { SystemsService } from '../systems/service.js';
 import { requireCsrf } from './csrf.js';
-import { renderPage } from './render.js';
+import { renderPage, signedIn } from './render.js';
 
 /** The officer's forms: new system, grading wizard, expert review, approval and filing. */
 export const systemPagesRouter = Router();
 
-const signedIn = (req: Request, res: Response, next: NextFunction) => (req.caller ? next() : res.redirect(303, `/login?back=${encodeURIComponent(req.originalUrl)}`));
 const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
 /** Runs a form action; a 4xx error goes back to the form with the message and each field's error. */
-async function formAction(req: Request, res: Response, back: string, action: () => Promise<string>): Promise<void> {
+export async function formAction(req: Request, res: Response, back: string, action: () => Promise<string>): Promise<void> {
   try {
     res.redirect(303, await action());
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500) throw err;
-    const params = new URLSearchParams({ error: req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }) + (err.details.length ? '' : '') });
+    const params = new URLSearchParams({ error: req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }) });
     for (const d of err.details) if (d.path) params.set(`fe.${d.path.split('.')[0]}`, d.message);
     if (err.code === 'conflict' && typeof err.params.reason === 'string') params.set('error', err.params.reason);
     res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}${params}#workflow`);

@@ -9,18 +9,12 @@ import supertest from 'supertest';
 import { todayInChina, addDays } from '../../server/dates.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
+import { binary } from '../utils/http.js';
 import { elf, pdf, png } from '../utils/files.js';
 import { runCli } from '../utils/process.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** Collects a binary response body. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 function upload(agent: Agent, file: Buffer | null, name: string, fields: Record<string, string | string[]> = {}, url = '/api/v1/evidence') {
   let req = agent.post(url);

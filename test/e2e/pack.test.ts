@@ -17,17 +17,11 @@ import { FsBlobStore } from '../../server/storage/fs-blob-store.js';
 import { packageVersion } from '../../server/version.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
+import { binary } from '../utils/http.js';
 import { pdf, png } from '../utils/files.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** Collects a binary response body. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 /** Every entry of a ZIP, in archive order. */
 async function unzip(buf: Buffer): Promise<Map<string, Buffer>> {

@@ -5,15 +5,9 @@ import { PassThrough } from 'node:stream';
 import yazl from 'yazl';
 import { createTestApp, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
+import { binary } from '../utils/http.js';
 import { pdf } from '../utils/files.js';
 
-/** Collects a binary response body. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 const LABEL = { conform: '符合', partial: '部分符合', nonconform: '不符合', na: '不适用' } as Record<string, string>;
 const VALUE_OF = Object.fromEntries(Object.entries(LABEL).map(([v, l]) => [l, v])) as Record<string, string>;
