@@ -45,7 +45,21 @@ async function save(ws, row, value) {
   form.rowVersion.value = String(body.rowVersion);
   row.className = `result value-${body.value}`;
   form.querySelectorAll('.v').forEach((b) => b.classList.toggle('on', b.value === body.value));
+  void refreshSummary(ws);
   return true;
+}
+
+// The summary panel follows every recorded result.
+async function refreshSummary(ws) {
+  const res = await fetch(`/api/v1/assessments/${ws.dataset.assessment}/summary`);
+  if (!res.ok) return;
+  const s = await res.json();
+  const zh = document.documentElement.lang === 'zh-CN';
+  const set = (key, text) => { const el = document.querySelector(`[data-live="${key}"]`); if (el) el.textContent = text; };
+  set('label', zh ? s.conclusion.label.zh : s.conclusion.label.en);
+  set('rate', s.overall.rate === null ? '—' : `${(s.overall.rate * 100).toFixed(1)}%`);
+  set('progress', `${s.progress.assessed}/${s.progress.total}`);
+  set('rule', zh ? s.conclusion.rule.zh : s.conclusion.rule.en);
 }
 
 // Drag and drop a file on a result to upload it as evidence and link it to that result.

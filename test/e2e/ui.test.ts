@@ -151,11 +151,15 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     expect(rows.length).to.be.greaterThan(2);
     const codes = await page.$$eval('article.result', (as) => as.slice(0, 2).map((a) => [(a as HTMLElement).dataset.code, (a as HTMLElement).dataset.object]));
     await page.screenshot({ path: path.join(ARTIFACTS, `workspace-${ctx.engine}.png`), fullPage: false });
+    const progressBefore = await page.$eval('[data-live="progress"]', (e) => e.textContent);
     await rows[0]!.focus();
     await page.keyboard.press('1'); // 符合, then focus moves on
     await page.waitForFunction(() => document.activeElement?.matches('article.result') && document.querySelectorAll('article.value-conform').length > 0);
     await page.keyboard.press('3'); // 不符合 on the next one
     await page.waitForFunction(() => document.querySelectorAll('article.value-nonconform').length > 0);
+    // The summary panel follows: two more results assessed.
+    const [done, total] = progressBefore!.split('/').map(Number);
+    await page.waitForFunction((want) => document.querySelector('[data-live="progress"]')?.textContent === want, {}, `${done! + 2}/${total}`);
     const stored = await ctx.db.knex('assessment_results').where({ assessment_id: assessment }).whereIn('code', codes.map((c) => c[0]!));
     const valueOf = (code: string, obj: string) => stored.find((r: { code: string; object_key: string }) => r.code === code && r.object_key === obj)?.value;
     expect(valueOf(codes[0]![0]!, codes[0]![1]!)).to.equal('conform');
