@@ -8,6 +8,8 @@ import { SummaryService } from '../assessments/summary.js';
 import { unitsInScope } from '../assessments/scope.js';
 import { deps, serviceContext } from '../http/request.js';
 import { requireCsrf } from './csrf.js';
+import { AppError } from '../errors.js';
+import { WorkbookService } from '../../reports/workbook/service.js';
 import { fieldErrors, formAction } from './system-pages.js';
 import { EvidenceService } from '../evidence/service.js';
 import { parseUpload } from '../http/multipart.js';
@@ -139,6 +141,11 @@ assessmentPagesRouter.get('/assessments/:id/reports', signedIn, async (req, res)
     nav: 'systems',
     assessmentId: id,
     reports,
+    canImport: await (async () => {
+      const a = await new AssessmentsService(serviceContext(req), d.catalogue).get(id);
+      const role = serviceContext(req).caller.memberships.get(a.organizationId);
+      return WRITABLE.has(a.status) && (role === 'officer' || role === 'consultant');
+    })(),
     types: ['test_report', 'gap_analysis', 'remediation_plan', 'executive_summary'].map((key) => ({ key, label: L[`report_${key}`] })),
     L,
   });
@@ -177,4 +184,43 @@ assessmentPagesRouter.post('/assessments/:id/results/:rid/evidence', signedIn, r
   await evidence.link(created.id, 'assessment_result', resultId);
   const back = parsed.fields.back?.[0];
   res.redirect(303, back?.startsWith('/assessments/') ? back : `/assessments/${id}`);
+});
+
+async function readBlob(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Workbook import, step 1: keep the uploaded file (content-addressed) and show the dry-run diff. */
+assessmentPagesRouter.post('/assessments/:id/workbook-import', signedIn, requireCsrf, async (req, res) => {
+  const id = idOf(req);
+  const d = deps(req);
+  const ctx = serviceContext(req);
+  const workbook = new WorkbookService(ctx);
+  await workbook.assertCanImport(id);
+  const a = await new AssessmentsService(ctx, d.catalogue).get(id);
+  const parsed = await parseUpload(req, d.store, 20 * 1024 * 1024, 20);
+  if (!parsed.file) return res.redirect(303, `/assessments/${id}/reports`);
+  await parsed.file.staged.commit(a.organizationId);
+  const hash = parsed.file.staged.hash;
+  try {
+    const diff = await workbook.import(id, await readBlob(d.store.open(a.organizationId, hash)), { dryRun: true });
+    renderPage(req, res, 'workbook-diff', { title: req.t('ui.import_workbook'), nav: 'systems', assessmentId: id, diff, hash, canApply: !diff.conflicts.length && !diff.problems.length && diff.changed.length > 0 });
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    renderPage(req, res, 'workbook-diff', { title: req.t('ui.import_workbook'), nav: 'systems', assessmentId: id, diff: { changed: [], unchanged: 0, conflicts: [], unmatched: [], problems: err.details.map((x) => ({ message: x.message })) }, error: req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }), canApply: false }, err.status);
+  }
+});
+
+/** Workbook import, step 2: apply the previewed file in one transaction (all or nothing). */
+assessmentPagesRouter.post('/assessments/:id/workbook-apply', signedIn, requireCsrf, async (req, res) => {
+  const id = idOf(req);
+  const d = deps(req);
+  const ctx = serviceContext(req);
+  const hash = z.string().regex(/^[0-9a-f]{64}$/).parse((req.body as Record<string, string>).hash);
+  const a = await new AssessmentsService(ctx, d.catalogue).get(id);
+  if ((await d.store.verify(a.organizationId, hash)) !== 'ok') return res.redirect(303, `/assessments/${id}/reports`);
+  await new WorkbookService(ctx).import(id, await readBlob(d.store.open(a.organizationId, hash)), { dryRun: false });
+  res.redirect(303, `/assessments/${id}`);
 });

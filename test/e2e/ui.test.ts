@@ -205,6 +205,32 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await Promise.all([page.waitForNavigation(), page.click('#workflow button.primary')]);
     expect(await page.$eval('main', (m) => m.textContent ?? '')).to.contain('浏览器测试发现的问题');
 
+    // Excel round-trip in the browser: export, change one cell, preview the diff, apply.
+    const ExcelJS = (await import('exceljs')).default;
+    const xlsx = Buffer.from(await page.evaluate(async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer())), `/api/v1/assessments/${assessment}/workbook.xlsx`));
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx as never);
+    let target: { code: string; object: string } | undefined;
+    wb.eachSheet((ws) => {
+      if (target || ws.state !== 'visible') return;
+      ws.eachRow((row) => {
+        if (!target && /^L3-/.test(String(row.getCell(6).value ?? '')) && row.getCell(5).value === '符合') {
+          row.getCell(5).value = '部分符合';
+          row.getCell(4).value = '浏览器导入的记录';
+          target = { code: String(row.getCell(6).value), object: String(row.getCell(7).value) };
+        }
+      });
+    });
+    const edited = path.join(ARTIFACTS, `edited-${ctx.engine}.xlsx`);
+    writeFileSync(edited, Buffer.from(await wb.xlsx.writeBuffer()));
+    await page.goto(`${base}/assessments/${assessment}/reports`);
+    await (await page.$('form[enctype] input[type=file]'))!.uploadFile(edited);
+    await Promise.all([page.waitForNavigation(), page.click('form[enctype] button')]);
+    expect(await page.$eval('.count-changed', (e) => e.textContent)).to.equal('1');
+    await Promise.all([page.waitForNavigation(), page.click('form button.primary')]);
+    const applied = await ctx.db.knex('assessment_results').where({ assessment_id: assessment, code: target!.code, object_key: target!.object }).first();
+    expect(applied).to.include({ value: 'partial', record: '浏览器导入的记录' });
+
     await page.goto(`${base}/assessments/${assessment}/reports`);
     await page.select('select[name=type]', 'executive_summary');
     await Promise.all([page.waitForNavigation(), page.click('form button.primary')]);
