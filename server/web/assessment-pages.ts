@@ -110,10 +110,12 @@ assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res
   const id = idOf(req);
   const L = labels(req);
   const risk = { high: req.t('report.high'), medium: req.t('report.medium'), low: req.t('report.low') } as Record<string, string>;
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
   const findings = (await new FindingsService(ctx).list(id)).map((f) => ({
     ...f,
     riskLabel: risk[f.effectiveRisk],
     status: f.remediation ? req.t(`report.remediation_status_${f.remediation.status}`) : '',
+    overdue: !!f.remediation?.dueDate && f.remediation.dueDate < today && !['verified', 'risk_accepted'].includes(f.remediation.status),
   }));
   const a = await new AssessmentsService(ctx, deps(req).catalogue).get(id);
   const role = ctx.caller.memberships.get(a.organizationId);
@@ -124,6 +126,7 @@ assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res
     findings,
     L,
     risk,
+    statuses: ['open', 'in_progress', 'fixed', 'verified', 'risk_accepted'].map((key) => ({ key, label: req.t(`report.remediation_status_${key}`) })),
     canEdit: WRITABLE.has(a.status) && (role === 'officer' || role === 'consultant'),
     error: typeof req.query.error === 'string' ? req.query.error : undefined,
     fieldErrors: fieldErrors(req),
@@ -223,4 +226,34 @@ assessmentPagesRouter.post('/assessments/:id/workbook-apply', signedIn, requireC
   if ((await d.store.verify(a.organizationId, hash)) !== 'ok') return res.redirect(303, `/assessments/${id}/reports`);
   await new WorkbookService(ctx).import(id, await readBlob(d.store.open(a.organizationId, hash)), { dryRun: false });
   res.redirect(303, `/assessments/${id}`);
+});
+
+const findingBoard = async (req: Request, findingId: string) => `/assessments/${(await new FindingsService(serviceContext(req)).get(findingId)).assessmentId}/findings`;
+
+/** Confirm or dismiss the suggested high-risk case of a finding (dismissing needs a reason). */
+assessmentPagesRouter.post('/findings/:id/high-risk', signedIn, requireCsrf, async (req, res) => {
+  const id = z.uuid().parse(req.params.id);
+  const back = await findingBoard(req, id);
+  return formAction(req, res, back, async () => {
+    const b = req.body as Record<string, string>;
+    const action = b.action === 'confirm' ? 'confirm' : 'dismiss';
+    await new FindingsService(serviceContext(req)).update(id, { rowVersion: Number(b.rowVersion), highRisk: { action, reason: b.reason?.trim() || undefined } });
+    return back;
+  });
+});
+
+/** Update a finding's remediation (status, owner, due date, reason). */
+assessmentPagesRouter.post('/findings/:id/remediation', signedIn, requireCsrf, async (req, res) => {
+  const id = z.uuid().parse(req.params.id);
+  const back = await findingBoard(req, id);
+  return formAction(req, res, back, async () => {
+    const b = req.body as Record<string, string>;
+    await new FindingsService(serviceContext(req)).remediate(id, {
+      status: b.status as never,
+      owner: b.owner?.trim() || null,
+      dueDate: /^\d{4}-\d{2}-\d{2}$/.test(b.dueDate ?? '') ? b.dueDate! : null,
+      reason: b.reason?.trim() || null,
+    });
+    return back;
+  });
 });

@@ -96,6 +96,24 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     expect(text).to.contain('已备案');
     expect(text).to.contain('33010043001-26099');
     await page.screenshot({ path: path.join(ARTIFACTS, `system-filed-${ctx.engine}.png`), fullPage: true });
+
+    // Findings board: confirm the suggested high-risk case, then move the remediation on.
+    const assessment = (await ctx.db.knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
+    await page.goto(`${base}/assessments/${assessment}/findings`);
+    await page.type('#workflow input[name=title]', '管理员账户使用默认口令');
+    await page.type('#workflow input[name=units]', 'L3-CES1-06');
+    await Promise.all([page.waitForNavigation(), page.click('#workflow button.primary')]);
+    const finding = await ctx.db.knex('findings').where({ assessment_id: assessment, title: '管理员账户使用默认口令' }).first();
+    expect(finding.high_risk_status).to.equal('suggested');
+    const rowSel = `form[action="/findings/${finding.id}/high-risk"]`;
+    await Promise.all([page.waitForNavigation(), page.click(`${rowSel} button[value=confirm]`)]);
+    expect((await ctx.db.knex('findings').where({ id: finding.id }).first()).high_risk_status).to.equal('confirmed');
+    const remSel = `form[action="/findings/${finding.id}/remediation"]`;
+    await page.select(`${remSel} select[name=status]`, 'in_progress');
+    await page.type(`${remSel} input[name=owner]`, '运维部 张工');
+    await Promise.all([page.waitForNavigation(), page.click(`${remSel} button`)]);
+    expect(await ctx.db.knex('remediations').where({ finding_id: finding.id }).first()).to.include({ status: 'in_progress', owner: '运维部 张工' });
+    await page.screenshot({ path: path.join(ARTIFACTS, `findings-${ctx.engine}.png`), fullPage: true });
     // The server validates the form and shows the error next to the field.
     await page.goto(`${base}/systems/new`);
     await page.type('input[name=name]', '   ');
