@@ -122,6 +122,36 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await page.browserContext().close();
   });
 
+  it('as admin: creates a user and an organisation and adds the user as its officer; members cannot open admin', async function () {
+    this.timeout(60_000);
+    const page = await signIn('admin');
+    await page.goto(`${base}/admin`);
+    await page.type('form[action="/admin/users"] input[name=username]', 'newofficer');
+    await page.type('form[action="/admin/users"] input[name=displayName]', '新合规负责人');
+    await page.type('form[action="/admin/users"] input[name=password]', 'weak');
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/admin/users"] button')]);
+    expect(await page.$$eval('.field-error', (e) => e.length)).to.be.greaterThan(0);
+    await page.type('form[action="/admin/users"] input[name=username]', 'newofficer');
+    await page.type('form[action="/admin/users"] input[name=displayName]', '新合规负责人');
+    await page.type('form[action="/admin/users"] input[name=password]', 'Str0ng-Passw0rd!');
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/admin/users"] button')]);
+    await page.type('form[action="/admin/organizations"] input[name=name]', `UI 测试单位 ${ctx.engine}`);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/admin/organizations"] button')]);
+    const org = await ctx.db.knex('organizations').where({ name: `UI 测试单位 ${ctx.engine}` }).first();
+    const form = `form[action="/admin/organizations/${org.id}/members"]`;
+    await page.type(`${form} input[name=username]`, 'newofficer');
+    await page.select(`${form} select[name=role]`, 'officer');
+    await Promise.all([page.waitForNavigation(), page.click(`${form} button`)]);
+    const user = await ctx.db.knex('users').where({ username: 'newofficer' }).first();
+    expect(await ctx.db.knex('memberships').where({ organization_id: org.id, user_id: user.id }).first()).to.include({ role: 'officer' });
+    await page.screenshot({ path: path.join(ARTIFACTS, `admin-${ctx.engine}.png`), fullPage: true });
+    await page.browserContext().close();
+    const officer = await signIn('officer');
+    const res = await officer.goto(`${base}/admin`);
+    expect(res!.status()).to.equal(403);
+    await officer.browserContext().close();
+  });
+
   it('browses the catalogue: search by phrase, open a unit with its steps, products and high-risk cases', async function () {
     this.timeout(60_000);
     const page = await signIn('consultant');
