@@ -76,3 +76,26 @@ libraryPagesRouter.get('/platforms', signedIn, async (req, res) => {
   }
   renderPage(req, res, 'platforms', { title: req.t('ui.platform'), nav: 'platforms', platforms: withCounts });
 });
+
+libraryPagesRouter.get('/platforms/:id', signedIn, async (req, res) => {
+  const ctx = serviceContext(req);
+  const service = new PlatformsService(ctx, deps(req).catalogue);
+  const platform = await service.get(String(req.params.id));
+  const level = req.query.level === '4' ? 4 : 3;
+  const all = await service.responsibilities(platform.id, level);
+  const page = Math.max(1, Number(req.query.page) || 1);
+  const pageSize = 100;
+  const pages = Math.max(1, Math.ceil(all.length / pageSize));
+  const link = (p: number) => `/platforms/${platform.id}?level=${level}&page=${p}`;
+  renderPage(req, res, 'platform', {
+    title: platform.product,
+    nav: 'platforms',
+    platform,
+    level,
+    matrix: all.slice((page - 1) * pageSize, page * pageSize),
+    page,
+    pages,
+    prev: page > 1 ? link(page - 1) : null,
+    next: page < pages ? link(page + 1) : null,
+  });
+});

@@ -94,6 +94,10 @@ pagesRouter.get('/', signedIn, async (req, res) => {
     systems: rows,
     deadlines,
     stageChart: barChartSvg(stageCounts.map((x) => ({ label: `${x.label} (${x.n})`, rate: x.n / max })), 460).replace(/>\d+\.\d+%</g, '><'),
+    levelChart: barChartSvg(
+      [1, 2, 3, 4, 5].map((l) => ({ label: `${req.t('ui.level')} ${l} (${systems.filter((s) => s.grading?.level === l).length})`, rate: systems.filter((s) => s.grading?.level === l).length / Math.max(1, systems.length) })),
+      460,
+    ).replace(/>\d+\.\d+%</g, '><'),
     riskChart: riskChartSvg(byRisk, { high: req.t('report.high'), medium: req.t('report.medium'), low: req.t('report.low') }),
   });
 });
@@ -176,12 +180,26 @@ pagesRouter.get('/catalogue/:code', signedIn, (req, res) => {
 });
 
 pagesRouter.get('/systems', signedIn, async (req, res) => {
-  const systems = await new SystemsService(serviceContext(req)).list({});
+  const status = LIFECYCLE_STATES.find((s) => s === req.query.status);
+  const level = ['1', '2', '3', '4', '5'].includes(String(req.query.level)) ? Number(req.query.level) : undefined;
+  const all = await new SystemsService(serviceContext(req)).list({ status, level });
+  const pageSize = 50;
+  const pages = Math.max(1, Math.ceil(all.length / pageSize));
+  const page = Math.min(Math.max(1, Number(req.query.page) || 1), pages);
+  const link = (p: number) => `/systems?${new URLSearchParams({ ...(status ? { status } : {}), ...(level ? { level: String(level) } : {}), page: String(p) })}`;
   renderPage(req, res, 'systems', {
     title: req.t('ui.systems'),
     nav: 'systems',
     canCreate: [...(req.caller?.memberships.values() ?? [])].includes('officer'),
-    systems: systems.map((s) => ({ id: s.id, name: s.name, grading: s.grading?.notation ?? '—', stage: stageName(req, s.status), deployment: s.deployment })),
+    status,
+    level,
+    stages: LIFECYCLE_STATES.map((key) => ({ key, label: stageName(req, key) })),
+    levels: [1, 2, 3, 4, 5],
+    page,
+    pages,
+    prev: page > 1 ? link(page - 1) : null,
+    next: page < pages ? link(page + 1) : null,
+    systems: all.slice((page - 1) * pageSize, page * pageSize).map((s) => ({ id: s.id, name: s.name, grading: s.grading?.notation ?? '—', stage: stageName(req, s.status), deployment: s.deployment })),
   });
 });
 

@@ -122,6 +122,32 @@ systemPagesRouter.post('/systems/:id/filing', signedIn, requireCsrf, (req, res) 
   }),
 );
 
+systemPagesRouter.post('/systems/:id/inspections', signedIn, requireCsrf, (req, res) =>
+  formAction(req, res, `/systems/${req.params.id}`, async () => {
+    const b = req.body as Record<string, string>;
+    const { InspectionsService } = await import('../systems/inspections.js');
+    await new InspectionsService(serviceContext(req)).create(String(req.params.id), {
+      kind: b.kind === 'self' ? 'self' : 'supervision',
+      inspectedOn: b.inspectedOn ?? todayInChina(),
+      organ: str(b.organ) ?? null,
+      result: str(b.result) ?? '',
+      notice: str(b.notice) ?? null,
+      noticeDue: str(b.noticeDue) ?? null,
+    });
+    return `/systems/${req.params.id}`;
+  }),
+);
+
+systemPagesRouter.post('/systems/:id/deployed-products', signedIn, requireCsrf, (req, res) =>
+  formAction(req, res, `/systems/${req.params.id}`, async () => {
+    const b = req.body as Record<string, string>;
+    const { DeployedProductsService } = await import('../cloud/deployed.js');
+    const { productCatalogue } = await import('../cloud/products.js');
+    await new DeployedProductsService(serviceContext(req), productCatalogue(deps(req).catalogue)).add(String(req.params.id), { productId: b.productId ?? '', since: str(b.since) ?? null });
+    return `/systems/${req.params.id}`;
+  }),
+);
+
 /** What the system page needs for the officer's forms. */
 export async function systemFormsView(req: Request, systemId: string) {
   const ctx = serviceContext(req);
@@ -130,8 +156,12 @@ export async function systemFormsView(req: Request, systemId: string) {
   const latest = await ctx.knex('gradings').where({ system_id: systemId }).orderBy('version', 'desc').first();
   const g = gradingData();
   const pick = (t: { zh: string; en: string }) => (req.lang === 'zh-CN' ? t.zh : t.en);
+  const { productCatalogue } = await import('../cloud/products.js');
+  const role = ctx.caller.memberships.get(row.organization_id);
   return {
     canManage,
+    canEditSystem: role === 'officer' || role === 'consultant',
+    productChoices: productCatalogue(deps(req).catalogue).products.map((p) => ({ id: p.id, label: `${pick(p.vendor.name)} ${pick(p.name)}` })),
     ungraded: !latest || !!latest.reviewed_on,
     latestGrading: latest ? { id: latest.id } : null,
     matrixJson: JSON.stringify(g.matrix),

@@ -96,6 +96,18 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     expect(text).to.contain('已备案');
     expect(text).to.contain('33010043001-26099');
     await page.screenshot({ path: path.join(ARTIFACTS, `system-filed-${ctx.engine}.png`), fullPage: true });
+    const systemId = page.url().split('/systems/')[1]!.split(/[?#]/)[0]!;
+    // A supervision inspection without its organ is refused next to the field; with it, recorded.
+    await page.type('form[action$="/inspections"] input[name=result]', '发现日志留存不足');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/inspections"] button')]);
+    expect(await page.$eval('.field-error', (e) => e.textContent)).to.be.a('string');
+    await page.type('form[action$="/inspections"] input[name=organ]', '示例市公安局网安支队');
+    await page.type('form[action$="/inspections"] input[name=result]', '发现日志留存不足');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/inspections"] button')]);
+    expect(await ctx.db.knex('inspections').where({ system_id: systemId }).first()).to.include({ organ: '示例市公安局网安支队' });
+    await page.select('form[action$="/deployed-products"] select[name=productId]', 'alibaba-cloud-waf');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/deployed-products"] button')]);
+    expect(await ctx.db.knex('deployed_products').where({ system_id: systemId }).first()).to.include({ product_id: 'alibaba-cloud-waf' });
 
     // Findings board: confirm the suggested high-risk case, then move the remediation on.
     const assessment = (await ctx.db.knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
@@ -176,10 +188,12 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     const page = await signIn('officer');
     await page.goto(`${base}/systems`);
     const systemHref = await page.$eval('tbody a', (a) => a.getAttribute('href'));
+    await page.goto(`${base}/platforms`);
+    const platformHref = await page.$eval('main h2 a', (a) => a.getAttribute('href'));
     for (const lang of ['zh-CN', 'en']) {
       await page.goto(`${base}/lang?to=${lang}&back=/`);
       const assessment = (await ctx.db.knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
-      for (const p of ['/', '/systems', systemHref!, '/catalogue', '/catalogue?level=4&set=cloud', '/catalogue/L3-PES1-01', '/systems/00000000-0000-0000-0000-000000000000', `/assessments/${assessment}`, `/assessments/${assessment}/findings`, `/assessments/${assessment}/reports`, '/evidence', '/evidence?expired=true', '/platforms']) {
+      for (const p of ['/', '/systems', systemHref!, '/catalogue', '/catalogue?level=4&set=cloud', '/catalogue/L3-PES1-01', '/systems/00000000-0000-0000-0000-000000000000', `/assessments/${assessment}`, `/assessments/${assessment}/findings`, `/assessments/${assessment}/reports`, '/evidence', '/evidence?expired=true', '/platforms', '/systems?status=testing&level=3', platformHref!]) {
         await page.goto(`${base}${p}`);
         const body = await page.$eval('body', (b) => b.innerText);
         expect(body, `${lang} ${p}`).not.to.match(RAW_KEY);
