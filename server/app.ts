@@ -33,6 +33,7 @@ import { assessmentPagesRouter } from './web/assessment-pages.js';
 import { systemPagesRouter } from './web/system-pages.js';
 import { libraryPagesRouter } from './web/library-pages.js';
 import { adminPagesRouter } from './web/admin-pages.js';
+import { loadOrgChoices } from './web/render.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { findChromium, PdfPrinter } from '../reports/pdf/chromium.js';
 import './evidence/deadlines.js';
@@ -103,7 +104,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();
-  pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate);
+  pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate, loadOrgChoices);
   pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, libraryPagesRouter, adminPagesRouter);
   app.use(pages, pageErrors);
 

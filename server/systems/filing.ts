@@ -122,6 +122,23 @@ export class FilingService extends ScopedService {
     };
   }
 
+  /** Marks one attachment slot as missing (or not), keeping the rest of the filing as it is. */
+  async markMissing(systemId: string, slot: string, missing: boolean) {
+    if (!SLOTS.has(slot)) throw new ValidationError({}, [{ path: 'slot', code: 'invalid_value', message: `must be one of: ${[...SLOTS].join(', ')}` }]);
+    const system = await this.systems.load(systemId, 'manage');
+    await transaction(this.knex, async (trx) => {
+      const row = await trx('filings').where({ system_id: systemId }).first();
+      const current: string[] = row?.missing_attachments ? JSON.parse(row.missing_attachments) : [];
+      const next = missing ? [...new Set([...current, slot])] : current.filter((s) => s !== slot);
+      if (row) await trx('filings').where({ id: row.id }).update({ missing_attachments: JSON.stringify(next), updated_at: now(), updated_by: this.caller.userId });
+      else {
+        const draft = await this.get(systemId);
+        await trx('filings').insert({ id: newId(), system_id: systemId, organization_id: system.organization_id, form: JSON.stringify(draft.form), status: 'draft', missing_attachments: JSON.stringify(next), updated_at: now(), updated_by: this.caller.userId });
+      }
+    });
+    return this.get(systemId);
+  }
+
   /**
    * Saves the filing. The status moves draft → submitted → certified (or returned with a reason);
    * certification moves the system from `approved` to `filed`, in the same transaction.

@@ -6,7 +6,7 @@ import { fields } from '../http/validate.js';
 import { OrganizationsService } from '../services/organizations.js';
 import { UsersService } from '../services/users.js';
 import { requireCsrf } from './csrf.js';
-import { renderPage, signedIn } from './render.js';
+import { paginate, renderPage, signedIn } from './render.js';
 import { fieldErrors, formAction } from './system-pages.js';
 
 /** Platform administration: users, organisations and memberships (admins only). */
@@ -21,7 +21,7 @@ adminPagesRouter.get('/admin', signedIn, async (req, res) => {
   renderPage(req, res, 'admin', {
     title: req.t('ui.admin'),
     nav: 'admin',
-    users: await new UsersService(ctx.knex, ctx.caller).list(),
+    ...(({ items, ...pager }) => ({ users: items, pager }))(paginate(req, await new UsersService(ctx.knex, ctx.caller).list())),
     organizations,
     error: typeof req.query.error === 'string' ? req.query.error : undefined,
     fieldErrors: fieldErrors(req),

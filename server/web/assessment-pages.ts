@@ -13,7 +13,7 @@ import { WorkbookService } from '../../reports/workbook/service.js';
 import { fieldErrors, formAction } from './system-pages.js';
 import { EvidenceService } from '../evidence/service.js';
 import { parseUpload } from '../http/multipart.js';
-import { renderPage, signedIn } from './render.js';
+import { paginate, renderPage, signedIn } from './render.js';
 
 /** The assessment workspace, the findings board and the reports page. */
 export const assessmentPagesRouter = Router();
@@ -123,7 +123,7 @@ assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res
     title: L.findings_board,
     nav: 'systems',
     assessmentId: id,
-    findings,
+    ...(({ items, ...pager }) => ({ findings: items, pager }))(paginate(req, findings)),
     L,
     risk,
     statuses: ['open', 'in_progress', 'fixed', 'verified', 'risk_accepted'].map((key) => ({ key, label: req.t(`report.remediation_status_${key}`) })),
@@ -143,7 +143,7 @@ assessmentPagesRouter.get('/assessments/:id/reports', signedIn, async (req, res)
     title: L.reports,
     nav: 'systems',
     assessmentId: id,
-    reports,
+    ...(({ items, ...pager }) => ({ reports: items, pager }))(paginate(req, reports)),
     canImport: await (async () => {
       const a = await new AssessmentsService(serviceContext(req), d.catalogue).get(id);
       const role = serviceContext(req).caller.memberships.get(a.organizationId);

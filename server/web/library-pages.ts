@@ -3,10 +3,11 @@ import { PlatformsService, responsibilityMatrix } from '../cloud/platforms.js';
 import { EVIDENCE_KINDS } from '../database/migrations/20261126C-evidence.js';
 import { AppError } from '../errors.js';
 import { EvidenceService } from '../evidence/service.js';
+import { EvidenceRequestsService } from '../evidence/requests.js';
 import { parseUpload } from '../http/multipart.js';
 import { deps, serviceContext } from '../http/request.js';
 import { requireCsrf } from './csrf.js';
-import { renderPage, signedIn } from './render.js';
+import { renderPage, selectedOrganization, signedIn } from './render.js';
 
 /** The evidence library and the platforms with their responsibility matrices. */
 export const libraryPagesRouter = Router();
@@ -20,6 +21,7 @@ libraryPagesRouter.get('/evidence', signedIn, async (req, res) => {
   const page = Math.max(1, Number(req.query.page) || 1);
   const pageSize = 50;
   const { data, total } = await svc.list({
+    organizationId: selectedOrganization(req),
     q: q(req.query.q),
     kind: (EVIDENCE_KINDS as readonly string[]).includes(kind ?? '') ? kind : undefined,
     expired: req.query.expired === 'true' ? true : undefined,
@@ -42,6 +44,7 @@ libraryPagesRouter.get('/evidence', signedIn, async (req, res) => {
     expired: req.query.expired,
     kinds: EVIDENCE_KINDS,
     canUpload: [...ctx.caller.memberships.values()].some((r) => r !== 'auditor'),
+    requests: (await new EvidenceRequestsService(ctx).list({ organizationId: selectedOrganization(req), status: 'open' })).slice(0, 50),
     error: q(req.query.error),
     L: req.t('ui', { returnObjects: true }),
   });
@@ -55,7 +58,7 @@ libraryPagesRouter.post('/evidence', signedIn, requireCsrf, async (req, res) => 
     const parsed = await parseUpload(req, d.store, d.config.maxUploadMb * 1024 * 1024, d.config.maxUploadMb);
     if (!parsed.file) return res.redirect(303, '/evidence');
     const kind = parsed.fields.kind?.[0] ?? 'other';
-    const org = svc.resolveOrganization(undefined);
+    const org = svc.resolveOrganization(selectedOrganization(req));
     await svc.create(org, { title: parsed.fields.title?.[0]?.trim() || parsed.file.clientName || 'evidence', kind: (EVIDENCE_KINDS as readonly string[]).includes(kind) ? kind : 'other' }, parsed.file);
     res.redirect(303, '/evidence');
   } catch (err) {
@@ -98,4 +101,9 @@ libraryPagesRouter.get('/platforms/:id', signedIn, async (req, res) => {
     prev: page > 1 ? link(page - 1) : null,
     next: page < pages ? link(page + 1) : null,
   });
+});
+
+libraryPagesRouter.get('/evidence/:id', signedIn, async (req, res) => {
+  const e = await new EvidenceService(serviceContext(req), deps(req).store).get(String(req.params.id));
+  renderPage(req, res, 'evidence-item', { title: e.title, nav: 'evidence', e, L: req.t('ui', { returnObjects: true }) });
 });

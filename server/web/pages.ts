@@ -17,7 +17,7 @@ import { SystemsService } from '../systems/service.js';
 import { DeployedProductsService } from '../cloud/deployed.js';
 import { requireCsrf } from './csrf.js';
 import { systemFormsView } from './system-pages.js';
-import { renderPage, signedIn } from './render.js';
+import { ORG_COOKIE, renderPage, selectedOrganization, signedIn } from './render.js';
 
 /** Server-rendered pages (handlebars), sharing sessions, services and translations with the API. */
 export const pagesRouter = Router();
@@ -55,6 +55,13 @@ pagesRouter.post('/logout', requireCsrf, async (req, res) => {
   res.redirect(303, '/login');
 });
 
+pagesRouter.get('/org', signedIn, (req, res) => {
+  const to = typeof req.query.to === 'string' ? req.query.to : '';
+  if (to && req.caller!.memberships.has(to)) res.cookie(ORG_COOKIE, to, { sameSite: 'lax', path: '/', httpOnly: true });
+  else res.clearCookie(ORG_COOKIE, { path: '/' });
+  res.redirect(303, safeBack(req.query.back));
+});
+
 pagesRouter.get('/lang', (req, res) => {
   const lang = normaliseLanguage(typeof req.query.to === 'string' ? req.query.to : undefined) ?? 'zh-CN';
   res.cookie(LANG_COOKIE, lang, { sameSite: 'lax', path: '/', maxAge: 365 * 86_400_000 });
@@ -63,8 +70,9 @@ pagesRouter.get('/lang', (req, res) => {
 
 pagesRouter.get('/', signedIn, async (req, res) => {
   const ctx = serviceContext(req);
-  const systems = await new SystemsService(ctx).list({});
-  const deadlines = (await listDeadlines(ctx.knex, new OrganizationScope(ctx.caller), 60)).slice(0, 30);
+  const org = selectedOrganization(req);
+  const systems = await new SystemsService(ctx).list({ organizationId: org });
+  const deadlines = (await listDeadlines(ctx.knex, new OrganizationScope(ctx.caller), 60)).filter((d) => !org || d.organizationId === org).slice(0, 30);
   const rows = [];
   for (const s of systems) {
     const latest = await new OrganizationScope(ctx.caller).query(ctx.knex, 'assessments').where({ system_id: s.id }).orderBy('created_at', 'desc').first();
@@ -81,6 +89,7 @@ pagesRouter.get('/', signedIn, async (req, res) => {
   }
   const findings = await new OrganizationScope(ctx.caller)
     .query(ctx.knex, 'findings')
+    .modify((q) => (org ? q.where('findings.organization_id', org) : q))
     .leftJoin('remediations', 'remediations.finding_id', 'findings.id')
     .where((w) => w.whereNull('remediations.status').orWhereNotIn('remediations.status', ['verified', 'risk_accepted']))
     .select('findings.risk', 'findings.risk_after_mitigation');
@@ -182,7 +191,7 @@ pagesRouter.get('/catalogue/:code', signedIn, (req, res) => {
 pagesRouter.get('/systems', signedIn, async (req, res) => {
   const status = LIFECYCLE_STATES.find((s) => s === req.query.status);
   const level = ['1', '2', '3', '4', '5'].includes(String(req.query.level)) ? Number(req.query.level) : undefined;
-  const all = await new SystemsService(serviceContext(req)).list({ status, level });
+  const all = await new SystemsService(serviceContext(req)).list({ status, level, organizationId: selectedOrganization(req) });
   const pageSize = 50;
   const pages = Math.max(1, Math.ceil(all.length / pageSize));
   const page = Math.min(Math.max(1, Number(req.query.page) || 1), pages);
@@ -220,7 +229,9 @@ pagesRouter.get('/systems/:id', signedIn, async (req, res) => {
     grading: system.grading?.notation ?? '—',
     stage: stageName(req, system.status),
     history: (await systems.history(id.data)).map((h) => ({ ...h, toLabel: stageName(req, h.to) })),
-    filing: { ...filing, attachments: filing.attachments.map((a) => ({ label: pick(req, a), state: a.state, stateLabel: stateLabel[a.state] })) },
+    filing: { ...filing, attachments: filing.attachments.map((a) => ({ slot: a.slot, label: pick(req, a), state: a.state, stateLabel: stateLabel[a.state], evidence: a.evidence })) },
+    evidenceChoices: await ctx.knex('evidence').where({ organization_id: system.organizationId }).whereNull('deleted_at').orderBy('created_at', 'desc').limit(200).select('id', 'title'),
+    L: req.t('ui', { returnObjects: true }),
     inspections: await new InspectionsService(ctx).list(id.data),
     assessments: await new AssessmentsService(ctx).list({ systemId: id.data }),
     products: deployed.map((d) => (d.product ? `${pick(req, d.product.name)}（${pick(req, d.product.vendor.name)}）` : d.productId)),

@@ -13,6 +13,10 @@ function load() {
   const root = path.join(projectRoot(), 'templates');
   hb = Handlebars.create();
   hb.registerPartial('layout', readFileSync(path.join(root, 'layouts', 'main.hbs'), 'utf8'));
+  hb.registerPartial(
+    'pager',
+    '<nav class="pager">{{#if prev}}<a href="{{prev}}">{{t "ui.previous"}}</a>{{/if}} <span>{{t "ui.page" page=page pages=pages}}</span> {{#if next}}<a href="{{next}}">{{t "ui.next"}}</a>{{/if}}</nav>',
+  );
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('pct', (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`));
   hb.registerHelper('join', (xs: unknown, sep: unknown) => (Array.isArray(xs) ? xs.join(typeof sep === 'string' ? sep : ', ') : ''));
@@ -42,6 +46,8 @@ export function renderPage(req: Request, res: Response, page: string, view: Reco
     path: req.originalUrl,
     csrf: csrfToken(req, res),
     me: caller ? { username: caller.username, displayName: caller.displayName, isAdmin: caller.isAdmin } : null,
+    orgChoices: (req as Request & { orgChoices?: unknown }).orgChoices ?? [],
+    selectedOrg: selectedOrganization(req) ?? '',
   });
   res.status(status).type('html').send(html);
 }
@@ -50,4 +56,34 @@ export function renderPage(req: Request, res: Response, page: string, view: Reco
 export function signedIn(req: Request, res: Response, next: NextFunction): void {
   if (req.caller) return next();
   res.redirect(303, `/login?back=${encodeURIComponent(req.originalUrl)}`);
+}
+
+export const ORG_COOKIE = 'org';
+
+/** The organisation the user chose in the header switcher, if they still belong to it. */
+export function selectedOrganization(req: Request): string | undefined {
+  const id = req.cookies?.[ORG_COOKIE];
+  return typeof id === 'string' && req.caller?.memberships.has(id) ? id : undefined;
+}
+
+/** Loads the names of the caller's organisations for the header switcher (one query per page). */
+export async function loadOrgChoices(req: Request, _res: Response, next: NextFunction): Promise<void> {
+  if (req.caller && req.caller.memberships.size) {
+    const { deps } = await import('../http/request.js');
+    const rows = await deps(req).db('organizations').whereIn('id', [...req.caller.memberships.keys()]).orderBy('name').select('id', 'name');
+    (req as Request & { orgChoices?: unknown }).orgChoices = rows;
+  }
+  next();
+}
+
+/** One page of a list, with links that keep the current query; the pager partial renders it. */
+export function paginate<T>(req: Request, items: readonly T[], pageSize = 50) {
+  const pages = Math.max(1, Math.ceil(items.length / pageSize));
+  const page = Math.min(Math.max(1, Number(req.query.page) || 1), pages);
+  const link = (p: number) => {
+    const params = new URLSearchParams(Object.entries(req.query).filter(([k, v]) => k !== 'page' && typeof v === 'string') as Array<[string, string]>);
+    params.set('page', String(p));
+    return `${req.path}?${params}`;
+  };
+  return { items: items.slice((page - 1) * pageSize, page * pageSize), page, pages, prev: page > 1 ? link(page - 1) : null, next: page < pages ? link(page + 1) : null };
 }

@@ -148,6 +148,20 @@ systemPagesRouter.post('/systems/:id/deployed-products', signedIn, requireCsrf, 
   }),
 );
 
+systemPagesRouter.post('/systems/:id/filing-attachments', signedIn, requireCsrf, (req, res) =>
+  formAction(req, res, `/systems/${req.params.id}`, async () => {
+    const b = req.body as Record<string, string>;
+    const systemId = String(req.params.id);
+    if (b.action === 'missing') {
+      await new FilingService(serviceContext(req)).markMissing(systemId, b.slot ?? '', true);
+    } else if (b.evidenceId) {
+      const { EvidenceService } = await import('../evidence/service.js');
+      await new EvidenceService(serviceContext(req), deps(req).store).link(b.evidenceId, 'filing_attachment', `${systemId}:${b.slot ?? ''}`);
+    }
+    return `/systems/${systemId}`;
+  }),
+);
+
 /** What the system page needs for the officer's forms. */
 export async function systemFormsView(req: Request, systemId: string) {
   const ctx = serviceContext(req);

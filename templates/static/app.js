@@ -100,3 +100,6 @@ if (grading) {
   grading.addEventListener('change', update);
   update();
 }
+
+// The organisation switcher applies on change.
+document.querySelector('.org-switch select')?.addEventListener('change', (e) => e.target.form.submit());

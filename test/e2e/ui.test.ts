@@ -97,6 +97,15 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     expect(text).to.contain('33010043001-26099');
     await page.screenshot({ path: path.join(ARTIFACTS, `system-filed-${ctx.engine}.png`), fullPage: true });
     const systemId = page.url().split('/systems/')[1]!.split(/[?#]/)[0]!;
+    // Filing attachments: mark one missing, link evidence to another.
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/filing-attachments"] button[value=missing]')]);
+    const evidenceOption = await page.$eval('form[action$="/filing-attachments"] select[name=evidenceId] option:nth-child(2)', (o) => (o as HTMLOptionElement).value);
+    const forms = await page.$$('form[action$="/filing-attachments"]');
+    await forms[1]!.$eval('select[name=evidenceId]', (s, v) => ((s as HTMLSelectElement).value = v as string), evidenceOption);
+    await Promise.all([page.waitForNavigation(), forms[1]!.$eval('button[value=link]', (b) => (b as HTMLButtonElement).click())]);
+    const filing = await ctx.db.knex('filings').where({ system_id: systemId }).first();
+    expect(JSON.parse(filing.missing_attachments)).to.include('network_topology');
+    expect(await ctx.db.knex('evidence_links').where({ target_type: 'filing_attachment', target_id: `${systemId}:security_organisation` }).first()).to.not.equal(undefined);
     // A supervision inspection without its organ is refused next to the field; with it, recorded.
     await page.type('form[action$="/inspections"] input[name=result]', '发现日志留存不足');
     await Promise.all([page.waitForNavigation(), page.click('form[action$="/inspections"] button')]);
@@ -156,7 +165,19 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await Promise.all([page.waitForNavigation(), page.click(`${form} button`)]);
     const user = await ctx.db.knex('users').where({ username: 'newofficer' }).first();
     expect(await ctx.db.knex('memberships').where({ organization_id: org.id, user_id: user.id }).first()).to.include({ role: 'officer' });
+    await page.type(`${form} input[name=username]`, 'officer2');
+    await page.select(`${form} select[name=role]`, 'auditor');
+    await Promise.all([page.waitForNavigation(), page.click(`${form} button`)]);
     await page.screenshot({ path: path.join(ARTIFACTS, `admin-${ctx.engine}.png`), fullPage: true });
+    // A member of two organisations switches between them in the header.
+    const two = await signIn('officer2');
+    expect(await two.$$eval('.org-switch option', (o) => o.length)).to.equal(3); // all + 2
+    await two.goto(`${base}/systems`);
+    expect(await two.$eval('main', (m) => m.textContent ?? '')).to.contain('金融云核心渠道系统');
+    await Promise.all([two.waitForNavigation(), two.select('.org-switch select', org.id)]);
+    await two.goto(`${base}/systems`);
+    expect(await two.$eval('main', (m) => m.textContent ?? '')).not.to.contain('金融云核心渠道系统');
+    await two.browserContext().close();
     await page.browserContext().close();
     const officer = await signIn('officer');
     const res = await officer.goto(`${base}/admin`);
@@ -190,10 +211,12 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     const systemHref = await page.$eval('tbody a', (a) => a.getAttribute('href'));
     await page.goto(`${base}/platforms`);
     const platformHref = await page.$eval('main h2 a', (a) => a.getAttribute('href'));
+    await page.goto(`${base}/evidence`);
+    const evidenceHref = await page.$eval('tbody td a', (a) => a.getAttribute('href'));
     for (const lang of ['zh-CN', 'en']) {
       await page.goto(`${base}/lang?to=${lang}&back=/`);
       const assessment = (await ctx.db.knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
-      for (const p of ['/', '/systems', systemHref!, '/catalogue', '/catalogue?level=4&set=cloud', '/catalogue/L3-PES1-01', '/systems/00000000-0000-0000-0000-000000000000', `/assessments/${assessment}`, `/assessments/${assessment}/findings`, `/assessments/${assessment}/reports`, '/evidence', '/evidence?expired=true', '/platforms', '/systems?status=testing&level=3', platformHref!]) {
+      for (const p of ['/', '/systems', systemHref!, '/catalogue', '/catalogue?level=4&set=cloud', '/catalogue/L3-PES1-01', '/systems/00000000-0000-0000-0000-000000000000', `/assessments/${assessment}`, `/assessments/${assessment}/findings`, `/assessments/${assessment}/reports`, '/evidence', '/evidence?expired=true', '/platforms', '/systems?status=testing&level=3', platformHref!, evidenceHref!]) {
         await page.goto(`${base}${p}`);
         const body = await page.$eval('body', (b) => b.innerText);
         expect(body, `${lang} ${p}`).not.to.match(RAW_KEY);
