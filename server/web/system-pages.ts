@@ -21,7 +21,9 @@ export async function formAction(req: Request, res: Response, back: string, acti
     res.redirect(303, await action());
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500) throw err;
-    const params = new URLSearchParams({ error: req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }) });
+    // The message names every bad field, so forms without a slot for a field still show it.
+    const fields = err.details.map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`).join('; ');
+    const params = new URLSearchParams({ error: req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }) + (fields ? ` — ${fields}` : '') });
     for (const d of err.details) if (d.path) params.set(`fe.${d.path.split('.')[0]}`, d.message);
     if (err.code === 'conflict' && typeof err.params.reason === 'string') params.set('error', err.params.reason);
     res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}${params}#workflow`);
