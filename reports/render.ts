@@ -71,6 +71,7 @@ export function renderReport(data: ReportData, extra: Record<string, unknown> = 
     previousIssues: data.findings.filter((f) => f.previous).map((f) => ({ ...f, statusLabel: f.remediation ? status(f.remediation.status) : '' })),
     rate: pct(data.conclusion.value),
     isCloud: data.system.requirementSets.includes('cloud'),
+    inheritanceLabel: data.inheritance ? (labels[`inheritance_${data.inheritance.state}`] ?? data.inheritance.state) : '',
   };
   const tpl = templates().get(data.type);
   if (!tpl) throw new Error(`no template for report type ${data.type}`);
