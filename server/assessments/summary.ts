@@ -6,6 +6,7 @@ import { FindingsService } from './findings.js';
 import { unitsInScope } from './scope.js';
 import { conclusionSchemes } from './schemes.js';
 import { AssessmentsService } from './service.js';
+import { todayInChina } from '../dates.js';
 
 const OBJECT_DOMAIN: Record<string, string> = {
   machine_room: 'physical',
@@ -24,7 +25,6 @@ export class SummaryService extends ScopedService {
     const row = await this.knex('platforms').where({ id: status.platformId }).first();
     if (!row) return { ...status, state: 'stale', reason: 'the platform record is gone' };
     const { platformUsable, platformView } = await import('../cloud/platforms.js');
-    const { todayInChina } = await import('../dates.js');
     const why = platformUsable(platformView(row), Number(a.level), a.start_date ?? todayInChina());
     return why ? { ...status, state: 'stale', reason: why } : status;
   }

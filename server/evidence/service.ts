@@ -14,6 +14,7 @@ import {
 import type { BlobStore, StagedBlob } from '../storage/blob-store.js';
 import { ALLOWED_MEDIA_TYPES, sanitiseFileName, sniffMediaType } from '../storage/media-type.js';
 import { newId, now } from '../util.js';
+import { todayInChina } from '../dates.js';
 import { assertLinkTarget } from './link-targets.js';
 import { evidenceView, versionView, type EvidenceVersionView, type EvidenceView } from './views.js';
 
@@ -224,7 +225,6 @@ export class EvidenceService extends ScopedService {
       });
     }
     if (filter.expired !== undefined) {
-      const { todayInChina } = await import('../dates.js');
       const today = todayInChina();
       q = filter.expired
         ? q.where('evidence.valid_until', '<', today)

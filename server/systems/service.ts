@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { ScopedService, type Permission } from '../context.js';
 import { todayInChina } from '../dates.js';
 import { transaction } from '../database/transaction.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { bool, newId, now } from '../util.js';
 import { canTransition, TRANSITIONS, type LifecycleState } from './lifecycle.js';
 
@@ -197,7 +197,7 @@ export class SystemsService extends ScopedService {
   async transition(id: string, input: { to: LifecycleState; note?: string; effectiveOn?: string; force?: boolean; reason?: string }): Promise<SystemView> {
     let row: SystemRow;
     if (input.force) {
-      if (!this.caller.isAdmin) throw new (await import('../errors.js')).ForbiddenError({ action: 'force' });
+      if (!this.caller.isAdmin) throw new ForbiddenError({ action: 'force' });
       if (!input.reason) throw new ValidationError({}, [{ path: 'reason', code: 'required', message: 'a forced transition needs a reason' }]);
       row = (await this.knex('systems').where({ id }).first()) as SystemRow;
       if (!row) throw new NotFoundError({ resource: 'system', id });

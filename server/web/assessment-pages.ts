@@ -8,6 +8,7 @@ import { SummaryService } from '../assessments/summary.js';
 import { unitsInScope } from '../assessments/scope.js';
 import { deps, serviceContext } from '../http/request.js';
 import { requireCsrf } from './csrf.js';
+import { todayInChina } from '../dates.js';
 import { AppError } from '../errors.js';
 import { WorkbookService } from '../../reports/workbook/service.js';
 import { fieldErrors, formAction } from './system-pages.js';
@@ -110,7 +111,7 @@ assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res
   const id = idOf(req);
   const L = labels(req);
   const risk = { high: req.t('report.high'), medium: req.t('report.medium'), low: req.t('report.low') } as Record<string, string>;
-  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const today = todayInChina();
   const findings = (await new FindingsService(ctx).list(id)).map((f) => ({
     ...f,
     riskLabel: risk[f.effectiveRisk],

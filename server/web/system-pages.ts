@@ -1,7 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { PlatformsService } from '../cloud/platforms.js';
 import { todayInChina } from '../dates.js';
-import { AppError } from '../errors.js';
+import { AppError, ValidationError } from '../errors.js';
 import { deps, serviceContext } from '../http/request.js';
 import { FilingService } from '../systems/filing.js';
 import { gradingData, HARM_DEGREES, HARMED_OBJECTS, type Harm } from '../systems/grading-matrix.js';
@@ -53,7 +53,6 @@ systemPagesRouter.post('/systems', signedIn, requireCsrf, (req, res) =>
     const b = req.body as Record<string, string>;
     const name = b.name?.trim() ?? '';
     if (!name || name.length > 200) {
-      const { ValidationError } = await import('../errors.js');
       throw new ValidationError({}, [{ path: 'name', code: 'invalid', message: req.t('errors.not_null_violation', { field: req.t('ui.name') }) }]);
     }
     const s = await new SystemsService(serviceContext(req)).create(b.organizationId ?? '', {
@@ -74,12 +73,10 @@ systemPagesRouter.post('/systems/:id/gradings', signedIn, requireCsrf, (req, res
     const business = harms('s');
     const service = harms('a');
     if (!business.length || !service.length) {
-      const { ValidationError } = await import('../errors.js');
       throw new ValidationError({}, [{ path: 'harms', code: 'required', message: req.t('ui.degree_none') + ' ×' }]);
     }
     const rationale = b.rationale?.trim() ?? '';
     if (rationale.length < 10) {
-      const { ValidationError } = await import('../errors.js');
       throw new ValidationError({}, [{ path: 'rationale', code: 'too_small', message: '≥ 10' }]);
     }
     await new GradingsService(serviceContext(req)).create(String(req.params.id), { businessHarms: business, serviceHarms: service, rationale, gradedOn: b.gradedOn ?? todayInChina() });
@@ -192,4 +189,3 @@ export async function systemFormsView(req: Request, systemId: string) {
   };
 }
 
-export { SystemsService };
