@@ -28,7 +28,7 @@ export interface ReportData {
   counts: { conform: number; partial: number; nonconform: number; na: number; applicable: number; total: number };
   risks: { high: number; medium: number; low: number };
   majorRisks: Array<{ number: string; title: string; highRiskCase?: string }>;
-  layers: Array<{ code: string; name: string; rate: number | null; counts: Record<string, number>; units: number; controlPoints: Array<{ name: string; rate: number | null; counts: Record<string, number>; units: number }> }>;
+  layers: Array<{ code: string; name: string; rate: number | null; counts: Record<string, number>; units: number; controlPoints: Array<{ set: string; setName: string | null; name: string; rate: number | null; counts: Record<string, number>; units: number }> }>;
   domains: Array<{ domain: string; rate: number | null; units: number }>;
   objectsByCategory: Array<{ category: string; label: string; objects: Array<{ name: string; ip: string | null; model: string | null; version: string | null; importance: string }> }>;
   findings: Array<{
@@ -121,7 +121,10 @@ export async function assembleReport(knex: Knex, caller: Caller, catalogue: Cata
       rate: l.rate,
       counts: l.counts,
       units: l.units,
-      controlPoints: summary.byControlPoint.filter((c) => c.layer === l.layer).map((c) => ({ name: pick(c.controlPoint), rate: c.rate, counts: c.counts, units: c.units })),
+      // A cloud control point is its own group, marked with its set (the sets number control points from 1 each).
+      controlPoints: summary.byControlPoint
+        .filter((c) => c.layer === l.layer)
+        .map((c) => ({ set: c.set, setName: c.set === 'general' ? null : pick(catalogue.meta.sets[c.set as 'cloud']), name: pick(c.controlPoint), rate: c.rate, counts: c.counts, units: c.units })),
     })),
     domains: summary.byDomain.map((d) => ({ domain: d.domain, rate: d.rate, units: d.units })),
     objectsByCategory: CATEGORY_ORDER.map((c) => ({

@@ -4,7 +4,8 @@
  * 1. A unit's value over its objects: all rows 不适用 → na; otherwise, over the applicable rows,
  *    all 符合 → conform, all 不符合 → nonconform, anything else → partial. A unit with any row
  *    still not assessed is incomplete and left out of rates until it is complete.
- * 2. A group (control point, layer, seed domain, overall) counts its units by value; its rate is
+ * 2. A group (control point — keyed by requirement set + layer + order, since every set numbers its
+ *    control points from 1 —, layer, seed domain, overall) counts its units by value; its rate is
  *    (conform + partialCredit × partial) ÷ applicable units (complete units that are not na).
  *    partialCredit comes from the conclusion scheme.
  * 3. Seed domains: a unit belongs to its layer's domain; a CES unit counts under device for its
@@ -17,6 +18,9 @@ export type UnitValue = Exclude<ResultValue, 'not_assessed'>;
 
 export interface UnitInfo {
   code: string;
+  /** Requirement set (general, cloud…): each set numbers its control points from 1, so a control point is set + layer + order. */
+  set: string;
+  setOrder: number;
   layer: string;
   layerOrder: number;
   controlPoint: { zh: string; en: string; order: number };
@@ -52,7 +56,7 @@ export interface Aggregation {
   units: UnitAggregate[];
   overall: GroupStats;
   byLayer: Array<GroupStats & { layer: string }>;
-  byControlPoint: Array<GroupStats & { layer: string; controlPoint: { zh: string; en: string } }>;
+  byControlPoint: Array<GroupStats & { set: string; layer: string; controlPoint: { zh: string; en: string } }>;
   byDomain: Array<GroupStats & { domain: string }>;
   resultCounts: Record<ResultValue, number>;
 }
@@ -97,7 +101,7 @@ export function aggregate(
   for (const r of results) rowsByUnit.set(r.code, [...(rowsByUnit.get(r.code) ?? []), r]);
   const overall = emptyStats();
   const layers = new Map<string, GroupStats & { layer: string; order: number }>();
-  const points = new Map<string, GroupStats & { layer: string; controlPoint: { zh: string; en: string }; order: [number, number] }>();
+  const points = new Map<string, GroupStats & { set: string; layer: string; controlPoint: { zh: string; en: string }; order: [number, number, number] }>();
   const domains = new Map<string, GroupStats & { domain: string }>();
   const resultCounts: Record<ResultValue, number> = { not_assessed: 0, conform: 0, partial: 0, nonconform: 0, na: 0 };
   const unitAggs: UnitAggregate[] = [];
@@ -112,8 +116,8 @@ export function aggregate(
     const layer = layers.get(u.layer) ?? { ...emptyStats(), layer: u.layer, order: u.layerOrder };
     layers.set(u.layer, layer);
     add(layer, values);
-    const key = `${u.layer}|${u.controlPoint.order}`;
-    const point = points.get(key) ?? { ...emptyStats(), layer: u.layer, controlPoint: { zh: u.controlPoint.zh, en: u.controlPoint.en }, order: [u.layerOrder, u.controlPoint.order] };
+    const key = `${u.set}|${u.layer}|${u.controlPoint.order}`;
+    const point = points.get(key) ?? { ...emptyStats(), set: u.set, layer: u.layer, controlPoint: { zh: u.controlPoint.zh, en: u.controlPoint.en }, order: [u.layerOrder, u.setOrder, u.controlPoint.order] };
     points.set(key, point);
     add(point, values);
     for (const d of u.domains) {
@@ -130,8 +134,8 @@ export function aggregate(
     overall: finish(overall, partialCredit),
     byLayer: [...layers.values()].sort((a, b) => a.order - b.order).map(({ order: _o, ...l }) => finish(l, partialCredit) as GroupStats & { layer: string }),
     byControlPoint: [...points.values()]
-      .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1])
-      .map(({ order: _o, ...p }) => finish(p, partialCredit) as GroupStats & { layer: string; controlPoint: { zh: string; en: string } }),
+      .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1] || a.order[2] - b.order[2])
+      .map(({ order: _o, ...p }) => finish(p, partialCredit) as GroupStats & { set: string; layer: string; controlPoint: { zh: string; en: string } }),
     byDomain: [...domains.values()].sort((a, b) => DOMAIN_ORDER.indexOf(a.domain) - DOMAIN_ORDER.indexOf(b.domain)).map((d) => finish(d, partialCredit) as GroupStats & { domain: string }),
     resultCounts,
   };

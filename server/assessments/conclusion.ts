@@ -4,7 +4,7 @@ import type { Scheme } from './schemes.js';
 export interface ConclusionInput {
   aggregation: Aggregation;
   units: readonly UnitInfo[];
-  /** Findings that match a high-risk case without mitigation (重大风险隐患). */
+  /** Confirmed major risk hazards (重大风险隐患) that still stand. */
   majorRisks: number;
   /** Findings whose risk is high (after mitigation). */
   highRiskFindings: number;
@@ -17,7 +17,7 @@ export interface Conclusion {
   value: number | null; // the rate (0..1) or the score (0..100)
   provisional: boolean; // some units are not assessed yet
   rule: { zh: string; en: string };
-  basis: { source: string; verified: boolean };
+  basis: { source: string; verified: boolean; readings: Array<{ topic: string; decision: { zh: string; en: string }; reason: string }> };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -28,21 +28,24 @@ const clean = (x: number) => Math.round(x * 1e9) / 1e9;
 export function conclude(scheme: Scheme, input: ConclusionInput): Conclusion {
   const o = input.aggregation.overall;
   const provisional = o.complete < o.units;
-  const basis = { source: scheme.source, verified: scheme.verified };
+  const basis = { source: scheme.source, verified: scheme.verified, readings: scheme.readings };
   if (scheme.kind === 'compliance_rate') {
     const p = scheme.parameters;
     // basis "result" counts unit × object results instead of units.
     const rc = input.aggregation.resultCounts;
     const c = p.basis === 'unit' ? { ...o.counts, applicable: o.applicable } : { ...rc, applicable: rc.conform + rc.partial + rc.nonconform };
     const rate = c.applicable ? clean((c.conform + p.partialCredit * c.partial) / c.applicable) : 0;
+    // 1846号 Q20: major risk hazards only decide between 符合 and what a hazard makes of it;
+    // a rate of basicAtLeast or more is 基本符合 whatever the hazards, below it 不符合.
     let conclusion: 'conform' | 'basic' | 'nonconform';
-    if (input.majorRisks > 0) conclusion = p.majorRiskConclusion;
-    else if (rate > p.conformAbove) conclusion = 'conform';
+    if (rate > p.conformAbove) conclusion = input.majorRisks > 0 ? p.majorRiskConclusion : 'conform';
     else if (rate >= p.basicAtLeast) conclusion = 'basic';
     else conclusion = 'nonconform';
     const label = scheme.conclusions[conclusion];
     const num = p.partialCredit ? `符合 ${c.conform} + ${p.partialCredit} × 部分符合 ${c.partial}` : `符合 ${c.conform}`;
     const numEn = p.partialCredit ? `conform ${c.conform} + ${p.partialCredit} × partial ${c.partial}` : `conform ${c.conform}`;
+    const hazardZh = p.majorRiskConclusion === 'basic' ? '' : `；高于 ${pct(p.conformAbove)} 但存在重大风险隐患为${scheme.conclusions[p.majorRiskConclusion].zh}`;
+    const hazardEn = p.majorRiskConclusion === 'basic' ? '' : `; above ${pct(p.conformAbove)} with a major risk hazard → ${scheme.conclusions[p.majorRiskConclusion].en}`;
     return {
       scheme: scheme.id,
       conclusion,
@@ -50,8 +53,8 @@ export function conclude(scheme: Scheme, input: ConclusionInput): Conclusion {
       value: rate,
       provisional,
       rule: {
-        zh: `符合率 = ${num} ÷ 适用${p.basis === 'unit' ? '测评项' : '测评结果'} ${c.applicable}（不含不适用 ${c.na}）= ${pct(rate)}；重大风险隐患 ${input.majorRisks} 个。规则：存在重大风险隐患为${scheme.conclusions[p.majorRiskConclusion].zh}；符合率高于 ${pct(p.conformAbove)} 为符合，不低于 ${pct(p.basicAtLeast)} 为基本符合，否则为不符合。结论：${label.zh}${provisional ? '（尚有测评项未完成，结论为暂定）' : ''}。`,
-        en: `Compliance rate = ${numEn} ÷ ${c.applicable} applicable ${p.basis === 'unit' ? 'units' : 'results'} (excluding ${c.na} not applicable) = ${pct(rate)}; major risk hazards: ${input.majorRisks}. Rule: any major risk hazard → ${scheme.conclusions[p.majorRiskConclusion].en}; rate above ${pct(p.conformAbove)} → Conforms; at least ${pct(p.basicAtLeast)} → Basically conforms; otherwise Does not conform. Conclusion: ${label.en}${provisional ? ' (provisional: some units are not assessed yet)' : ''}.`,
+        zh: `符合率 = ${num} ÷ 适用${p.basis === 'unit' ? '测评项' : '测评结果'} ${c.applicable}（不含不适用 ${c.na}）= ${pct(rate)}；重大风险隐患 ${input.majorRisks} 个。规则：符合率高于 ${pct(p.conformAbove)} 且无重大风险隐患为符合；符合率不低于 ${pct(p.basicAtLeast)} 为基本符合，不论是否存在高风险问题或重大风险隐患${hazardZh}；符合率低于 ${pct(p.basicAtLeast)} 为不符合。重大风险隐患本身不会使结论为不符合。结论：${label.zh}${provisional ? '（尚有测评项未完成，结论为暂定）' : ''}。`,
+        en: `Compliance rate = ${numEn} ÷ ${c.applicable} applicable ${p.basis === 'unit' ? 'units' : 'results'} (excluding ${c.na} not applicable) = ${pct(rate)}; major risk hazards: ${input.majorRisks}. Rule: a rate above ${pct(p.conformAbove)} with no major risk hazard → Conforms; a rate of at least ${pct(p.basicAtLeast)} → Basically conforms, whatever the high-risk issues or major risk hazards${hazardEn}; a rate below ${pct(p.basicAtLeast)} → Does not conform. A major risk hazard never makes a system non-conforming by itself. Conclusion: ${label.en}${provisional ? ' (provisional: some units are not assessed yet)' : ''}.`,
       },
       basis,
     };

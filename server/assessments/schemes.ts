@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { projectRoot } from '../version.js';
 
 const zhEn = z.strictObject({ zh: z.string(), en: z.string() });
-const common = { id: z.string(), name: zhEn, source: z.string(), verified: z.boolean() };
+/** How the scheme reads a point its source leaves open (recorded as data, shown with the scheme). */
+const reading = z.strictObject({ topic: z.string(), decision: zhEn, reason: z.string() });
+const common = { id: z.string(), name: zhEn, source: z.string(), verified: z.boolean(), readings: z.array(reading).default([]) };
 export const schemeSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     ...common,

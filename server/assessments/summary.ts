@@ -7,6 +7,7 @@ import { unitsInScope } from './scope.js';
 import { conclusionSchemes } from './schemes.js';
 import { AssessmentsService } from './service.js';
 import { todayInChina } from '../dates.js';
+import { SETS } from '../catalogue/schema.js';
 
 const OBJECT_DOMAIN: Record<string, string> = {
   machine_room: 'physical',
@@ -53,7 +54,7 @@ export class SummaryService extends ScopedService {
     const scheme = conclusionSchemes().get(schemeId ?? a.scheme);
     if (!scheme) throw new ValidationError({}, [{ path: 'query.scheme', code: 'invalid_value', message: `must be one of: ${[...conclusionSchemes().keys()].join(', ')}` }]);
     const units = await unitsInScope(this.knex, a.catalogue_version_id, Number(a.level), JSON.parse(a.requirement_sets));
-    const unitInfos: UnitInfo[] = units.map((u) => ({ code: u.code, layer: u.layer, layerOrder: u.layerOrder, controlPoint: u.controlPoint, domains: u.domains, weight: u.weight }));
+    const unitInfos: UnitInfo[] = units.map((u) => ({ code: u.code, set: u.set, setOrder: SETS.indexOf(u.set), layer: u.layer, layerOrder: u.layerOrder, controlPoint: u.controlPoint, domains: u.domains, weight: u.weight }));
     const results: Array<Record<string, any>> = await this.knex('assessment_results').where({ assessment_id: assessmentId }).select('code', 'object_key', 'value', 'inherited');
     const objects = new Map((await this.knex('assessed_objects').where({ system_id: a.system_id })).map((o: Record<string, string>) => [o.id, o.category]));
     const domainOf = (key: string) => OBJECT_DOMAIN[objects.get(key) ?? ''] ?? (objects.has(key) ? 'device' : null);

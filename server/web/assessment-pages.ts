@@ -47,10 +47,14 @@ assessmentPagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
       (filter !== 'unassessed' || r.value === 'not_assessed') &&
       (filter !== 'nonconforming' || r.value === 'nonconform' || r.value === 'partial'),
   );
+  // A control point is set + layer + name: the cloud set has its own 访问控制, 入侵防范… beside the general ones.
+  const setMeta = deps(req).catalogue.meta.sets as Record<string, { zh: string; en: string }>;
+  const cpName = (u: { set: string; controlPoint: { zh: string; en: string } }) =>
+    u.set === 'general' ? pick(req, u.controlPoint) : `${pick(req, u.controlPoint)}${req.lang === 'zh-CN' ? `（${setMeta[u.set]!.zh}）` : ` (${setMeta[u.set]!.en})`}`;
   const groups: Array<{ name: string; rows: unknown[] }> = [];
   for (const r of rows) {
     const u = unit.get(r.code)!;
-    const name = pick(req, u.controlPoint);
+    const name = cpName(u);
     let g = groups.find((x) => x.name === name);
     if (!g) groups.push((g = { name, rows: [] }));
     g.rows.push({
@@ -67,8 +71,8 @@ assessmentPagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
   const tree = layers.map((code) => {
     const inLayer = all.filter((r) => r.layer === code);
     const meta = deps(req).catalogue.meta.layers.find((l) => l.code === code)!;
-    const cps = [...new Set(inLayer.map((r) => pick(req, unit.get(r.code)!.controlPoint)))].map((name) => {
-      const cpRows = inLayer.filter((r) => pick(req, unit.get(r.code)!.controlPoint) === name);
+    const cps = [...new Set(inLayer.map((r) => cpName(unit.get(r.code)!)))].map((name) => {
+      const cpRows = inLayer.filter((r) => cpName(unit.get(r.code)!) === name);
       return { name, total: cpRows.length, assessed: cpRows.filter((r) => r.value !== 'not_assessed').length };
     });
     return { code, name: pick(req, meta), current: code === layer, total: inLayer.length, assessed: inLayer.filter((r) => r.value !== 'not_assessed').length, controlPoints: cps };

@@ -5,6 +5,8 @@ import { conclusionSchemes } from '../../server/assessments/schemes.js';
 
 const unit = (code: string, layer = 'CES', cp = 1, weight: UnitInfo['weight'] = 'general', domains = ['device', 'application']): UnitInfo => ({
   code,
+  set: 'general',
+  setOrder: 0,
   layer,
   layerOrder: ['PES', 'CNS', 'ABS', 'CES', 'SMC', 'PSS'].indexOf(layer),
   controlPoint: { zh: `cp${cp}`, en: `cp${cp}`, order: cp },
@@ -80,10 +82,47 @@ describe('conclusion schemes', () => {
       expect(r.value).to.equal(0.9);
       expect(r.rule.en).to.contain('÷ 10 applicable units (excluding 5 not applicable)');
     });
-    it('makes any major risk hazard nonconform, whatever the rate', () => {
-      const r = run(many(100, 'nonconform', 0), 1).r2025;
-      expect(r.conclusion).to.equal('nonconform');
-      expect(r.rule.zh).to.contain('重大风险隐患 1 个');
+    // 公网安〔2025〕1846号 Q20 at every boundary the issue names.
+    const at = (conform: number, total: number, hazards = 0) => run(many(conform, 'nonconform', total - conform), hazards).r2025;
+    it('95% without a major risk hazard → 符合', () => {
+      expect(at(95, 100)).to.include({ conclusion: 'conform', value: 0.95 });
+    });
+    it('95% with one major risk hazard → 基本符合, never 不符合', () => {
+      const r = at(95, 100, 1);
+      expect(r.conclusion).to.equal('basic');
+      expect(r.label.zh).to.equal('基本符合');
+      expect(r.rule.zh).to.contain('重大风险隐患 1 个').and.contain('重大风险隐患本身不会使结论为不符合');
+    });
+    it('85% with a major risk hazard → 基本符合', () => {
+      expect(at(85, 100, 1).conclusion).to.equal('basic');
+      expect(at(85, 100, 3).conclusion).to.equal('basic');
+    });
+    it('exactly 90% → 基本符合 (符合 needs "above 90%"), with or without a hazard', () => {
+      expect(at(90, 100).conclusion).to.equal('basic');
+      expect(at(9, 10).conclusion).to.equal('basic');
+      expect(at(90, 100, 1).conclusion).to.equal('basic');
+    });
+    it('exactly 60% → 基本符合, 59.9% → 不符合, whatever the hazards', () => {
+      expect(at(60, 100).conclusion).to.equal('basic');
+      expect(at(60, 100, 2).conclusion).to.equal('basic');
+      expect(at(599, 1000).conclusion).to.equal('nonconform');
+      expect(at(599, 1000, 1).conclusion).to.equal('nonconform');
+    });
+    it('says the official rule in its words, and is verified with its source and recorded readings', () => {
+      const r = at(95, 100);
+      expect(r.rule.zh).to.contain('符合率高于 90.00% 且无重大风险隐患为符合').and.contain('符合率不低于 60.00% 为基本符合，不论是否存在高风险问题或重大风险隐患').and.contain('符合率低于 60.00% 为不符合');
+      expect(r.rule.en).to.contain('whatever the high-risk issues or major risk hazards');
+      expect(r.basis.verified).to.equal(true);
+      expect(r.basis.source).to.contain('1846');
+      expect(r.basis.readings.map((x) => x.topic)).to.include.members(['exactly90', 'exactly60', 'partial', 'majorRiskAbove90']);
+    });
+    it('counts a unit whose applicable rows are all 部分符合 as 部分符合 (no credit), and one all 不符合 as 不符合', () => {
+      expect(unitValue(['partial', 'partial'])).to.equal('partial');
+      expect(unitValue(['partial', 'na'])).to.equal('partial');
+      expect(unitValue(['nonconform', 'na', 'nonconform'])).to.equal('nonconform');
+      expect(unitValue(['nonconform', 'partial'])).to.equal('partial');
+      const r = run([...many(9, 'partial', 1)]).r2025;
+      expect(r.value).to.equal(0.9);
     });
     it('is provisional while units are not assessed', () => {
       const { units, results } = build(['conform', 'conform']);
