@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// Runs after `npm install`: PDF reports need a Chromium from the system (none is downloaded).
-// Only prints advice; never fails the install.
-const { existsSync } = require('node:fs');
-const paths = [process.env.CHROMIUM_PATH, process.env.PUPPETEER_EXECUTABLE_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
-if (!paths.some((p) => p && existsSync(p))) {
-  console.log('\ndengbao: no Chromium found. PDF reports need one (everything else works without it):');
-  console.log('  Debian/Ubuntu:  apt-get install -y chromium fonts-noto-cjk');
-  console.log('  elsewhere:      install Chromium or Chrome and set CHROMIUM_PATH=/path/to/chromium\n');
+// Runs after `npm install`: finds the browser PDF reports print with (CHROMIUM_PATH, the system's
+// Chromium/Chrome, an earlier download), else downloads chrome-headless-shell into the cache
+// directory (`dengbao browser install`). It only advises: it never fails the install.
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+try {
+  const cli = path.join(__dirname, '..', 'bin', 'dengbao.js');
+  const r = spawnSync(process.execPath, [cli, 'browser', 'install', '--postinstall'], { stdio: 'inherit', timeout: 360_000 });
+  if (r.error) console.log(`dengbao: could not check for a browser (${r.error.message}); run \`npx dengbao browser status\` later.`);
+} catch (err) {
+  console.log(`dengbao: could not check for a browser (${err.message}); run \`npx dengbao browser status\` later.`);
 }
+process.exit(0);

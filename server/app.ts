@@ -35,7 +35,8 @@ import { libraryPagesRouter } from './web/library-pages.js';
 import { adminPagesRouter } from './web/admin-pages.js';
 import { loadOrgChoices } from './web/render.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
-import { findChromium, PdfPrinter } from '../reports/pdf/chromium.js';
+import { BrowserLocator } from '../reports/pdf/browser.js';
+import { PdfPrinter } from '../reports/pdf/chromium.js';
 import './evidence/deadlines.js';
 import './systems/deadlines.js';
 import './assessments/deadlines.js';
@@ -58,7 +59,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
     db,
     catalogue,
     store: new FsBlobStore(path.join(config.dataDir, 'evidence')),
-    printer: printer ?? new PdfPrinter(findChromium(config.chromiumPath)),
+    printer: printer ?? new PdfPrinter(new BrowserLocator({ configured: config.chromiumPath, cacheDir: config.browserCacheDir, allowDownload: config.browserDownload })),
     config,
     version: packageVersion(),
     auth: new AuthService(db, {

@@ -18,6 +18,8 @@ Commands:
   pack verify <zip>          check an evidence pack against its manifest; exit 1 listing each problem
   catalogue validate [--dir <controls dir>]
                              check the catalogue data; lists every problem, exit 1 if any
+  browser status             which browser prints PDF reports, or why none (exit 1 when none)
+  browser install            download chrome-headless-shell when no browser is found
   catalogue export [--level 3|4] [--set general|cloud] [--format json|csv|xlsx] [--out <file>]
                              write the catalogue (or a part) to a file or to standard output
 
@@ -113,6 +115,10 @@ export async function runCli(argv: string[]): Promise<number> {
         console.log(`Checked ${report.checked} stored files: ${report.problems.length} missing or corrupted`);
         return report.problems.length ? 1 : 0;
       });
+    }
+    case 'browser': {
+      const { browserCommand } = await import('./cli-browser.js');
+      return browserCommand(rest);
     }
     case undefined:
     case 'help':

@@ -35,7 +35,9 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES: intIn(1, 100).default(5),
   LOGIN_LOCK_MINUTES: intIn(1, 24 * 60).default(15),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  CHROMIUM_PATH: z.string().min(1).optional(),
+  BROWSER_CACHE_DIR: z.string().min(1).optional(),
+  BROWSER_DOWNLOAD: z.enum(['0', '1']).default('1'),
   CATALOGUE_DIR: z.string().min(1).optional(),
   MAX_UPLOAD_MB: intIn(1, 10_240).default(100),
   DEMO: z.enum(['0', '1']).default('1'),
@@ -56,7 +58,12 @@ export interface Config {
   loginMaxFailures: number;
   loginLockMinutes: number;
   logLevel: (typeof LOG_LEVELS)[number];
-  chromiumPath: string;
+  /** CHROMIUM_PATH; unset = resolved (reports/pdf/browser.ts). */
+  chromiumPath: string | undefined;
+  /** Where a downloaded browser is kept; undefined = the user's cache directory. */
+  browserCacheDir: string | undefined;
+  /** Download chrome-headless-shell at first use when no browser is found. */
+  browserDownload: boolean;
   /** Directory of the control catalogue; undefined = the shipped controls/. */
   catalogueDir?: string;
   demo: boolean;
@@ -107,6 +114,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'sessionSecret
     loginLockMinutes: e.LOGIN_LOCK_MINUTES,
     logLevel: e.LOG_LEVEL,
     chromiumPath: e.CHROMIUM_PATH,
+    browserCacheDir: e.BROWSER_CACHE_DIR ? path.resolve(e.BROWSER_CACHE_DIR) : undefined,
+    browserDownload: e.BROWSER_DOWNLOAD === '1',
     catalogueDir: e.CATALOGUE_DIR ? path.resolve(e.CATALOGUE_DIR) : undefined,
     demo: e.DEMO === '1',
     maxUploadMb: e.MAX_UPLOAD_MB,

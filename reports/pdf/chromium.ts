@@ -1,17 +1,19 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import puppeteer, { type Browser } from 'puppeteer-core';
+import { BrowserLocator, resolveBrowser, type BrowserStatus } from './browser.js';
+import { fontFaceCss, fontFileFor } from './fonts.js';
 
-export const BROWSER_INSTALL_HINT = 'apt-get install -y chromium fonts-noto-cjk';
+export const BROWSER_INSTALL_HINT = 'run `npx dengbao browser install`, or install Chromium (Debian: apt-get install -y chromium), or set CHROMIUM_PATH';
 
-/** The browser to print with: CHROMIUM_PATH, PUPPETEER_EXECUTABLE_PATH, then the usual system paths. Never downloads one. */
+/** The browser found now (CHROMIUM_PATH, PUPPETEER_EXECUTABLE_PATH, system paths, an earlier download); never downloads. */
 export function findChromium(configured?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [configured, env.PUPPETEER_EXECUTABLE_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
-  return candidates.find((p): p is string => !!p && existsSync(p));
+  return resolveBrowser({ configured, env }).path;
 }
 
 export class BrowserUnavailableError extends Error {
   constructor() {
-    super(`No Chromium found for PDF reports: install it (Debian: ${BROWSER_INSTALL_HINT}) or set CHROMIUM_PATH`);
+    super(`No Chromium found for PDF reports: ${BROWSER_INSTALL_HINT}`);
   }
 }
 
@@ -29,23 +31,44 @@ export class PdfPrinter {
   private running = 0;
   private waiting: Array<() => void> = [];
 
+  private readonly locator: BrowserLocator | undefined;
+  private readonly executablePath: string | undefined;
+
   constructor(
-    private readonly executablePath: string | undefined,
+    /** A fixed path (tests, bench), or a locator that resolves — and if allowed downloads — at first use. */
+    browser: string | undefined | BrowserLocator,
     private readonly concurrency = 2,
     private readonly timeoutMs = 120_000,
-  ) {}
+    /** Extra environment for the browser process (tests hide the host's fonts with FONTCONFIG_FILE). */
+    private readonly browserEnv: Record<string, string> = {},
+  ) {
+    if (browser instanceof BrowserLocator) this.locator = browser;
+    else this.executablePath = browser;
+  }
 
+  /** Which browser prints, or why none (for /healthz and `dengbao browser status`). */
+  status(): BrowserStatus {
+    if (this.locator) return this.locator.status();
+    return this.executablePath && existsSync(this.executablePath) ? { path: this.executablePath, source: 'CHROMIUM_PATH' } : { path: undefined, reason: this.executablePath ? `${this.executablePath} does not exist` : 'no browser configured' };
+  }
+
+  /** A browser is there now; when none is, a locator starts its one download in the background. */
   get available(): boolean {
-    return !!this.executablePath && existsSync(this.executablePath);
+    const ok = !!this.status().path;
+    if (!ok) void this.locator?.ensure();
+    return ok;
   }
 
   private launch(): Promise<Browser> {
-    if (!this.available) throw new BrowserUnavailableError();
-    this.browser ??= puppeteer
-      .launch({
-        executablePath: this.executablePath,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--font-render-hinting=none'],
+    this.browser ??= (this.locator ? this.locator.ensure() : Promise.resolve(this.available ? this.executablePath : undefined))
+      .then((executablePath) => {
+        if (!executablePath) throw new BrowserUnavailableError();
+        return puppeteer.launch({
+          executablePath,
+          headless: true,
+          env: { ...process.env, ...this.browserEnv },
+          args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--font-render-hinting=none'],
+        });
       })
       .then((b) => {
         // A crashed browser is replaced at the next job.
@@ -79,19 +102,21 @@ export class PdfPrinter {
     try {
       const work = (async () => {
         await page.setRequestInterception(true);
-        page.on('request', (req) => (/^(data|about):/.test(req.url()) ? req.continue() : req.abort()));
-        await page.setContent(html, { waitUntil: 'load', timeout: this.timeoutMs });
-        const header = options.headerText ? escapeHtml(options.headerText) : '';
-        return page.pdf({
-          format: 'A4',
-          landscape: options.landscape,
-          printBackground: true,
-          displayHeaderFooter: true,
-          margin: { top: '22mm', bottom: '20mm', left: '16mm', right: '16mm' },
-          headerTemplate: `<div style="font-size:8px;width:100%;padding:0 16mm;color:#555;font-family:'Noto Sans CJK SC',sans-serif;text-align:right">${header}</div>`,
-          footerTemplate: `<div style="font-size:8px;width:100%;text-align:center;color:#555;font-family:'Noto Sans CJK SC',sans-serif"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`,
-          timeout: this.timeoutMs,
+        // Nothing from the network: data: and about: pass, the shipped fonts are served from node_modules.
+        page.on('request', (req) => {
+          const url = req.url();
+          const font = fontFileFor(url);
+          if (font)
+            return void readFile(font).then(
+              (body) => req.respond({ status: 200, contentType: 'font/woff2', headers: { 'Access-Control-Allow-Origin': '*' }, body }),
+              () => req.abort(),
+            );
+          return void (/^(data|about):/.test(url) ? req.continue() : req.abort());
         });
+        await page.setContent(withPrintCss(html, options), { waitUntil: 'load', timeout: this.timeoutMs });
+        // Every font subset the text needs is loaded before printing, so nothing prints in a fallback font.
+        await page.evaluate(() => document.fonts.ready);
+        return page.pdf({ printBackground: true, preferCSSPageSize: true, timeout: this.timeoutMs });
       })();
       const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`PDF rendering took longer than ${this.timeoutMs} ms`)), this.timeoutMs)));
       return Buffer.from(await Promise.race([work, timeout]));
@@ -107,6 +132,23 @@ export class PdfPrinter {
     this.browser = undefined;
     await b?.close().catch(() => undefined);
   }
+}
+
+/** A CSS string literal that cannot end the string or the <style> element it sits in. */
+const cssString = (s: string) => `"${s.replace(/[\\"<>&]/g, (c) => `\\${c.charCodeAt(0).toString(16)} `).replace(/[\r\n\u2028\u2029]+/g, ' ')}"`;
+
+/**
+ * The shipped fonts and the page frame (A4, margins, the header text top right, page x / y at the
+ * bottom) as CSS page-margin boxes: unlike puppeteer's header template they are laid out with the
+ * page's own fonts, so the header's Chinese prints in the shipped font too. Added last in <head>
+ * so the frame wins over a template's own @page size.
+ */
+export function withPrintCss(html: string, options: PdfOptions = {}): string {
+  const header = options.headerText ? `@top-right { content: ${cssString(options.headerText)}; font-family: 'dengbao Serif SC', serif; font-size: 7.5pt; color: #555; }` : '';
+  const style = `<style>${fontFaceCss()}
+@page { size: A4${options.landscape ? ' landscape' : ''}; margin: 22mm 16mm 20mm 16mm; ${header} @bottom-center { content: counter(page) " / " counter(pages); font-family: 'dengbao Serif SC', serif; font-size: 7.5pt; color: #555; } }</style>`;
+  const at = html.search(/<\/head>/i);
+  return at >= 0 ? html.slice(0, at) + style + html.slice(at) : style + html;
 }
 
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -135,10 +135,13 @@ describeEachEngine('reports', (ctx) => {
     const agent = await signIn(noBrowser, 'consultant');
     const res = await agent.post(`/api/v1/assessments/${demoId}/reports?lang=en`).send({ type: 'test_report', format: 'pdf' }).expect(503);
     expect(res.body.error.code).to.equal('browser_unavailable');
-    expect(res.body.error.message).to.contain('apt-get install -y chromium fonts-noto-cjk');
+    expect(res.body.error.message).to.contain('npx dengbao browser install').and.contain('apt-get install -y chromium');
     const html = await agent.post(`/api/v1/assessments/${demoId}/reports`).send({ type: 'executive_summary', format: 'html' }).expect(202);
     expect((await waitDone(agent, html.body.id)).status).to.equal('done');
     await agent.get(`/api/v1/assessments/${demoId}/summary`).expect(200);
+    // /healthz says which browser reports use, or why there is none.
+    expect((await agent.get('/healthz').expect(200)).body.browser).to.deep.equal({ reason: 'no browser configured' });
+    expect((await auditor.get('/healthz').expect(200)).body.browser).to.have.property('path').that.is.a('string');
   });
 
   async function createTestAppWithoutBrowser(): Promise<Express> {

@@ -20,7 +20,8 @@ describe('configuration', () => {
     expect(c.database.engine).to.equal('sqlite');
     expect(c.database.filename).to.equal(path.resolve('./data/dengbao.sqlite'));
     expect(c.logLevel).to.equal('info');
-    expect(c.chromiumPath).to.equal('/usr/bin/chromium');
+    expect(c.chromiumPath).to.equal(undefined); // resolved: reports/pdf/browser.ts
+    expect(c.browserDownload).to.equal(true);
     expect(c.demo).to.equal(true);
     expect(c.sessionIdleMinutes).to.equal(30);
     expect(c.sessionSecret).to.equal(undefined);
