@@ -7,7 +7,8 @@ import { validateCatalogue } from '../../server/catalogue/validate.js';
 import { ROOT, runCli } from '../utils/process.js';
 
 const catalogue = shippedCatalogue();
-const REFERENCE = path.resolve(ROOT, '../shared/reference/mlps-structure.json');
+// A copy of shared/reference/mlps-structure.json: the suite never reads outside the repository.
+const REFERENCE = path.resolve(ROOT, 'fixtures/reference/mlps-structure.json');
 
 const countsOf = (level: number, set: 'general' | 'cloud') => catalogue.counts()[`level${level}`]?.[set] ?? {};
 
@@ -39,7 +40,7 @@ const total = (t: Record<string, Record<string, number>>) => Object.values(t).fl
 describe('catalogue data', () => {
   describe('coverage', () => {
     it('level 3 general and cloud match the verified reference per control point', function () {
-      if (!existsSync(REFERENCE)) throw new Error(`reference not found at ${REFERENCE} (shared/ must sit beside the checkout)`);
+      if (!existsSync(REFERENCE)) throw new Error(`reference not found at ${REFERENCE}`);
       const ref = JSON.parse(readFileSync(REFERENCE, 'utf8')) as {
         layers: Array<{ code: string; controlPoints: Array<{ zh: string; level3Items: number }>; cloudLevel3?: Array<{ zh: string; items: number }> }>;
         totals: { level3General: number; level3ControlPoints: number; level3Cloud: number };
