@@ -251,6 +251,7 @@ export class HazardsService extends ScopedService {
         throw new ConflictError({ reason: `hazard status ${from} → ${input.to} is not allowed; allowed: ${NEXT[from].join(', ')}` });
       }
       const date = input.date ?? todayInChina();
+      if (date > todayInChina()) throw new ValidationError({}, [{ path: 'date', code: 'future_date', message: `must not be after today (${todayInChina()})` }]);
       const changes: Row = { status: input.to, updated_at: now(), row_version: Number(row.row_version) + 1 };
       if (input.to === 'confirmed' && from === 'suspected') {
         this.requirePrinciples(row);

@@ -72,6 +72,8 @@ describeEachEngine('major risk hazards', (ctx) => {
     await consultant.patch(`/api/v1/hazards/${created.id}`).send({ rowVersion: 1, description: 'stale' }).expect(409);
     const early = await consultant.post(`/api/v1/hazards/${created.id}/transitions`).send({ to: 'confirmed', rowVersion: 2, date: '2020-01-01' }).expect(400);
     expect(early.body.error.details[0].path).to.equal('date');
+    const future = await consultant.post(`/api/v1/hazards/${created.id}/transitions`).send({ to: 'confirmed', rowVersion: 2, date: '2099-01-01' }).expect(400);
+    expect(future.body.error.details[0]).to.include({ path: 'date', code: 'future_date' });
     const confirmed = (await consultant.post(`/api/v1/hazards/${created.id}/transitions`).send({ to: 'confirmed', rowVersion: 2 }).expect(200)).body;
     expect(confirmed).to.deep.include({ status: 'confirmed', allowedTransitions: ['remediated', 'suspected'] });
     expect(confirmed.dates.confirmed).to.equal(todayInChina());
