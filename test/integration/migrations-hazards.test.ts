@@ -22,7 +22,7 @@ describeEachEngine(
       await loadDemoData(knex, undefined, { store: new FsBlobStore(path.join(ctx.db.dataDir, 'evidence')) });
       const snapshot = async () => Object.fromEntries(await Promise.all(Object.entries(KEPT).map(async ([t, key]) => [t, await knex(t).orderBy(key)] as const)));
       const before = await snapshot();
-      expect(before.findings.length).to.be.greaterThan(5);
+      expect(before.findings!.length).to.be.greaterThan(5);
 
       await migrateLatest(knex);
       expect((await migrationStatus(knex)).completed).to.include(HAZARDS);
