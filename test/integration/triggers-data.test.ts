@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CatalogueError, shippedCatalogue } from '../../server/catalogue/index.js';
 import { defaultCatalogueDir } from '../../server/catalogue/load.js';
 import { loadMajorRiskTriggers, shippedTriggers } from '../../server/catalogue/triggers.js';
+import { validateCatalogue } from '../../server/catalogue/validate.js';
 
 const catalogue = shippedCatalogue();
 const triggers = shippedTriggers();
@@ -44,6 +45,14 @@ describe('major-risk-hazard triggers (controls/major-risk-triggers.yaml)', () =>
       expect(() => loadMajorRiskTriggers(catalogue, dir)).to.throw(CatalogueError, 'trigger A-05: field colour');
       writeFileSync(path.join(dir, 'major-risk-triggers.yaml'), broken.replace('    colour: red\n', ''));
       expect(() => loadMajorRiskTriggers(catalogue, dir)).to.throw(CatalogueError, 'trigger A-18: field units: L3-CES1-09 is in CES 访问控制, not CES 身份鉴别');
+      // `dengbao catalogue validate` reports it too.
+      const copy = path.join(dir, 'controls');
+      cpSync(defaultCatalogueDir(), copy, { recursive: true });
+      writeFileSync(path.join(copy, 'major-risk-triggers.yaml'), broken.replace('    colour: red\n', ''));
+      const report = validateCatalogue(copy);
+      expect(report.ok).to.equal(false);
+      expect(report.problems.join('\n')).to.contain('trigger A-18: field units: L3-CES1-09');
+      expect(validateCatalogue(defaultCatalogueDir()).problems.filter((p) => p.includes('trigger'))).to.deep.equal([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
