@@ -3,11 +3,12 @@ import { shippedTriggers } from '../catalogue/triggers.js';
 import { ScopedService, type ServiceContext } from '../context.js';
 import { FindingsService } from './findings.js';
 import { HazardsService, triggerView } from './hazards.js';
+import { AssessmentsService } from './service.js';
 
 /**
  * Triggers worth judging, from the findings' units: a finding on the unit a trigger's requirement
  * is (basis "requirement"), or on another unit of the trigger's layer and control point (basis
- * "control_point", weaker). Cross-cutting triggers (A-27…A-32) rest on the whole test and are never
+ * "control_point", weaker), among the triggers of the requirement sets in scope. Cross-cutting triggers (A-27…A-32) rest on the whole test and are never
  * suggested; the assessor records them by hand. A suggestion is only a hint: nothing is confirmed.
  */
 export interface HazardSuggestion {
@@ -23,12 +24,15 @@ export class HazardSuggestionsService extends ScopedService {
   }
 
   async suggest(assessmentId: string): Promise<HazardSuggestion[]> {
+    const a = await new AssessmentsService({ knex: this.knex, caller: this.caller }).load(assessmentId);
+    // Only triggers of the requirement sets in scope: no cloud trigger for a system off the cloud.
+    const sets = new Set<string>(JSON.parse(a.requirement_sets));
     const findings = await new FindingsService({ knex: this.knex, caller: this.caller }).list(assessmentId);
     const hazards = await new HazardsService({ knex: this.knex, caller: this.caller }).list(assessmentId);
     const catalogue = shippedCatalogue();
     const out: HazardSuggestion[] = [];
     for (const t of shippedTriggers().triggers) {
-      if (t.crossCutting) continue;
+      if (t.crossCutting || !sets.has(t.extension ?? '')) continue;
       const matches = findings.flatMap((f) => {
         const onRequirement = f.units.filter((u) => t.units.includes(u));
         const onControlPoint = f.units.filter((u) => {

@@ -48,6 +48,12 @@ describeEachEngine('major risk hazards', (ctx) => {
     expect(a18).to.deep.include({ basis: 'requirement', recorded: [] });
     expect(a18.findings.map((f: { id: string }) => f.id)).to.deep.equal([weak.id]);
     expect(suggestions.some((s: { trigger: { crossCutting: boolean } }) => s.trigger.crossCutting)).to.equal(false);
+    // Same control point, other requirement: a weaker suggestion; cloud triggers only where the cloud set is in scope.
+    await finding(a.id, '边界未部署入侵防范', ['L3-ABS1-10'], 'medium');
+    const more = (await auditor.get(`/api/v1/assessments/${a.id}/hazards/suggestions`).expect(200)).body.data;
+    const basis = Object.fromEntries(more.map((s: { trigger: { code: string }; basis: string }) => [s.trigger.code, s.basis]));
+    expect(basis).to.include({ 'A-18': 'requirement', 'A-13': 'requirement', 'A-19': 'control_point', 'A-14': 'control_point' });
+    expect(basis).not.to.have.property('A-16');
     expect((await auditor.get(`/api/v1/assessments/${a.id}/hazards`)).body.data).to.deep.equal([]);
 
     // Auditors read only; another organisation sees nothing.
@@ -57,7 +63,8 @@ describeEachEngine('major risk hazards', (ctx) => {
     const created = (await consultant.post(`/api/v1/assessments/${a.id}/hazards`).send({ triggerCode: 'A-18', findingIds: [weak.id, audit.id], description: '弱口令叠加审计缺失' }).expect(201)).body;
     expect(created).to.deep.include({ number: 'Z01', status: 'suspected', allowedTransitions: ['confirmed'] });
     expect(created.dates).to.deep.equal({ suspected: todayInChina(), confirmed: null, remediated: null });
-    expect(created.findings.map((f: { number: string; effectiveRisk: string }) => `${f.number} ${f.effectiveRisk}`)).to.deep.equal([`${weak.number} medium`, `${audit.number} low`].sort());
+    // Its findings in number order (medium before low), whatever their risk.
+    expect(created.findings.map((f: { id: string; effectiveRisk: string }) => `${f.id} ${f.effectiveRisk}`)).to.deep.equal([`${weak.id} medium`, `${audit.id} low`]);
     await officer2.get(`/api/v1/hazards/${created.id}`).expect(404);
     expect((await auditor.get(`/api/v1/hazards/${created.id}`).expect(200)).body.trigger.title.zh).to.equal('存在空口令、弱口令、通用口令或无身份鉴别措施');
     const again = (await auditor.get(`/api/v1/assessments/${a.id}/hazards/suggestions`)).body.data.find((s: { trigger: { code: string } }) => s.trigger.code === 'A-18');
