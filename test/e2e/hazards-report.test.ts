@@ -123,9 +123,7 @@ describeEachEngine('major risk hazards: findings board → test report, workbook
     }
     expect(job.status, job.error).to.equal('done');
     const pdf = (await auditor.get(`/api/v1/reports/${job.id}/download`).buffer(true).parse(binary).expect(200)).body as Buffer;
-    const raw = pdfText(pdf);
-    if (process.env.DEBUG_PDF) writeFileSync('/tmp/hz/report.txt', raw);
-    const text = flat(raw);
+    const text = flat(pdfText(pdf));
     // Conclusion page: the count before remediation, the remediated one marked.
     expect(text).to.contain('2（1个已整改）');
     const ch7 = text.slice(text.lastIndexOf('7安全问题风险分析'), text.lastIndexOf('8等级测评结论及整改建议'));
