@@ -63,6 +63,7 @@ export function renderReport(data: ReportData, extra: Record<string, unknown> = 
     ...data,
     ...extra,
     L: labels,
+    H: t('hazard', { returnObjects: true }) as Record<string, string>,
     title: labels[`title_${data.type}`],
     css: readFileSync(path.join(projectRoot(), 'templates', 'reports', 'report.css'), 'utf8'),
     layerChart: barChartSvg(data.layers.map((l) => ({ label: `${l.code} ${l.name}`, rate: l.rate }))),

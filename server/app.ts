@@ -10,6 +10,7 @@ import { errorHandler, notFound } from './http/error-handler.js';
 import { authenticate, language, type AppDeps } from './http/request.js';
 import type { Logger } from './logger.js';
 import { assessmentsRouter } from './routes/assessments.js';
+import { hazardsRouter } from './routes/hazards.js';
 import { authRouter } from './routes/auth.js';
 import { catalogueRouter } from './routes/catalogue.js';
 import { cloudRouter } from './routes/cloud.js';
@@ -30,6 +31,7 @@ import { AuthService } from './services/auth.js';
 import { packageVersion, projectRoot } from './version.js';
 import { pageErrors, pagesRouter } from './web/pages.js';
 import { assessmentPagesRouter } from './web/assessment-pages.js';
+import { hazardPagesRouter } from './web/hazard-pages.js';
 import { systemPagesRouter } from './web/system-pages.js';
 import { libraryPagesRouter } from './web/library-pages.js';
 import { adminPagesRouter } from './web/admin-pages.js';
@@ -100,13 +102,13 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
 
   const api = express.Router();
   api.use(authenticate);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, hazardsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter);
   app.use('/api/v1', api);
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();
   pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate, loadOrgChoices);
-  pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, libraryPagesRouter, adminPagesRouter);
+  pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, libraryPagesRouter, adminPagesRouter);
   app.use(pages, pageErrors);
 
   app.use(notFound);

@@ -1,3 +1,4 @@
+import { shippedTriggers } from './catalogue/triggers.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -27,6 +28,8 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   let catalogue: Catalogue;
   try {
     catalogue = config.catalogueDir ? loadCatalogue(config.catalogueDir) : shippedCatalogue();
+    // The major-risk-hazard triggers are checked against the catalogue at start-up, like it.
+    shippedTriggers();
   } catch (err) {
     if (err instanceof CatalogueError) {
       console.error(err.message);

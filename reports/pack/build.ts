@@ -3,6 +3,7 @@ import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { FindingsService } from '../../server/assessments/findings.js';
+import { HazardsService } from '../../server/assessments/hazards.js';
 import { ResultsService } from '../../server/assessments/results.js';
 import { unitsInScope } from '../../server/assessments/scope.js';
 import { AssessmentsService } from '../../server/assessments/service.js';
@@ -118,6 +119,7 @@ export class EvidencePackService extends ScopedService {
     const summary = await new SummaryService(ctx).summary(assessmentId);
     const results = await new ResultsService(ctx).list(assessmentId);
     const findings = await new FindingsService(ctx).list(assessmentId);
+    const hazards = await new HazardsService(ctx).list(assessmentId);
     const units = await unitsInScope(this.knex, a.catalogue_version_id, Number(a.level), JSON.parse(a.requirement_sets));
     const objectNames = new Map<string, string>(
       (await this.scope.query(this.knex, 'assessed_objects', 'download').where('assessed_objects.system_id', a.system_id).select('id', 'name')).map((o: { id: string; name: string }) => [o.id, o.name]),
@@ -260,6 +262,13 @@ export class EvidencePackService extends ScopedService {
         units: { total: summary.units.total, complete: summary.units.complete, applicable: summary.units.applicable, counts: { ...summary.units.counts } },
         resultCounts: { ...summary.resultCounts },
         findings: { total: summary.findings.total, byRisk: { ...summary.findings.byRisk } },
+        hazards: {
+          total: summary.hazards.total,
+          remediated: summary.hazards.remediated,
+          counted: summary.hazards.counted,
+          display: summary.hazards.display,
+          list: hazards.map((h) => ({ number: h.number, trigger: h.trigger.code, title: h.trigger.title, status: h.status, dates: h.dates, findings: h.findings.map((f) => f.number), principles: h.principles, description: h.description })),
+        },
         conclusion: { conclusion: c.conclusion, label: c.label, value: c.value, provisional: c.provisional, rule: c.rule },
         override: summary.override,
         finalConclusion: summary.finalConclusion,

@@ -63,6 +63,23 @@ export interface PackManifest {
     units: { total: number; complete: number; applicable: number; counts: Record<string, number> };
     resultCounts: Record<string, number>;
     findings: { total: number; byRisk: Record<string, number> };
+    /** 重大风险隐患: total before remediation, remediated, the count the conclusion used, and each hazard. */
+    hazards: {
+      total: number;
+      remediated: number;
+      counted: number;
+      display: { zh: string; en: string };
+      list: Array<{
+        number: string;
+        trigger: string;
+        title: { zh: string; en: string };
+        status: string;
+        dates: { suspected: string; confirmed: string | null; remediated: string | null };
+        findings: string[];
+        principles: { relevance: string | null; severity: string | null; prevalence: string | null };
+        description: string | null;
+      }>;
+    };
     conclusion: { conclusion: string; label: { zh: string; en: string }; value: number | null; provisional: boolean; rule: { zh: string; en: string } };
     override: { conclusion: string; reason: string; by?: string; at?: string } | null;
     finalConclusion: string;

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Caller } from '../../server/context.js';
 import { FindingsService } from '../../server/assessments/findings.js';
+import { HazardsService } from '../../server/assessments/hazards.js';
+import { hazardSections } from './hazards.js';
 import { ResultsService } from '../../server/assessments/results.js';
 import { AssessmentsService } from '../../server/assessments/service.js';
 import { SummaryService } from '../../server/assessments/summary.js';
@@ -27,7 +29,26 @@ export interface ReportData {
   progress: { assessed: number; total: number };
   counts: { conform: number; partial: number; nonconform: number; na: number; applicable: number; total: number };
   risks: { high: number; medium: number; low: number };
-  majorRisks: Array<{ number: string; title: string; highRiskCase?: string }>;
+  /** 重大风险隐患: counts for the conclusion page (before remediation, remediated marked) and each hazard for chapter 7. */
+  hazards: {
+    total: number;
+    remediated: number;
+    counted: number;
+    display: string;
+    list: Array<{
+      number: string;
+      trigger: string;
+      triggerTitle: string;
+      status: string;
+      statusLabel: string;
+      dates: { suspected: string; confirmed: string | null; remediated: string | null };
+      description: string | null;
+      principles: Array<{ name: string; reason: string | null }>;
+      findings: Array<{ number: string; title: string; risk: string }>;
+    }>;
+  };
+  /** Appendix G table 1: every trigger, with the numbers of the confirmed (or remediated) hazards it fired. */
+  triggers: Array<{ code: string; layer: string; controlPoint: string | null; requirement: string | null; title: string; conditions: string[]; fired: string[] }>;
   layers: Array<{ code: string; name: string; rate: number | null; counts: Record<string, number>; units: number; controlPoints: Array<{ set: string; setName: string | null; name: string; rate: number | null; counts: Record<string, number>; units: number }> }>;
   domains: Array<{ domain: string; rate: number | null; units: number }>;
   objectsByCategory: Array<{ category: string; label: string; objects: Array<{ name: string; ip: string | null; model: string | null; version: string | null; importance: string }> }>;
@@ -63,6 +84,7 @@ export async function assembleReport(knex: Knex, caller: Caller, catalogue: Cata
   const a = await assessments.get(assessmentId);
   const summary = await new SummaryService(ctx).summary(assessmentId);
   const findings = await new FindingsService(ctx).list(assessmentId);
+  const hazards = await new HazardsService(ctx).list(assessmentId);
   const results = await new ResultsService(ctx).list(assessmentId);
   const org = await knex('organizations').where({ id: row.organization_id }).first();
   const system = await knex('systems').where({ id: row.system_id }).first();
@@ -114,7 +136,7 @@ export async function assembleReport(knex: Knex, caller: Caller, catalogue: Cata
     progress: summary.progress,
     counts: { ...summary.units.counts, applicable: summary.units.applicable, total: summary.units.total },
     risks: summary.findings.byRisk,
-    majorRisks: summary.majorRisks.map((m) => ({ number: m.number, title: m.title, highRiskCase: m.highRiskCase })),
+    ...hazardSections(hazards, summary.hazards, lang),
     layers: summary.byLayer.map((l) => ({
       code: l.layer,
       name: layerName.get(l.layer as never) ?? l.layer,

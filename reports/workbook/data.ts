@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { ResultsService } from '../../server/assessments/results.js';
+import { HazardsService, type HazardView } from '../../server/assessments/hazards.js';
 import { unitsInScope } from '../../server/assessments/scope.js';
 import { AssessmentsService } from '../../server/assessments/service.js';
 import type { LayerCode, RequirementSet } from '../../server/catalogue/schema.js';
@@ -13,6 +14,8 @@ export interface WorkbookData {
   units: WorkbookUnit[];
   objects: WorkbookObject[];
   results: WorkbookResult[];
+  /** 重大风险隐患, exported on a sheet of their own (not imported). */
+  hazards?: HazardView[];
 }
 
 export interface WorkbookUnit {
@@ -57,5 +60,6 @@ export async function assembleWorkbookData(ctx: ServiceContext, assessmentId: st
     units: units.map((u) => ({ code: u.code, set: u.set, layer: u.layer, controlPoint: { zh: u.controlPoint.zh, en: u.controlPoint.en, order: u.controlPoint.order }, text: { zh: u.text.zh, en: u.text.en } })),
     objects: objects.map((o: Record<string, any>) => ({ id: o.id, name: o.name, category: o.category, ip: o.ip ?? null, version: o.version ?? null })),
     results: results.map((r) => ({ code: r.code, objectId: r.objectId, value: r.value as ResultValue, record: r.record, rowVersion: r.rowVersion })),
+    hazards: await new HazardsService(scoped).list(assessmentId, knex),
   };
 }

@@ -3,6 +3,7 @@ import { OBJECT_CATEGORIES, type LayerCode } from '../../server/catalogue/schema
 import type { WorkbookData, WorkbookObject, WorkbookResult, WorkbookUnit } from './data.js';
 import { COL, HEADERS, LAYER_SHEETS, LISTS_SHEET, RESULT_FILLS, RESULT_LABELS, SET_LABELS, type Lang } from './layout.js';
 import { uniqueSheetName } from './text.js';
+import { addHazardsSheet } from './hazards-sheet.js';
 
 export type { WorkbookData } from './data.js';
 export { assembleWorkbookData } from './data.js';
@@ -201,6 +202,7 @@ export async function buildWorkbook(data: WorkbookData, lang: Lang = 'zh-CN'): P
     });
   }
 
+  addHazardsSheet(wb, data.hazards ?? [], lang, setText);
   const lists = wb.addWorksheet(LISTS_SHEET, { state: 'hidden' });
   listValues.forEach((v, i) => setText(lists.getCell(i + 1, 1), v));
   return Buffer.from(await wb.xlsx.writeBuffer());

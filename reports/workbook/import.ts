@@ -3,6 +3,7 @@ import type { ResultInput } from '../../server/assessments/results.js';
 import type { LayerCode } from '../../server/catalogue/schema.js';
 import type { WorkbookData, WorkbookObject, WorkbookResult } from './data.js';
 import { planSheets } from './export.js';
+import { isHazardsSheet } from './hazards-sheet.js';
 import { COL, headerKey, isCloudLabel, layerOfSheet, LISTS_SHEET, parseResultLabel, type ResultValue } from './layout.js';
 import { normaliseRecord, normaliseText, sanitiseSheetName } from './text.js';
 
@@ -124,7 +125,7 @@ export async function parseWorkbook(buffer: Buffer): Promise<ParsedSheet[]> {
   await wb.xlsx.load(buffer as unknown as ArrayBuffer);
   const sheets: ParsedSheet[] = [];
   wb.eachSheet((ws) => {
-    if (ws.name === LISTS_SHEET) return;
+    if (ws.name === LISTS_SHEET || isHazardsSheet(ws.name)) return;
     const text = (r: number, c: number | undefined) => (c ? cellText(ws.getRow(r).getCell(c).value) : '');
     // The header: the first of rows 1–5 naming the requirement column and the result or control-point column.
     let headerRow: number | null = null;

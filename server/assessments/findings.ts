@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { registerLinkTarget } from '../evidence/link-targets.js';
 import { bool, newId, now } from '../util.js';
 import { effectiveRisk, renumberFindings } from './numbering.js';
+import { assertNoHazardOn } from './hazards.js';
 import { unitsInScope } from './scope.js';
 import { AssessmentsService, type AssessmentRow } from './service.js';
 
@@ -54,7 +55,7 @@ export function findingView(r: Record<string, any>, rem?: Record<string, any>) {
     effectiveRisk: effectiveRisk(r),
     highRiskCase: r.high_risk_case_id ? { id: r.high_risk_case_id as string, status: r.high_risk_status as string, reason: r.high_risk_reason ?? null } : null,
     mitigation: r.mitigation ? { measure: r.mitigation as string, riskAfter: r.risk_after_mitigation as Risk, reason: r.mitigation_reason as string } : null,
-    /** 重大风险隐患: matches a confirmed high-risk case with no compensating measure. */
+    /** Matches a confirmed high-risk case with no compensating measure: a hint to record a 重大风险隐患 (hazards.ts), no longer the hazard itself. */
     majorRisk,
     recommendation: r.recommendation ?? null,
     previous: bool(r.previous),
@@ -244,6 +245,7 @@ export class FindingsService extends ScopedService {
     const current = await this.loadFinding(id);
     await transaction(this.knex, async (trx) => {
       await this.assessments.loadWritable(current.assessment_id, trx);
+      await assertNoHazardOn(trx, id);
       await trx('findings').where({ id }).delete();
       await renumberFindings(trx, current.assessment_id);
     });

@@ -241,12 +241,15 @@ export class AssessmentsService extends ScopedService {
         await trx('assessment_results').insert(results.slice(i, i + 200).map((r: Record<string, unknown>) => ({ ...r, id: newId(), assessment_id: nid, row_version: 1 })));
       }
       const findings = await trx('findings').where({ assessment_id: id });
+      const copied = new Map<string, string>();
       for (const f of findings) {
         const fid = newId();
+        copied.set(f.id, fid);
         await trx('findings').insert({ ...f, id: fid, assessment_id: nid, row_version: 1 });
         const rem = await trx('remediations').where({ finding_id: f.id }).first();
         if (rem) await trx('remediations').insert({ ...rem, finding_id: fid });
       }
+      await (await import('./hazards.js')).copyHazards(trx, id, nid, copied);
     });
     return this.get(nid);
   }

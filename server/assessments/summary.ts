@@ -3,6 +3,7 @@ import { ValidationError } from '../errors.js';
 import { aggregate, type UnitInfo } from './aggregate.js';
 import { conclude } from './conclusion.js';
 import { FindingsService } from './findings.js';
+import { hazardCounts, HazardsService } from './hazards.js';
 import { unitsInScope } from './scope.js';
 import { conclusionSchemes } from './schemes.js';
 import { AssessmentsService } from './service.js';
@@ -62,8 +63,10 @@ export class SummaryService extends ScopedService {
     const findings = await this.findings.list(assessmentId);
     const byRisk = { high: 0, medium: 0, low: 0 };
     for (const f of findings) byRisk[f.effectiveRisk]++;
-    const majorRisks = findings.filter((f) => f.majorRisk);
-    const computed = conclude(scheme, { aggregation, units: unitInfos, majorRisks: majorRisks.length, highRiskFindings: byRisk.high });
+    // 重大风险隐患 are their own records (hazards.ts); the conclusion is given the confirmed ones.
+    const hazardList = await new HazardsService({ knex: this.knex, caller: this.caller }).list(assessmentId);
+    const hazards = hazardCounts(hazardList);
+    const computed = conclude(scheme, { aggregation, units: unitInfos, majorRisks: hazards.counted, highRiskFindings: byRisk.high });
     const override = a.conclusion_override ? JSON.parse(a.conclusion_override) : null;
     return {
       assessmentId,
@@ -78,7 +81,7 @@ export class SummaryService extends ScopedService {
       byControlPoint: aggregation.byControlPoint,
       byDomain: aggregation.byDomain,
       findings: { total: findings.length, byRisk, previous: findings.filter((f) => f.previous).length },
-      majorRisks: majorRisks.map((f) => ({ id: f.id, number: f.number, title: f.title, highRiskCase: f.highRiskCase?.id })),
+      hazards: { ...hazards, list: hazardList.map((h) => ({ id: h.id, number: h.number, trigger: h.trigger.code, title: h.trigger.title, status: h.status, findings: h.findings.map((f) => f.number) })) },
       conclusion: computed,
       override,
       finalConclusion: override ? override.conclusion : computed.conclusion,

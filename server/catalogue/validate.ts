@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Catalogue } from './catalogue.js';
 import { CatalogueError, defaultCatalogueDir, loadCatalogue } from './load.js';
+import { loadMajorRiskTriggers } from './triggers.js';
 import { expectedCountsSchema } from './schema.js';
 
 export interface ValidationReport {
@@ -65,6 +66,15 @@ export function validateCatalogue(dir: string = defaultCatalogueDir()): Validati
       loadProducts(catalogue, path.join(dir, 'products'));
     } catch (err) {
       problems.push(...(err as Error).message.split('\n').slice(1).map((l) => `products/${l.trim()}`));
+    }
+  }
+  // So must the major-risk-hazard triggers' units.
+  if (existsSync(path.join(dir, 'major-risk-triggers.yaml'))) {
+    try {
+      loadMajorRiskTriggers(catalogue, dir);
+    } catch (err) {
+      if (!(err instanceof CatalogueError)) throw err;
+      problems.push(...err.problems);
     }
   }
   return { ok: problems.length === 0, problems, catalogue };

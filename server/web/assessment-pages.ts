@@ -15,6 +15,7 @@ import { fieldErrors, formAction } from './system-pages.js';
 import { EvidenceService } from '../evidence/service.js';
 import { parseUpload } from '../http/multipart.js';
 import { paginate, renderPage, signedIn } from './render.js';
+import { hazardBoard } from './hazard-pages.js';
 
 /** The assessment workspace, the findings board and the reports page. */
 export const assessmentPagesRouter = Router();
@@ -94,6 +95,9 @@ assessmentPagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
     summary,
     conclusionLabel: pick(req, summary.conclusion.label),
     conclusionRule: pick(req, summary.conclusion.rule),
+    H: req.t('hazard', { returnObjects: true }),
+    hazardCount: pick(req, summary.hazards.display),
+    hazardList: summary.hazards.list.map((h) => ({ ...h, title: pick(req, h.title), statusLabel: req.t(`hazard.status_${h.status}`) })),
     values: ['conform', 'partial', 'nonconform', 'na'].map((key) => ({ key, label: valueLabel(key) })),
     back: req.originalUrl,
     L,
@@ -135,6 +139,7 @@ assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res
     canEdit: WRITABLE.has(a.status) && (role === 'officer' || role === 'consultant'),
     error: typeof req.query.error === 'string' ? req.query.error : undefined,
     fieldErrors: fieldErrors(req),
+    ...(await hazardBoard(req, id, findings)),
   });
 });
 

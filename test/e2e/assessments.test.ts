@@ -69,7 +69,7 @@ describeEachEngine('assessments', (ctx) => {
     expect(summary.inheritance).to.include({ state: 'applied', inheritedUnits: 52 });
     expect(summary.inheritedResults).to.equal(106);
     expect(summary.findings).to.deep.equal({ total: 12, byRisk: { high: 0, medium: 8, low: 4 }, previous: 0 });
-    expect(summary.majorRisks).to.deep.equal([]);
+    expect(summary.hazards).to.deep.include({ total: 0, remediated: 0, counted: 0, list: [] });
     expect(summary.conclusion).to.include({ conclusion: 'basic', provisional: true });
     expect(summary.conclusion.value).to.be.closeTo(188 / 232, 1e-9);
     const findings = (await auditor.get(`/api/v1/assessments/${demo.id}/findings`)).body.data;
@@ -179,7 +179,7 @@ describeEachEngine('assessments', (ctx) => {
     expect(overridden.override).to.include({ reason: '人员管理问题已有补偿措施', by: 'officer' });
   });
 
-  it('numbers findings T001… by risk then layer, suggests high-risk cases by level, and makes major risks', async () => {
+  it('numbers findings T001… by risk then layer, suggests high-risk cases by level, and flags major-risk hints', async () => {
     const { a, objects } = await assessment(3);
     const mk = (title: string, units: string[], risk: string) => consultant.post(`/api/v1/assessments/${a.id}/findings`).send({ title, units, risk, objects: [objects[0].id] }).expect(201);
     const low = (await mk('审计记录保存不足', ['L3-MMS1-01'], 'low')).body;
@@ -194,9 +194,9 @@ describeEachEngine('assessments', (ctx) => {
     expect(confirmed.body).to.include({ risk: 'high', majorRisk: true, number: 'T001' });
     list = (await auditor.get(`/api/v1/assessments/${a.id}/findings`)).body.data;
     expect(list.map((f: { number: string; id: string }) => f.id)).to.deep.equal([weak.id, room.id, low.id]);
+    // The finding is only a hint now: a major risk hazard is recorded on its own (hazards.test.ts).
     let summary = (await auditor.get(`/api/v1/assessments/${a.id}/summary`)).body;
-    expect(summary.majorRisks.map((m: { number: string }) => m.number)).to.deep.equal(['T001']);
-    expect(summary.conclusion.conclusion).to.equal('nonconform');
+    expect(summary.hazards).to.include({ total: 0, counted: 0 });
     // A compensating measure lowers the risk; the major risk goes away.
     const bad = await consultant.patch(`/api/v1/findings/${weak.id}`).send({ rowVersion: 2, mitigation: { measure: 'x', riskAfter: 'high', reason: 'y' } }).expect(400);
     expect(bad.body.error.details[0].path).to.equal('mitigation.riskAfter');
@@ -206,7 +206,7 @@ describeEachEngine('assessments', (ctx) => {
       .expect(200);
     expect(mitigated.body).to.include({ majorRisk: false, effectiveRisk: 'medium' });
     summary = (await auditor.get(`/api/v1/assessments/${a.id}/summary`)).body;
-    expect(summary.majorRisks).to.deep.equal([]);
+    expect(summary.hazards.counted).to.equal(0);
     await consultant.patch(`/api/v1/findings/${weak.id}`).send({ rowVersion: 1, title: 'stale' }).expect(409);
     const dismissNoReason = await consultant.patch(`/api/v1/findings/${room.id}`).send({ rowVersion: 1, highRisk: { action: 'dismiss' } });
     expect([400, 409]).to.include(dismissNoReason.status);
