@@ -13,9 +13,11 @@ import type { WorkbookData } from './data.js';
  * i.e. how much of the file the level explains, times how much of the level's touched control
  * points the file covers (a level-3 file explains most of level 4's text but covers only part of
  * it). Rows exported by dengbao count for the level in their unit code. The file is of another
- * level when that level scores at least MARGIN above the assessment's own level.
+ * level when that level scores at least MARGIN (0.05) above the assessment's own level and
+ * explains at least as many rows (a whole level-3 field workbook scores ≈0.97 at level 3 and
+ * ≈0.88 at level 4; a level-4 one ≈0.99 at level 4 and ≈0.90 at level 3).
  */
-const MARGIN = 0.1;
+const MARGIN = 0.05;
 
 export interface LevelScore {
   level: number;
@@ -63,7 +65,7 @@ export function scoreLevels(sheets: ParsedSheet[], data: WorkbookData, unitsByLe
 
 /** The level the file was written for when it is clearly not the assessment's, else null. */
 export function otherLevel(scores: LevelScore[], own: number): LevelScore | null {
-  const mine = scores.find((s) => s.level === own)?.score ?? 0;
+  const mine = scores.find((s) => s.level === own) ?? { score: 0, matched: 0 };
   const best = scores[0];
-  return best && best.level !== own && best.score >= mine + MARGIN ? best : null;
+  return best && best.level !== own && best.score >= mine.score + MARGIN && best.matched >= mine.matched ? best : null;
 }

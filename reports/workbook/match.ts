@@ -61,7 +61,7 @@ function bigrams(s: string): Map<string, number> {
   return out;
 }
 
-/** Dice similarity of two already-normalised strings (multiset of character bigrams), rounded to 2 decimals. */
+/** Dice similarity of two already-normalised strings (multiset of character bigrams). */
 export function similarity(a: string, b: string): number {
   if (a === b) return 1;
   if (!a || !b) return 0;
@@ -73,7 +73,8 @@ export function similarity(a: string, b: string): number {
   for (const n of x.values()) nx += n;
   for (const n of y.values()) ny += n;
   for (const [k, n] of x) common += Math.min(n, y.get(k) ?? 0);
-  return Math.round(((2 * common) / (nx + ny)) * 100) / 100;
+  // Two decimals; only identical texts get 1.
+  return Math.min(0.99, Math.round(((2 * common) / (nx + ny)) * 100) / 100);
 }
 
 /** The set named in column A: a cloud label (any spelling), the general set, or null (blank or unknown). */
@@ -127,15 +128,27 @@ export class CatalogueIndex {
     const { text, letter } = stripItemLetter(rawText);
     const norm = normaliseText(text);
     const all = this.groups.get(`${layer}|${normaliseText(controlPoint)}`) ?? [];
-    const set = setOfLabel(setLabel);
-    // The row's set when that set has the control point; otherwise either set's point of that name.
-    const groups = set && all.some((g) => g.set === set) ? all.filter((g) => g.set === set) : all;
-    const scored = (us: Array<WorkbookUnit & { norm: string[] }>) => us.map((u) => ({ unit: u, similarity: Math.max(...u.norm.map((n) => similarity(norm, n))) }));
-    if (!groups.length) {
-      const near = scored(this.byLayer.get(layer) ?? []).sort((a, b) => b.similarity - a.similarity)[0];
+    if (!all.length) {
+      const near = this.scored(norm, this.byLayer.get(layer) ?? []).sort((a, b) => b.similarity - a.similarity)[0];
       return { ok: false, reason: 'unknown_control_point', nearest: near ? nearestOf(near.unit, near.similarity) : null };
     }
-    const candidates = scored(groups.flatMap((g) => g.units));
+    // The row's set first when column A names one that has this control point; then either set's
+    // point of that name (column A is blank or filled down from the block above in many files).
+    const set = setOfLabel(setLabel);
+    const preferred = set ? all.filter((g) => g.set === set) : [];
+    if (preferred.length && preferred.length < all.length) {
+      const m = this.matchIn(preferred, norm, letter);
+      if (m.ok) return m;
+    }
+    return this.matchIn(all, norm, letter);
+  }
+
+  private scored(norm: string, us: Array<WorkbookUnit & { norm: string[] }>) {
+    return us.map((u) => ({ unit: u, similarity: Math.max(...u.norm.map((n) => similarity(norm, n))) }));
+  }
+
+  private matchIn(groups: Group[], norm: string, letter: number | null): RowMatch {
+    const candidates = this.scored(norm, groups.flatMap((g) => g.units));
     const exact = candidates.find((c) => c.unit.norm.includes(norm));
     if (exact) return { ok: true, unit: strip(exact.unit), matchedBy: 'exact', similarity: 1 };
     const lettered = letter === null ? [] : groups.map((g) => g.units[letter]).filter((u): u is WorkbookUnit & { norm: string[] } => !!u);

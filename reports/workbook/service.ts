@@ -56,7 +56,10 @@ export class WorkbookService extends ScopedService {
       );
     }
     const other = otherLevel(scoreLevels(sheets, data, unitsByLevel), data.assessment.level);
-    if (other) throw new WorkbookLevelMismatchError({ fileLevel: other.level, assessmentLevel: data.assessment.level });
+    if (other) {
+      const levels = { fileLevel: other.level, assessmentLevel: data.assessment.level };
+      throw new WorkbookLevelMismatchError(levels, [{ path: 'file', code: 'level_mismatch', message: `the rows match the level ${other.level} catalogue best`, ...levels }]);
+    }
   }
 
   /**
@@ -82,16 +85,16 @@ export class WorkbookService extends ScopedService {
       throw new ValidationError({}, [{ path: 'file', code: 'invalid_workbook', message: `the workbook cannot be read: ${(err as Error).message}` }]);
     }
     const data = await assembleWorkbookData({ knex: this.knex, caller: this.caller }, assessmentId, 'edit');
-    const { inputs, additions, ...diff } = diffWorkbook(sheets, data);
+    const { inputs, additions, counts, ...diff } = diffWorkbook(sheets, data);
     await this.checkLevel(assessmentId, sheets, data);
-    if (diff.counts.matched === 0) {
+    if (counts.matched === 0) {
       // Nothing matched: say why, with the first unmatched rows and their nearest units.
       throw new WorkbookUnmatchedError(
-        { rows: diff.counts.rows },
+        { rows: counts.rows },
         diff.unmatched.slice(0, 20).map((u) => ({ path: `${u.sheet}!${u.row}`, code: u.reason, message: u.message, sheet: u.sheet, row: u.row, ...(u.nearest ? { nearest: u.nearest } : {}) })),
       );
     }
-    if (options.dryRun) return { dryRun: true, applied: 0, ...diff };
+    if (options.dryRun) return { counts, dryRun: true, applied: 0, ...diff };
     if (diff.problems.length) throw new ValidationError({}, [...diff.problems.map(problemDetail), ...diff.conflicts.map(conflictDetail)]);
     if (diff.conflicts.length) {
       throw new ConflictError({ reason: 'the workbook is stale: rows it changes were changed on the server since it was exported; export again' }, diff.conflicts.map(conflictDetail));
@@ -104,6 +107,6 @@ export class WorkbookService extends ScopedService {
         await new ResultsService({ knex: trx, caller: this.caller }).bulk(assessmentId, inputs);
       });
     }
-    return { dryRun: false, applied: inputs.length, ...diff };
+    return { counts, dryRun: false, applied: inputs.length, ...diff };
   }
 }

@@ -7,7 +7,10 @@
  *
  * - a marked row is kept while its object is selected (a whole-system row always);
  * - a marked whole-system row means "this unit is assessed once for the system": the unit's
- *   per-object rows are no longer expected (those still not assessed go; assessed ones stay).
+ *   per-object rows are no longer expected (those still not assessed go; assessed ones stay);
+ * - symmetrically, marked per-object rows of a unit normally judged once for the system (or
+ *   with no object of its categories) mean "assessed per object": its default whole-system row
+ *   is no longer expected (it goes while not assessed).
  */
 export function withOutsideMapping(
   want: Array<{ code: string; objectKey: string }>,
@@ -16,7 +19,8 @@ export function withOutsideMapping(
 ): Array<{ code: string; objectKey: string }> {
   const marked = have.filter((r) => r.outside_mapping === true || r.outside_mapping === 1 || r.outside_mapping === '1');
   const wholeSystem = new Set(marked.filter((r) => r.object_key === 'system').map((r) => r.code));
-  const out = want.filter((r) => r.objectKey === 'system' || !wholeSystem.has(r.code));
+  const perObject = new Set(marked.filter((r) => r.object_key !== 'system' && selectedObjects.has(r.object_key)).map((r) => r.code));
+  const out = want.filter((r) => (r.objectKey === 'system' ? !perObject.has(r.code) : !wholeSystem.has(r.code)));
   const keys = new Set(out.map((r) => `${r.code}|${r.objectKey}`));
   for (const r of marked) {
     if (r.object_key !== 'system' && !selectedObjects.has(r.object_key)) continue;
