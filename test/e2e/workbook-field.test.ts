@@ -257,6 +257,16 @@ describeEachEngine('field record workbooks (made by assessment organisations) im
     const after = await results(a.id);
     expect(after.filter((r) => r.code === 'L3-CES2-01').map((r) => r.objectId).sort()).to.deep.equal(perObject.map((r) => r.objectId).sort());
     expect(after.some((r) => r.code === 'L3-CES1-20' && r.objectId === firewall)).to.equal(false);
+    // The workspace marks such rows and offers a button to remove them.
+    await consultant.post(`/api/v1/assessments/${a.id}/results/outside-mapping`).send({ code: 'L3-CES1-20', objectId: firewall }).expect(201);
+    const page = await consultant.get(`/assessments/${a.id}?layer=CES&object=${firewall}`).expect(200);
+    const forms = page.text.match(/<form method="post" action="[^"]*results-remove" class="remove-row">[\s\S]*?<\/form>/g) ?? [];
+    expect(forms).to.have.length(1);
+    expect(forms[0]).to.contain('value="L3-CES1-20"').and.contain(`value="${firewall}"`);
+    expect(page.text).to.contain('超出默认映射');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    await consultant.post(`/assessments/${a.id}/results-remove`).type('form').send({ _csrf: csrf, code: 'L3-CES1-20', objectId: firewall, back: `/assessments/${a.id}` }).expect(303);
+    expect((await results(a.id)).some((r) => r.code === 'L3-CES1-20' && r.objectId === firewall)).to.equal(false);
     const auditor = await signIn(app, 'auditor');
     await auditor.post(`/api/v1/assessments/${a.id}/results/outside-mapping`).send({ code: 'L3-CES1-20', objectId: firewall }).expect(403);
   });
