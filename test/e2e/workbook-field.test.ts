@@ -84,6 +84,7 @@ describeEachEngine('field record workbooks (made by assessment organisations) im
       expect(Object.keys(dry.body)[0]).to.equal('counts');
       const copies = rows.filter((r) => r.spec.copyOf);
       const garbage = rows.filter((r) => !r.spec.code);
+      expect(judged.length + copies.length + garbage.length).to.equal(rows.length);
       expect(dry.body.counts).to.include({ rows: rows.length, matched: judged.length, unmatched: garbage.length, duplicates: copies.length });
       expect(dry.body.problems).to.deep.equal([]);
       expect(dry.body.conflicts).to.deep.equal([]);
