@@ -1,7 +1,7 @@
 import { ResultsService } from '../../server/assessments/results.js';
 import { AssessmentsService } from '../../server/assessments/service.js';
 import { ScopedService } from '../../server/context.js';
-import { unitsInScope } from '../../server/assessments/scope.js';
+import { syncScope, unitsInScope } from '../../server/assessments/scope.js';
 import { insertOutsideRows } from '../../server/assessments/outside-rows.js';
 import { transaction } from '../../server/database/transaction.js';
 import { ConflictError, UnsupportedMediaTypeError, ValidationError, WorkbookLevelMismatchError, WorkbookUnmatchedError, type ErrorDetail } from '../../server/errors.js';
@@ -63,10 +63,11 @@ export class WorkbookService extends ScopedService {
   }
 
   /**
-   * Reads an uploaded workbook and compares it with the assessment. Dry run: the diff only.
-   * Otherwise the changed rows are written in one ResultsService.bulk call (all or nothing);
-   * problems (400) or conflicts (409) apply nothing. Rows that match nothing are reported and do
-   * not block the rest.
+   * Reads an uploaded workbook and compares it with the assessment. A file of another level, or
+   * one in which no row matches, is refused (422). Dry run: the diff only. Otherwise, in one
+   * transaction, the rows outside the default mapping are added and the changed rows written in
+   * one ResultsService.bulk call (all or nothing); problems (400) or conflicts (409) apply
+   * nothing. Rows that match nothing are reported and do not block the rest.
    */
   async import(assessmentId: string, buffer: Buffer, options: { dryRun: boolean }): Promise<WorkbookImportResult> {
     await this.assertCanImport(assessmentId);
@@ -87,8 +88,8 @@ export class WorkbookService extends ScopedService {
     const data = await assembleWorkbookData({ knex: this.knex, caller: this.caller }, assessmentId, 'edit');
     const { inputs, additions, counts, ...diff } = diffWorkbook(sheets, data);
     await this.checkLevel(assessmentId, sheets, data);
-    if (counts.matched === 0) {
-      // Nothing matched: say why, with the first unmatched rows and their nearest units.
+    if (counts.matched === 0 && !counts.problems && !counts.conflicts) {
+      // Nothing matched (and nothing refused row by row): say why, with the first unmatched rows and their nearest units.
       throw new WorkbookUnmatchedError(
         { rows: counts.rows },
         diff.unmatched.slice(0, 20).map((u) => ({ path: `${u.sheet}!${u.row}`, code: u.reason, message: u.message, sheet: u.sheet, row: u.row, ...(u.nearest ? { nearest: u.nearest } : {}) })),
@@ -103,8 +104,10 @@ export class WorkbookService extends ScopedService {
     if (inputs.length) {
       await transaction(this.knex, async (trx) => {
         const a = await new AssessmentsService({ knex: trx, caller: this.caller }).loadWritable(assessmentId, trx);
-        if (additions.length) await insertOutsideRows(trx, a, additions);
+        if (additions.length) await insertOutsideRows(trx, a, additions, false);
         await new ResultsService({ knex: trx, caller: this.caller }).bulk(assessmentId, inputs);
+        // Now that the file's judgements are written: rows a whole-system row replaces go (if still not assessed).
+        if (additions.length) await syncScope(trx, a);
       });
     }
     return { counts, dryRun: false, applied: inputs.length, ...diff };

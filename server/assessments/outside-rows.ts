@@ -16,9 +16,11 @@ export interface OutsideRow {
 /**
  * Adds result rows outside the default mapping (see outside-mapping.ts) inside an open
  * transaction: marked, not assessed, row version 1; then re-syncs the scope (a whole-system row
- * replaces the unit's per-object rows still not assessed). Rows that already exist are skipped.
+ * replaces the unit's per-object rows still not assessed) unless `sync` is false — the workbook
+ * import writes its values first and syncs after, so that rows it is about to judge stay.
+ * Rows that already exist are skipped.
  */
-export async function insertOutsideRows(trx: Knex, a: AssessmentRow, rows: readonly OutsideRow[]): Promise<void> {
+export async function insertOutsideRows(trx: Knex, a: AssessmentRow, rows: readonly OutsideRow[], sync = true): Promise<void> {
   const have = new Set((await trx('assessment_results').where({ assessment_id: a.id }).select('code', 'object_key')).map((r: Record<string, string>) => `${r.code}|${r.object_key}`));
   const fresh = [...new Map(rows.map((r) => [`${r.code}|${r.objectKey}`, r])).values()].filter((r) => !have.has(`${r.code}|${r.objectKey}`));
   for (let i = 0; i < fresh.length; i += 200) {
@@ -26,7 +28,7 @@ export async function insertOutsideRows(trx: Knex, a: AssessmentRow, rows: reado
       fresh.slice(i, i + 200).map((r) => ({ id: newId(), assessment_id: a.id, organization_id: a.organization_id, code: r.code, object_key: r.objectKey, value: 'not_assessed', row_version: 1, inherited: false, outside_mapping: true })),
     );
   }
-  if (fresh.length) await syncScope(trx, a);
+  if (fresh.length && sync) await syncScope(trx, a);
 }
 
 /** The assessor's side: add a row outside the default mapping, or remove one. */

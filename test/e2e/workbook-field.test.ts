@@ -227,6 +227,10 @@ describeEachEngine('field record workbooks (made by assessment organisations) im
     const res = await importXlsx(a.id, buffer).expect(400);
     expect(res.body.error.details.map((d: { code: string }) => d.code)).to.deep.equal(['invalid_result']);
     expect(await results(a.id)).to.deep.equal(before);
+    // A file whose only row has an unknown result: that problem (400), not "nothing matches".
+    plan[0]!.rows = [plan[0]!.rows[5]!];
+    const single = await importXlsx(a.id, (await buildFieldWorkbook(plan)).buffer).expect(400);
+    expect(single.body.error.details.map((d: { code: string }) => d.code)).to.deep.equal(['invalid_result']);
   });
 
   it('lets the assessor add a whole-system row for a per-object unit and remove rows outside the default mapping', async function () {
@@ -270,6 +274,27 @@ describeEachEngine('field record workbooks (made by assessment organisations) im
     expect((await results(a.id)).some((r) => r.code === 'L3-CES1-20' && r.objectId === firewall)).to.equal(false);
     const auditor = await signIn(app, 'auditor');
     await auditor.post(`/api/v1/assessments/${a.id}/results/outside-mapping`).send({ code: 'L3-CES1-20', objectId: firewall }).expect(403);
+  });
+
+  it('applies a file judging cloud computing-environment items both per object and once for the system', async function () {
+    this.timeout(60_000);
+    const a = await assessment(3);
+    const plan = fieldWorkbookPlan(3, fieldObjects);
+    const cloudSheet = plan.find((s) => s.name === '安全计算环境云扩展')!;
+    const platform = plan.find((s) => s.name === '云管平台')!;
+    // The management platform's sheet also carries the cloud items (its default mapping has them).
+    platform.rows.push(...cloudSheet.rows.map((r) => ({ ...r, record: `云管平台：${r.record}`, result: '符合' })));
+    const { buffer, rows } = await buildFieldWorkbook([platform, cloudSheet]);
+    const res = await importXlsx(a.id, buffer).expect(200);
+    expect(res.body.applied).to.equal(rows.length);
+    const after = await results(a.id);
+    const cloud = after.filter((r) => r.code.startsWith('L3-CES2-'));
+    for (const r of cloudSheet.rows) {
+      expect(cloud.find((x) => x.code === r.code && x.objectId === null), r.code).to.include({ value: VALUE_OF[r.result], record: r.record, outsideDefaultMapping: true });
+      expect(cloud.find((x) => x.code === r.code && x.objectId === a.objectId('云管平台')), r.code).to.include({ value: 'conform', record: `云管平台：${r.record}` });
+    }
+    // Other objects' rows of those units, not judged, made way for the whole-system row.
+    expect(cloud.filter((r) => r.value === 'not_assessed')).to.deep.equal([]);
   });
 
   it('matches object sheets by name first: a shared IP decides nothing when the names differ', async function () {
