@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import type { Express } from 'express';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
+import { binary } from '../utils/http.js';
 import { buildFieldWorkbook, fieldWorkbookPlan, VALUES, type BuiltRow, type FieldObject } from '../fixtures-builders/field-workbook.js';
 
 const RATIONALE = '业务信息遭到破坏后会对社会秩序和公共利益造成严重损害。';
@@ -153,6 +154,10 @@ describeEachEngine('field record workbooks (made by assessment organisations) im
       // Importing the same file again changes nothing.
       const again = await importXlsx(a.id, buffer, '?dryRun=1').expect(200);
       expect(again.body.counts).to.include({ changed: 0, unchanged: judged.length, outsideMapping: 0 });
+      // dengbao's own export of the result (rows outside the default mapping included) reads back unchanged.
+      const exported = (await consultant.get(`/api/v1/assessments/${a.id}/workbook.xlsx`).buffer(true).parse(binary).expect(200)).body as Buffer;
+      const round = await importXlsx(a.id, exported, '?dryRun=1').expect(200);
+      expect(round.body.counts).to.include({ matched: after.length, changed: 0, unchanged: after.length, unmatched: 0, problems: 0 });
     });
   }
 
