@@ -16,7 +16,7 @@ export interface ChangedItem extends Located {
   matchedBy: MatchedVia;
   /** 0…1 for text matches (1 when exact), null for machine columns. */
   similarity: number | null;
-  /** The row is added to the scope outside the catalogue's default object mapping. */
+  /** This import adds the row to the scope, outside the catalogue's default object mapping. */
   outsideDefaultMapping: boolean;
   from: { value: ResultValue; record: string | null };
   to: { value: ResultValue; record: string | null };
@@ -60,6 +60,7 @@ export interface MatchItem extends Located {
   objectId: string | null;
   matchedBy: MatchedVia;
   similarity: number | null;
+  /** This import adds the row to the scope, outside the catalogue's default object mapping. */
   outsideDefaultMapping: boolean;
 }
 
