@@ -109,3 +109,18 @@ export const BrowserUnavailableError = createError<{ hint: string }>(
   503,
   (p) => `PDF reports need Chromium, which was not found: install it (${p.hint}) or set CHROMIUM_PATH`,
 );
+
+// Record workbook import (reports/workbook).
+/** A file written for another protection level than the assessment's (422 naming both). */
+export const WorkbookLevelMismatchError = createError<{ fileLevel: number; assessmentLevel: number }>(
+  'workbook_level_mismatch',
+  422,
+  (p) => `The workbook is a level ${p.fileLevel} record workbook; this assessment is level ${p.assessmentLevel}`,
+);
+
+/** A file in which no row matches the assessment's catalogue (422, with the first unmatched rows). */
+export const WorkbookUnmatchedError = createError<{ rows: number }>(
+  'workbook_unmatched',
+  422,
+  (p) => `No row of the workbook (${p.rows} rows read) matches a requirement of this assessment: check the sheet names (layers, assessed objects), the control points and the requirement texts`,
+);

@@ -5,6 +5,7 @@ import { unitsInScope } from '../../server/assessments/scope.js';
 import { AssessmentsService } from '../../server/assessments/service.js';
 import type { LayerCode, RequirementSet } from '../../server/catalogue/schema.js';
 import type { ServiceContext, Permission } from '../../server/context.js';
+import { bool } from '../../server/util.js';
 import type { ResultValue } from './layout.js';
 
 /** What the workbook export needs (and what the import compares against): plain data, no services. */
@@ -32,6 +33,8 @@ export interface WorkbookObject {
   category: string;
   ip: string | null;
   version: string | null;
+  /** Selected for assessment (only selected objects get result rows). */
+  selected: boolean;
 }
 
 export interface WorkbookResult {
@@ -53,12 +56,12 @@ export async function assembleWorkbookData(ctx: ServiceContext, assessmentId: st
   const a = await new AssessmentsService(scoped).load(assessmentId, permission);
   const results = await new ResultsService(scoped).list(assessmentId);
   const units = await unitsInScope(knex, a.catalogue_version_id, Number(a.level), JSON.parse(a.requirement_sets));
-  const objects = await knex('assessed_objects').where({ system_id: a.system_id }).select('id', 'name', 'category', 'ip', 'version');
+  const objects = await knex('assessed_objects').where({ system_id: a.system_id }).select('id', 'name', 'category', 'ip', 'version', 'selected');
   const system = await knex('systems').where({ id: a.system_id, organization_id: a.organization_id }).first();
   return {
     assessment: { id: a.id, reportNumber: a.report_number ?? null, level: Number(a.level), status: a.status, systemName: system?.name ?? null },
     units: units.map((u) => ({ code: u.code, set: u.set, layer: u.layer, controlPoint: { zh: u.controlPoint.zh, en: u.controlPoint.en, order: u.controlPoint.order }, text: { zh: u.text.zh, en: u.text.en } })),
-    objects: objects.map((o: Record<string, any>) => ({ id: o.id, name: o.name, category: o.category, ip: o.ip ?? null, version: o.version ?? null })),
+    objects: objects.map((o: Record<string, any>) => ({ id: o.id, name: o.name, category: o.category, ip: o.ip ?? null, version: o.version ?? null, selected: bool(o.selected) })),
     results: results.map((r) => ({ code: r.code, objectId: r.objectId, value: r.value as ResultValue, record: r.record, rowVersion: r.rowVersion })),
     hazards: await new HazardsService(scoped).list(assessmentId, knex),
   };

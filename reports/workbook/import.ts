@@ -1,11 +1,13 @@
 import ExcelJS from 'exceljs';
+import type { OutsideRow } from '../../server/assessments/outside-rows.js';
 import type { ResultInput } from '../../server/assessments/results.js';
-import type { LayerCode } from '../../server/catalogue/schema.js';
 import type { WorkbookData, WorkbookObject, WorkbookResult } from './data.js';
-import { planSheets } from './export.js';
 import { isHazardsSheet } from './hazards-sheet.js';
-import { COL, headerKey, isCloudLabel, layerOfSheet, LISTS_SHEET, parseResultLabel, type ResultValue } from './layout.js';
-import { normaliseRecord, normaliseText, sanitiseSheetName } from './text.js';
+import { COL, headerKey, LISTS_SHEET, parseResultLabel, type ResultValue } from './layout.js';
+import type { ChangedItem, ConflictItem, DuplicateItem, Located, MatchedVia, MatchItem, ProblemItem, UnmatchedItem, WorkbookDiff } from './diff-types.js';
+import { CatalogueIndex, SIMILARITY_THRESHOLD, stripItemLetter } from './match.js';
+import { sheetKinds } from './sheet-kind.js';
+import { normaliseRecord, normaliseText } from './text.js';
 
 /**
  * Reading a record workbook back. Two kinds of rows:
@@ -13,12 +15,10 @@ import { normaliseRecord, normaliseText, sanitiseSheetName } from './text.js';
  * - Rows written by dengbao carry the hidden machine columns (F unit code, G object id or
  *   "system", H row version) and map exactly to one result. An empty E means "not assessed".
  * - Rows without them (a workbook made outside dengbao, in the field layout) are matched by
- *   layer (from the sheet name: a layer sheet such as 中心机房/系统边界, or an object sheet named
- *   after an assessed object — or found by the IP in its row-1 line — for 安全计算环境), control
- *   point and requirement text, both normalised (whitespace and punctuation removed; zh or en).
- *   Merged or blank A/B cells are filled down. On a layer sheet a unit answered per object is
- *   found by the object name in a 测评对象 column, or is unambiguous when the unit has one row.
- *   Empty D/E cells leave the server's record/result alone.
+ *   layer (from the sheet, see sheet-kind.ts), control point and requirement text (match.ts:
+ *   item letters stripped, exact or similar wording within the control point). Merged or blank
+ *   A/B cells are filled down. A row whose unit lies outside the default object mapping is kept
+ *   as a row outside the default mapping. Empty D/E cells leave the server's record/result alone.
  *
  * Every item of the answer names its sheet and row (the Excel row number).
  */
@@ -48,55 +48,7 @@ export interface ParsedSheet {
   rows: ParsedRow[];
 }
 
-interface Located {
-  sheet: string;
-  row: number;
-}
-
-export interface ChangedItem extends Located {
-  code: string;
-  objectId: string | null;
-  objectName: string | null;
-  controlPoint: string;
-  matchedBy: 'machine_columns' | 'text';
-  from: { value: ResultValue; record: string | null };
-  to: { value: ResultValue; record: string | null };
-  rowVersion: number;
-}
-
-export interface ConflictItem extends Located {
-  column: string;
-  code: string;
-  objectId: string | null;
-  objectName: string | null;
-  message: string;
-  fileRowVersion: number;
-  serverRowVersion: number;
-  server: { value: ResultValue; record: string | null };
-  file: { value: ResultValue; record: string | null };
-}
-
-export interface UnmatchedItem extends Located {
-  reason: 'no_matching_requirement' | 'unknown_sheet' | 'not_assessed_on_object' | 'unknown_object' | 'ambiguous_object' | 'no_header';
-  message: string;
-  controlPoint?: string;
-  text?: string;
-}
-
-export interface ProblemItem extends Located {
-  column: string | null;
-  code: string;
-  message: string;
-  value?: string;
-}
-
-export interface WorkbookDiff {
-  changed: ChangedItem[];
-  unchanged: number;
-  conflicts: ConflictItem[];
-  unmatched: UnmatchedItem[];
-  problems: ProblemItem[];
-}
+export type { ChangedItem, ConflictItem, DuplicateItem, ImportCounts, MatchedVia, MatchItem, ProblemItem, UnmatchedItem, WorkbookDiff } from './diff-types.js';
 
 const CODE = /^L\d-[A-Z]{3}\d-\d{2}$/;
 /** As the results API allows. */
@@ -194,49 +146,62 @@ const keyOf = (code: string, objectId: string | null) => `${code}|${objectId ?? 
 /**
  * Compares parsed sheets with the assessment: what would change, what is unchanged, conflicts
  * (the file's row version differs from the server's and the values differ), rows that match
- * nothing, and problems (unknown result values, units outside the scope, bad object ids or row
- * versions, one result given twice with different values). `inputs` are the changed rows as
- * ResultsService.bulk takes them.
+ * nothing (with the nearest catalogue unit), rows copied from another sheet, and problems
+ * (unknown result values, units outside the scope, bad object ids or row versions, one result
+ * given twice with different values). Rows whose unit lies outside the catalogue's default
+ * object mapping for their object (or a per-object unit judged once for the whole system) are
+ * kept: `additions` are the rows the import adds to the scope, marked "outside default
+ * mapping". `inputs` are the changed rows as ResultsService.bulk takes them.
  */
-export function diffWorkbook(sheets: ParsedSheet[], data: WorkbookData): WorkbookDiff & { inputs: ResultInput[] } {
+export function diffWorkbook(sheets: ParsedSheet[], data: WorkbookData): WorkbookDiff & { inputs: ResultInput[]; additions: OutsideRow[] } {
   const changed: ChangedItem[] = [];
   const conflicts: ConflictItem[] = [];
   const unmatched: UnmatchedItem[] = [];
+  const duplicates: DuplicateItem[] = [];
   const problems: ProblemItem[] = [];
+  const matches: MatchItem[] = [];
   const inputs: ResultInput[] = [];
+  const additions: OutsideRow[] = [];
   let unchanged = 0;
+  let rowCount = 0;
 
   const unitByCode = new Map(data.units.map((u) => [u.code, u]));
   const objectById = new Map(data.objects.map((o) => [o.id, o]));
-  const resultByKey = new Map(data.results.map((r) => [keyOf(r.code, r.objectId), r]));
+  const resultByKey = new Map<string, WorkbookResult & { outside?: boolean }>(data.results.map((r) => [keyOf(r.code, r.objectId), r]));
   const resultsByCode = new Map<string, WorkbookResult[]>();
   for (const r of data.results) resultsByCode.set(r.code, [...(resultsByCode.get(r.code) ?? []), r]);
-  // layer | control point | requirement text (normalised, zh and en) → unit code
-  const unitByText = new Map<string, string>();
-  for (const u of data.units) {
-    for (const lang of ['zh', 'en'] as const) unitByText.set(`${u.layer}|${normaliseText(u.controlPoint[lang])}|${normaliseText(u.text[lang])}`, u.code);
-  }
-  // Sheet names an object may have: its name, its sanitised name, the names the export gives it.
-  const objectBySheet = new Map<string, WorkbookObject>();
-  for (const lang of ['zh-CN', 'en'] as const) for (const s of planSheets(data, lang)) if (s.object) objectBySheet.set(normaliseText(s.name), s.object);
-  for (const o of data.objects) {
-    for (const n of [o.name, sanitiseSheetName(o.name)]) if (!objectBySheet.has(normaliseText(n))) objectBySheet.set(normaliseText(n), o);
-  }
+  const index = new CatalogueIndex(data.units);
+  const kindOf = sheetKinds(data);
   const objectByName = new Map<string, WorkbookObject>();
   for (const o of data.objects) objectByName.set(normaliseText(o.name), o);
 
   const seen = new Map<string, { at: Located; value: ResultValue; record: string | null | undefined }>();
   const locate = (sheet: string, row: number, column: string | null) => (column ? `${sheet}!${column}${row}` : `${sheet}!${row}`);
+  /** A row the import would add: not assessed yet, row version 1, marked outside the default mapping. */
+  const virtualRow = (code: string, objectId: string | null): WorkbookResult & { outside: true } => {
+    const key = keyOf(code, objectId);
+    const existing = resultByKey.get(key);
+    if (existing) return existing as WorkbookResult & { outside: true };
+    const row = { code, objectId, value: 'not_assessed' as const, record: null, rowVersion: 1, outside: true as const };
+    resultByKey.set(key, row);
+    return row;
+  };
+  // Matched rows by normalised control point + text, to recognise rows copied into another sheet.
+  const matchedText = new Map<string, Located>();
+  const textKey = (cp: string, text: string) => `${normaliseText(cp)}|${normaliseText(stripItemLetter(text).text)}`;
+  const pending: Array<{ item: UnmatchedItem; key: string }> = [];
 
   /** Records the outcome of one matched row. */
   const compare = (
     at: Located,
-    result: WorkbookResult,
+    result: WorkbookResult & { outside?: boolean },
     file: { value: ResultValue; record: string | null | undefined },
-    via: ChangedItem['matchedBy'],
+    via: { matchedBy: MatchedVia; similarity: number | null },
     fileRowVersion?: number,
   ) => {
     const key = keyOf(result.code, result.objectId);
+    const outsideDefaultMapping = result.outside === true;
+    matches.push({ ...at, code: result.code, objectId: result.objectId, ...via, outsideDefaultMapping });
     const toValue = file.value;
     const toRecord = file.record === undefined ? normaliseRecord(result.record) : file.record;
     const previous = seen.get(key);
@@ -277,13 +242,15 @@ export function diffWorkbook(sheets: ParsedSheet[], data: WorkbookData): Workboo
       });
       return;
     }
+    if (outsideDefaultMapping) additions.push({ code: result.code, objectKey: result.objectId ?? 'system' });
     changed.push({
       ...at,
       code: result.code,
       objectId: result.objectId,
       objectName,
       controlPoint: unitByCode.get(result.code)?.controlPoint.zh ?? '',
-      matchedBy: via,
+      ...via,
+      outsideDefaultMapping,
       from: { value: result.value, record: result.record },
       to: { value: toValue, record: toRecord },
       rowVersion: result.rowVersion,
@@ -296,20 +263,10 @@ export function diffWorkbook(sheets: ParsedSheet[], data: WorkbookData): Workboo
       unmatched.push({ sheet: sheet.name, row: 1, reason: 'no_header', message: 'no header row (测评项 / 符合情况) found in rows 1–5: sheet skipped' });
       continue;
     }
-    // What the sheet holds when its rows carry no machine columns.
-    const layer: LayerCode | undefined = layerOfSheet(sheet.name);
-    let sheetObject: WorkbookObject | undefined;
-    if (!layer) {
-      sheetObject = objectBySheet.get(normaliseText(sheet.name));
-      const ip = /IP\s*[:：]\s*([0-9A-Fa-f.:]+)/.exec(sheet.firstLine)?.[1];
-      if (!sheetObject && ip && sheet.headerRow > 1) {
-        const byIp = data.objects.filter((o) => o.ip && o.ip.trim() === ip);
-        if (byIp.length === 1) sheetObject = byIp[0];
-      }
-    }
-    const sheetLayer: LayerCode | undefined = layer ?? (sheetObject ? 'CES' : undefined);
+    const kind = kindOf(sheet.name, sheet.firstLine, sheet.headerRow);
 
     for (const r of sheet.rows) {
+      rowCount++;
       const at = { sheet: sheet.name, row: r.row };
       const parsed = parseResultLabel(r.result);
       r.record = r.record.replace(/\u0000/g, ''); // PostgreSQL text cannot hold NUL
@@ -352,55 +309,87 @@ export function diffWorkbook(sheets: ParsedSheet[], data: WorkbookData): Workboo
           bad = true;
         }
         if (bad) continue;
-        compare(at, resultByKey.get(keyOf(r.code, objectId))!, { value: parsed!, record: normaliseRecord(r.record) }, 'machine_columns', version);
+        compare(at, resultByKey.get(keyOf(r.code, objectId))!, { value: parsed!, record: normaliseRecord(r.record) }, { matchedBy: 'machine_columns', similarity: null }, version);
         continue;
       }
 
       // A row without machine columns: layer + control point + requirement text.
-      if (!sheetLayer) {
-        unmatched.push({ ...at, reason: 'unknown_sheet', controlPoint: r.controlPoint, text: r.text, message: `sheet "${sheet.name}" is neither a layer sheet nor named after an assessed object` });
+      const base = { ...at, controlPoint: r.controlPoint, text: r.text };
+      if (kind.kind === 'unknown') {
+        unmatched.push({ ...base, reason: 'unknown_sheet', message: `sheet "${sheet.name}" is neither a layer sheet nor named after an assessed object` });
         continue;
       }
-      const code = unitByText.get(`${sheetLayer}|${normaliseText(r.controlPoint)}|${normaliseText(r.text)}`);
-      if (!code) {
-        unmatched.push({
-          ...at,
-          reason: 'no_matching_requirement',
-          controlPoint: r.controlPoint,
-          text: r.text,
-          message: `no ${isCloudLabel(r.set) ? 'cloud-extension ' : ''}requirement of this layer in scope has this control point and text`,
-        });
+      const m = index.match(kind.layer, r.set, r.controlPoint, r.text);
+      if (!m.ok) {
+        const item: UnmatchedItem = {
+          ...base,
+          reason: m.reason,
+          nearest: m.nearest,
+          message:
+            m.reason === 'unknown_control_point'
+              ? `the layer has no control point "${r.controlPoint}"${m.nearest ? `; nearest requirement ${m.nearest.code} (similarity ${m.nearest.similarity})` : ''}`
+              : `no requirement of this control point matches (similarity below ${SIMILARITY_THRESHOLD})${m.nearest ? `; nearest ${m.nearest.code} (similarity ${m.nearest.similarity})` : ''}`,
+        };
+        pending.push({ item, key: textKey(r.controlPoint, r.text) });
         continue;
       }
+      const code = m.unit.code;
+      const via = { matchedBy: m.matchedBy, similarity: m.similarity };
       const candidates = resultsByCode.get(code) ?? [];
-      let result: WorkbookResult | undefined;
-      if (sheetObject) {
-        result = candidates.find((x) => x.objectId === sheetObject.id);
-        if (!result) {
-          unmatched.push({ ...at, reason: 'not_assessed_on_object', controlPoint: r.controlPoint, text: r.text, message: `unit ${code} is not assessed on ${sheetObject.name}` });
-          continue;
+      let result: (WorkbookResult & { outside?: boolean }) | undefined;
+      const onObject = (o: WorkbookObject): boolean => {
+        result = candidates.find((x) => x.objectId === o.id);
+        if (result) return true;
+        if (!o.selected) {
+          unmatched.push({ ...base, reason: 'object_not_selected', message: `${o.name} is not selected for assessment: select it, then import again` });
+          return false;
         }
+        result = virtualRow(code, o.id); // outside the default mapping: kept, never dropped
+        return true;
+      };
+      if (kind.kind === 'object') {
+        if (!onObject(kind.object)) continue;
       } else if (r.object) {
         const o = objectByName.get(normaliseText(r.object));
-        result = o ? candidates.find((x) => x.objectId === o.id) : undefined;
-        if (!result) {
-          unmatched.push({ ...at, reason: 'unknown_object', controlPoint: r.controlPoint, text: r.text, message: `"${r.object}" is not an object assessed on unit ${code}` });
+        if (!o) {
+          unmatched.push({ ...base, reason: 'unknown_object', message: `"${r.object}" is not an assessed object of the system` });
           continue;
         }
-      } else if (candidates.length === 1) {
-        result = candidates[0];
+        if (!onObject(o)) continue;
       } else {
-        unmatched.push({ ...at, reason: 'ambiguous_object', controlPoint: r.controlPoint, text: r.text, message: `unit ${code} is assessed on ${candidates.length} objects: name the object in a 测评对象 column` });
-        continue;
+        // A layer sheet's row without an object: the whole system (the unit's system row, its only
+        // row, or — several objects, or the whole-system cloud computing-environment sheet — a
+        // whole-system row outside the default mapping).
+        const system = candidates.find((x) => x.objectId === null);
+        result = system ?? (candidates.length === 1 && !kind.wholeSystem ? candidates[0] : virtualRow(code, null));
       }
       if (parsed === undefined) {
         valueProblem();
         continue;
       }
+      if (!matchedText.has(textKey(r.controlPoint, r.text))) matchedText.set(textKey(r.controlPoint, r.text), at);
       const record = normaliseRecord(r.record);
       // Empty cells say nothing: they leave the server's result and record as they are.
-      compare(at, result!, { value: r.result === '' ? result!.value : parsed, record: record === null ? undefined : record }, 'text');
+      compare(at, result!, { value: r.result === '' ? result!.value : parsed, record: record === null ? undefined : record }, via);
     }
   }
-  return { changed, unchanged, conflicts, unmatched, problems, inputs };
+  // Unmatched rows that repeat a matched row of another sheet: a copy-paste, not an unknown item.
+  for (const { item, key } of pending) {
+    const original = matchedText.get(key);
+    if (original && original.sheet !== item.sheet) duplicates.push({ sheet: item.sheet, row: item.row, duplicateOf: original, controlPoint: item.controlPoint ?? '', text: item.text ?? '', message: `duplicate of ${original.sheet}!${original.row}` });
+    else unmatched.push(item);
+  }
+  unmatched.sort((a, b) => sheets.findIndex((s) => s.name === a.sheet) - sheets.findIndex((s) => s.name === b.sheet) || a.row - b.row);
+  const counts = {
+    rows: rowCount,
+    matched: matches.length,
+    unmatched: unmatched.filter((u) => u.reason !== 'no_header').length,
+    duplicates: duplicates.length,
+    outsideMapping: additions.length,
+    changed: changed.length,
+    unchanged,
+    conflicts: conflicts.length,
+    problems: problems.length,
+  };
+  return { counts, changed, unchanged, conflicts, unmatched, duplicates, problems, matches, inputs, additions };
 }

@@ -1,11 +1,15 @@
 import { ResultsService } from '../../server/assessments/results.js';
 import { AssessmentsService } from '../../server/assessments/service.js';
 import { ScopedService } from '../../server/context.js';
-import { ConflictError, UnsupportedMediaTypeError, ValidationError, type ErrorDetail } from '../../server/errors.js';
+import { syncScope, unitsInScope } from '../../server/assessments/scope.js';
+import { insertOutsideRows } from '../../server/assessments/outside-rows.js';
+import { transaction } from '../../server/database/transaction.js';
+import { ConflictError, UnsupportedMediaTypeError, ValidationError, WorkbookLevelMismatchError, WorkbookUnmatchedError, type ErrorDetail } from '../../server/errors.js';
 import { checkWorkbookArchive } from './archive.js';
-import { assembleWorkbookData } from './data.js';
+import { assembleWorkbookData, type WorkbookData, type WorkbookUnit } from './data.js';
+import { otherLevel, scoreLevels } from './level.js';
 import { buildWorkbook, workbookFileName } from './export.js';
-import { diffWorkbook, parseWorkbook, type ConflictItem, type ProblemItem, type WorkbookDiff } from './import.js';
+import { diffWorkbook, parseWorkbook, type ConflictItem, type ParsedSheet, type ProblemItem, type WorkbookDiff } from './import.js';
 import type { Lang } from './layout.js';
 
 export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -37,11 +41,33 @@ export class WorkbookService extends ScopedService {
     await new AssessmentsService({ knex: this.knex, caller: this.caller }).loadWritable(assessmentId);
   }
 
+  /** 422 when the file was written for another protection level (see level.ts). */
+  private async checkLevel(assessmentId: string, sheets: ParsedSheet[], data: WorkbookData): Promise<void> {
+    const a = await new AssessmentsService({ knex: this.knex, caller: this.caller }).load(assessmentId, 'edit');
+    const sets: string[] = JSON.parse(a.requirement_sets);
+    const levels: number[] = (await this.knex('catalogue_items').where({ catalogue_version_id: a.catalogue_version_id }).distinct('level')).map((r: { level: number }) => Number(r.level));
+    const unitsByLevel = new Map<number, WorkbookUnit[]>();
+    for (const level of levels.sort()) {
+      unitsByLevel.set(
+        level,
+        level === data.assessment.level
+          ? data.units
+          : (await unitsInScope(this.knex, a.catalogue_version_id, level, sets)).map((u) => ({ code: u.code, set: u.set, layer: u.layer, controlPoint: u.controlPoint, text: u.text })),
+      );
+    }
+    const other = otherLevel(scoreLevels(sheets, data, unitsByLevel), data.assessment.level);
+    if (other) {
+      const levels = { fileLevel: other.level, assessmentLevel: data.assessment.level };
+      throw new WorkbookLevelMismatchError(levels, [{ path: 'file', code: 'level_mismatch', message: `the rows match the level ${other.level} catalogue best`, ...levels }]);
+    }
+  }
+
   /**
-   * Reads an uploaded workbook and compares it with the assessment. Dry run: the diff only.
-   * Otherwise the changed rows are written in one ResultsService.bulk call (all or nothing);
-   * problems (400) or conflicts (409) apply nothing. Rows that match nothing are reported and do
-   * not block the rest.
+   * Reads an uploaded workbook and compares it with the assessment. A file of another level, or
+   * one in which no row matches, is refused (422). Dry run: the diff only. Otherwise, in one
+   * transaction, the rows outside the default mapping are added and the changed rows written in
+   * one ResultsService.bulk call (all or nothing); problems (400) or conflicts (409) apply
+   * nothing. Rows that match nothing are reported and do not block the rest.
    */
   async import(assessmentId: string, buffer: Buffer, options: { dryRun: boolean }): Promise<WorkbookImportResult> {
     await this.assertCanImport(assessmentId);
@@ -60,13 +86,30 @@ export class WorkbookService extends ScopedService {
       throw new ValidationError({}, [{ path: 'file', code: 'invalid_workbook', message: `the workbook cannot be read: ${(err as Error).message}` }]);
     }
     const data = await assembleWorkbookData({ knex: this.knex, caller: this.caller }, assessmentId, 'edit');
-    const { inputs, ...diff } = diffWorkbook(sheets, data);
-    if (options.dryRun) return { dryRun: true, applied: 0, ...diff };
+    const { inputs, additions, counts, ...diff } = diffWorkbook(sheets, data);
+    await this.checkLevel(assessmentId, sheets, data);
+    if (counts.matched === 0 && !counts.problems && !counts.conflicts) {
+      // Nothing matched (and nothing refused row by row): say why, with the first unmatched rows and their nearest units.
+      throw new WorkbookUnmatchedError(
+        { rows: counts.rows },
+        diff.unmatched.slice(0, 20).map((u) => ({ path: `${u.sheet}!${u.row}`, code: u.reason, message: u.message, sheet: u.sheet, row: u.row, ...(u.nearest ? { nearest: u.nearest } : {}) })),
+      );
+    }
+    if (options.dryRun) return { counts, dryRun: true, applied: 0, ...diff };
     if (diff.problems.length) throw new ValidationError({}, [...diff.problems.map(problemDetail), ...diff.conflicts.map(conflictDetail)]);
     if (diff.conflicts.length) {
       throw new ConflictError({ reason: 'the workbook is stale: rows it changes were changed on the server since it was exported; export again' }, diff.conflicts.map(conflictDetail));
     }
-    if (inputs.length) await new ResultsService({ knex: this.knex, caller: this.caller }).bulk(assessmentId, inputs);
-    return { dryRun: false, applied: inputs.length, ...diff };
+    // One transaction: the rows outside the default mapping are added and every change written, or nothing.
+    if (inputs.length) {
+      await transaction(this.knex, async (trx) => {
+        const a = await new AssessmentsService({ knex: trx, caller: this.caller }).loadWritable(assessmentId, trx);
+        if (additions.length) await insertOutsideRows(trx, a, additions, false);
+        await new ResultsService({ knex: trx, caller: this.caller }).bulk(assessmentId, inputs);
+        // Now that the file's judgements are written: rows a whole-system row replaces go (if still not assessed).
+        if (additions.length) await syncScope(trx, a);
+      });
+    }
+    return { counts, dryRun: false, applied: inputs.length, ...diff };
   }
 }

@@ -31,6 +31,8 @@ export const resultView = (r: Record<string, any>, objectName?: string) => ({
   assessedBy: r.assessed_by ?? null,
   assessedAt: r.assessed_at ?? null,
   rowVersion: Number(r.row_version),
+  /** Added beyond the catalogue's default object mapping (see outside-mapping.ts). */
+  outsideDefaultMapping: bool(r.outside_mapping),
 });
 export type ResultView = ReturnType<typeof resultView>;
 

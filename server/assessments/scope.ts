@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { CatalogueItem } from '../catalogue/index.js';
 import { bool, newId } from '../util.js';
+import { withOutsideMapping } from './outside-mapping.js';
 
 /** Catalogue items of a stored catalogue version, for a level and requirement sets, in standard order. */
 export async function unitsInScope(knex: Knex, catalogueVersionId: string, level: number, sets: string[]): Promise<CatalogueItem[]> {
@@ -37,10 +38,10 @@ export function expectedRows(units: readonly CatalogueItem[], objects: ReadonlyA
 export async function syncScope(trx: Knex, assessment: Record<string, any>): Promise<void> {
   const units = await unitsInScope(trx, assessment.catalogue_version_id, Number(assessment.level), JSON.parse(assessment.requirement_sets));
   const objects = (await trx('assessed_objects').where({ system_id: assessment.system_id })).filter((o: Record<string, unknown>) => bool(o.selected));
-  const want = expectedRows(units, objects);
-  const have: Array<{ id: string; code: string; object_key: string; value: string }> = await trx('assessment_results')
+  const have: Array<{ id: string; code: string; object_key: string; value: string; outside_mapping: unknown }> = await trx('assessment_results')
     .where({ assessment_id: assessment.id })
-    .select('id', 'code', 'object_key', 'value');
+    .select('id', 'code', 'object_key', 'value', 'outside_mapping');
+  const want = withOutsideMapping(expectedRows(units, objects), have, new Set(objects.map((o: { id: string }) => o.id)));
   const key = (c: string, o: string) => `${c}|${o}`;
   const haveKeys = new Set(have.map((r) => key(r.code, r.object_key)));
   const wantKeys = new Set(want.map((r) => key(r.code, r.objectKey)));

@@ -4,6 +4,7 @@ import { AssessmentsService, ASSESSMENT_KINDS, ASSESSMENT_STATUSES } from '../as
 import { FindingsService, REMEDIATION_STATUSES } from '../assessments/findings.js';
 import { ObjectsService } from '../assessments/objects.js';
 import { METHODS, RESULT_INPUT_VALUES, ResultsService } from '../assessments/results.js';
+import { OutsideRowsService } from '../assessments/outside-rows.js';
 import { SummaryService } from '../assessments/summary.js';
 import { OBJECT_CATEGORIES_NO_SYSTEM, RESULT_VALUES } from '../database/migrations/20261126E-assessments.js';
 import { ValidationError } from '../errors.js';
@@ -142,6 +143,20 @@ assessmentsRouter.post('/assessments/:id/results/bulk', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   const body = validate(req, z.strictObject({ results: z.array(z.strictObject({ code: codeField, ...resultBody })).min(1).max(5000) }));
   res.json({ data: await new ResultsService(ctx(req)).bulk(id, body.results.map(normaliseObject)) });
+});
+
+// Rows outside the catalogue's default object mapping: the assessor adds or removes them.
+assessmentsRouter.post('/assessments/:id/results/outside-mapping', async (req, res) => {
+  const { id } = validate(req, idParams, 'params');
+  const body = validate(req, z.strictObject({ code: codeField, objectId: z.union([fields.id, z.literal('system')]).nullable().optional() }));
+  res.status(201).json(await new OutsideRowsService(ctx(req)).add(id, body.code, body.objectId === 'system' ? null : (body.objectId ?? null)));
+});
+
+assessmentsRouter.delete('/assessments/:id/results/:code', async (req, res) => {
+  const { id, code } = validate(req, z.object({ id: fields.id, code: codeField }), 'params');
+  const q = validate(req, z.strictObject({ objectId: z.union([fields.id, z.literal('system')]).optional() }), 'query');
+  await new OutsideRowsService(ctx(req)).remove(id, code, q.objectId && q.objectId !== 'system' ? q.objectId : null);
+  res.status(204).end();
 });
 
 assessmentsRouter.get('/assessments/:id/summary', async (req, res) => {

@@ -11,6 +11,7 @@ import { requireCsrf } from './csrf.js';
 import { todayInChina } from '../dates.js';
 import { AppError } from '../errors.js';
 import { WorkbookService } from '../../reports/workbook/service.js';
+import { OutsideRowsService } from '../assessments/outside-rows.js';
 import { fieldErrors, formAction } from './system-pages.js';
 import { EvidenceService } from '../evidence/service.js';
 import { parseUpload } from '../http/multipart.js';
@@ -111,6 +112,14 @@ assessmentPagesRouter.post('/assessments/:id/results', signedIn, requireCsrf, as
     .object({ code: z.string(), objectId: z.string(), value: z.enum(['conform', 'partial', 'nonconform', 'na']), record: z.string().max(20000).optional(), rowVersion: z.coerce.number().int(), back: z.string().optional() })
     .parse(req.body);
   await new ResultsService(serviceContext(req)).put(id, { code: body.code, objectId: body.objectId === 'system' ? null : body.objectId, value: body.value, record: body.record || null, rowVersion: body.rowVersion });
+  res.redirect(303, body.back?.startsWith('/assessments/') ? body.back : `/assessments/${id}`);
+});
+
+/** Removes a result row outside the catalogue's default object mapping (added by a workbook import or the API). */
+assessmentPagesRouter.post('/assessments/:id/results-remove', signedIn, requireCsrf, async (req, res) => {
+  const id = idOf(req);
+  const body = z.object({ code: z.string().regex(/^L\d-[A-Z]{3}\d-\d{2}$/), objectId: z.string(), back: z.string().optional() }).parse(req.body);
+  await new OutsideRowsService(serviceContext(req)).remove(id, body.code, body.objectId === 'system' ? null : body.objectId);
   res.redirect(303, body.back?.startsWith('/assessments/') ? body.back : `/assessments/${id}`);
 });
 

@@ -287,7 +287,7 @@ describeEachEngine('record workbook (xlsx) export and import', (ctx) => {
     expect(dry.body.problems).to.deep.equal([]);
     expect(dry.body.conflicts).to.deep.equal([]);
     expect(dry.body.changed.map((c: { code: string; objectId: string | null }) => key(c.code, c.objectId)).sort()).to.deep.equal(expectedKeys);
-    expect(dry.body.changed.every((c: { matchedBy: string }) => c.matchedBy === 'text')).to.equal(true);
+    expect(dry.body.changed.every((c: { matchedBy: string }) => c.matchedBy === 'exact')).to.equal(true);
     expect(dry.body.changed.find((c: { code: string }) => c.code === cloudRow.code)).to.include({ row: cloudAt });
     expect(dry.body.unmatched).to.have.length(1);
     expect(dry.body.unmatched[0]).to.include({ row: unmatchedRow, reason: 'no_matching_requirement' });

@@ -169,9 +169,9 @@ describe('workbook: export from plain data', () => {
     assessment: { id: '11111111-1111-4111-8111-111111111111', reportNumber: null, level: 3, status: 'in_progress', systemName: 'x' },
     units: [unit('L3-PES1-01', 'PES', '物理位置选择', '机房场地应选择在具有防震、防风和防雨等能力的建筑内。'), unit('L3-CES1-01', 'CES', '身份鉴别', '应对登录的用户进行身份标识和鉴别。'), unit('L3-CES1-02', 'CES', '身份鉴别', '应具有登录失败处理功能。'), unit('L3-PSS1-01', 'PSS', '安全策略', '应制定网络安全工作的总体方针和安全策略。')],
     objects: [
-      { id: 'aaaaaaaa-0000-4000-8000-000000000001', name: '=cmd|"/c calc"!A1', category: 'server_storage', ip: '10.0.0.1', version: 'v1' },
-      { id: 'aaaaaaaa-0000-4000-8000-000000000002', name: '安全管理制度', category: 'server_storage', ip: null, version: null },
-      { id: 'aaaaaaaa-0000-4000-8000-000000000003', name: '+机房', category: 'machine_room', ip: null, version: null },
+      { id: 'aaaaaaaa-0000-4000-8000-000000000001', name: '=cmd|"/c calc"!A1', category: 'server_storage', ip: '10.0.0.1', version: 'v1', selected: true },
+      { id: 'aaaaaaaa-0000-4000-8000-000000000002', name: '安全管理制度', category: 'server_storage', ip: null, version: null, selected: true },
+      { id: 'aaaaaaaa-0000-4000-8000-000000000003', name: '+机房', category: 'machine_room', ip: null, version: null, selected: true },
     ],
     results: [
       { code: 'L3-PES1-01', objectId: 'aaaaaaaa-0000-4000-8000-000000000003', value: 'na', record: '-云上', rowVersion: 1 },

@@ -6,6 +6,7 @@ import * as systems from './20261126D-systems.js';
 import * as assessments from './20261126E-assessments.js';
 import * as cloud from './20261126F-cloud.js';
 import * as reports from './20261126G-reports.js';
+import * as outsideMapping from './20261130A-outside-mapping.js';
 import * as hazards from './20261130B-hazards.js';
 
 /**
@@ -20,6 +21,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261126E-assessments': assessments,
   '20261126F-cloud': cloud,
   '20261126G-reports': reports,
+  '20261130A-outside-mapping': outsideMapping,
   '20261130B-hazards': hazards,
 };
 
