@@ -27,6 +27,7 @@ import { organizationsRouter } from './routes/organizations.js';
 import { tokensRouter } from './routes/tokens.js';
 import { usersRouter } from './routes/users.js';
 import { AuthService } from './services/auth.js';
+import { SecretBox } from './services/mfa.js';
 import { packageVersion, projectRoot } from './version.js';
 import { pageErrors, pagesRouter } from './web/pages.js';
 import { assessmentPagesRouter } from './web/assessment-pages.js';
@@ -66,7 +67,9 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
       maxHours: config.sessionMaxHours,
       maxFailures: config.loginMaxFailures,
       lockMinutes: config.loginLockMinutes,
-    }),
+      accountMaxFailures: config.identity.accountMaxFailures,
+      ipMaxFailures: config.identity.ipMaxFailures,
+    }, new SecretBox(config.identity.mfaEncryptionKey ?? config.sessionSecret)),
   };
   app.locals.deps = deps;
   app.disable('x-powered-by');

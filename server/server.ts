@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase, migrateLatest } from './database/index.js';
 import { createLogger } from './logger.js';
 import { AuthService } from './services/auth.js';
+import { SecretBox } from './services/mfa.js';
 import { loadDemoData, readDemoData } from './services/demo.js';
 
 /** Loads configuration, migrates, loads demo data on an empty database, and listens. */
@@ -48,7 +49,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     maxHours: config.sessionMaxHours,
     maxFailures: config.loginMaxFailures,
     lockMinutes: config.loginLockMinutes,
-  });
+    accountMaxFailures: config.identity.accountMaxFailures,
+    ipMaxFailures: config.identity.ipMaxFailures,
+  }, new SecretBox(config.identity.mfaEncryptionKey ?? config.sessionSecret));
   await auth.purgeExpiredSessions();
   // Uploads interrupted by a crash or restart leave temporary files only; remove them.
   const leftovers = await new FsBlobStore(path.join(config.dataDir, 'evidence')).cleanTemporary();
