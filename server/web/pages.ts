@@ -16,13 +16,13 @@ import { LIFECYCLE_STATES, STATE_NAMES } from '../systems/lifecycle.js';
 import { SystemsService } from '../systems/service.js';
 import { DeployedProductsService } from '../cloud/deployed.js';
 import { requireCsrf } from './csrf.js';
+import { safeBack } from './redirect.js';
 import { systemFormsView } from './system-pages.js';
 import { ORG_COOKIE, renderPage, selectedOrganization, signedIn } from './render.js';
 
 /** Server-rendered pages (handlebars), sharing sessions, services and translations with the API. */
 export const pagesRouter = Router();
 
-const safeBack = (back: unknown) => (typeof back === 'string' && back.startsWith('/') && !back.startsWith('//') ? back : '/');
 const pick = (req: Request, t: { zh: string; en: string }) => (req.lang === 'zh-CN' ? t.zh : t.en);
 const stageName = (req: Request, s: string) => pick(req, STATE_NAMES[s as keyof typeof STATE_NAMES] ?? { zh: s, en: s });
 
