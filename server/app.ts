@@ -8,6 +8,9 @@ import { shippedCatalogue, type Catalogue } from './catalogue/index.js';
 import type { Config } from './config.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { authenticate, language, type AppDeps } from './http/request.js';
+import { apiGuards, pageGuards } from './http/guards.js';
+import { accountRouter } from './routes/account.js';
+import { accountPagesRouter } from './web/account-pages.js';
 import type { Logger } from './logger.js';
 import { assessmentsRouter } from './routes/assessments.js';
 import { authRouter } from './routes/auth.js';
@@ -102,12 +105,14 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
 
   const api = express.Router();
   api.use(authenticate);
+  api.use(apiGuards, accountRouter);
   api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter);
   app.use('/api/v1', api);
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();
   pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate, loadOrgChoices);
+  pages.use(pageGuards, accountPagesRouter);
   pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, libraryPagesRouter, adminPagesRouter);
   app.use(pages, pageErrors);
 

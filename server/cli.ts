@@ -78,10 +78,10 @@ export async function runCli(argv: string[]): Promise<number> {
         console.error(HELP);
         return 2;
       }
-      const { fields } = await import('./http/validate.js');
-      const checked = fields.password.safeParse(values.password);
-      if (!checked.success) {
-        console.error(`--password: ${checked.error.issues.map((i) => i.message).join('; ')}`);
+      const { passwordPolicyOf, policyProblems } = await import('./services/credentials.js');
+      const problems = policyProblems(values.password, passwordPolicyOf(loadConfig()));
+      if (problems.length) {
+        console.error(`--password: ${problems.map((p) => p.message).join('; ')}`);
         return 2;
       }
       return withDb(async (db) => {

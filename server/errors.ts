@@ -122,3 +122,4 @@ export const WrongPasswordError = createError('wrong_password', 400, () => 'The 
 export const PasswordChangeRequiredError = createError('password_change_required', 403, () => 'Change your password first (POST /api/v1/me/password)');
 export const MfaEnrolmentRequiredError = createError('mfa_enrolment_required', 403, () => 'Platform administrators must set up a second factor first (POST /api/v1/me/mfa/totp)');
 export const CrossSiteRequestError = createError('cross_site_request', 403, () => 'Cross-site request refused');
+export const ReadOnlyTokenError = createError('token_read_only', 403, () => 'This API token is read-only');

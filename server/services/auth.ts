@@ -71,6 +71,16 @@ export class AuthService {
    * refuses before the password is looked at; see LoginThrottle for how parallel guesses are counted.
    */
   async login(username: string, password: string, meta: LoginMeta = {}): Promise<LoginResult> {
+    const result = await this.passwordStep(username, password, meta);
+    if ('secondFactorFor' in result) throw new MfaRequiredError();
+    return result;
+  }
+
+  /**
+   * Like login, but a user with TOTP who gave no code yet is answered with their id instead of an
+   * error (the browser then asks for the code, see secondFactor).
+   */
+  async passwordStep(username: string, password: string, meta: LoginMeta = {}): Promise<LoginResult | { secondFactorFor: string }> {
     const name = username.trim().toLowerCase();
     const user = await this.knex('users').where({ username: name }).first();
     const known = user && !bool(user.disabled) ? user : undefined;
@@ -92,7 +102,7 @@ export class AuthService {
       if (!meta.otp) {
         // The password was right: this attempt is not a failure, but earlier wrong codes still count.
         await this.throttle.release(name, meta.ip, known.id, counts);
-        throw new MfaRequiredError();
+        return { secondFactorFor: known.id as string };
       }
       if (!(await verifySecondFactor(this.knex, this.box, known, meta.otp))) {
         await this.throttle.failed(name, meta.ip, known.id, counts, at);

@@ -34,3 +34,9 @@ function samePath(s: string): boolean {
     return false;
   }
 }
+
+/** `?back=…` for a form action that must return to the same place (empty when there is none). */
+export function backQuery(req: { query: Record<string, unknown> }): string {
+  const back = safeBack(req.query.back, '');
+  return back ? `?back=${encodeURIComponent(back)}` : '';
+}
