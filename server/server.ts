@@ -11,6 +11,7 @@ import { createLogger } from './logger.js';
 import { AuthService } from './services/auth.js';
 import { SecretBox } from './services/mfa.js';
 import { loadDemoData, readDemoData } from './services/demo.js';
+import { flagDemoPasswords } from './services/credentials.js';
 
 /** Loads configuration, migrates, loads demo data on an empty database, and listens. */
 export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<{ server: Server; url: string }> {
@@ -43,6 +44,11 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   const demo = config.demo ? readDemoData() : undefined;
   const demoLoaded = demo ? await loadDemoData(db, demo, { catalogue, store: new FsBlobStore(path.join(config.dataDir, 'evidence')) }) : false;
   if (demoLoaded) logger.info('demo data loaded');
+  // Outside demo mode, demo accounts still on the published password must change it first.
+  if (!config.demo) {
+    const flagged = await flagDemoPasswords(db, readDemoData());
+    if (flagged.length) logger.warn({ users: flagged }, 'demo accounts with the demo password must change it at next sign-in');
+  }
 
   const auth = new AuthService(db, {
     idleMinutes: config.sessionIdleMinutes,
