@@ -47,6 +47,7 @@ const envSchema = z.object({
   PASSWORD_MIN_LENGTH: intIn(8, 200).default(10),
   PASSWORD_MIN_CLASSES: intIn(1, 4).default(3),
   PASSWORD_HISTORY: intIn(0, 24).default(5),
+  PASSWORD_MAX_AGE_DAYS: intIn(0, 3650).default(180),
   API_TOKEN_DEFAULT_DAYS: intIn(1, 3650).default(90),
   API_TOKEN_MAX_DAYS: intIn(1, 3650).default(366),
   REQUIRE_MFA_ADMIN: z.enum(['0', '1']).optional(),
@@ -88,6 +89,8 @@ export interface IdentityConfig {
   passwordMinClasses: number;
   /** How many previous passwords may not be reused. */
   passwordHistory: number;
+  /** A password older than this must be changed at the next request (0 = never). */
+  passwordMaxAgeDays: number;
   tokenDefaultDays: number;
   tokenMaxDays: number;
   /** Platform administrators must enrol a second factor before anything else. */
@@ -149,6 +152,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'sessionSecret
       passwordMinLength: e.PASSWORD_MIN_LENGTH,
       passwordMinClasses: e.PASSWORD_MIN_CLASSES,
       passwordHistory: e.PASSWORD_HISTORY,
+      passwordMaxAgeDays: e.PASSWORD_MAX_AGE_DAYS,
       tokenDefaultDays: Math.min(e.API_TOKEN_DEFAULT_DAYS, e.API_TOKEN_MAX_DAYS),
       tokenMaxDays: e.API_TOKEN_MAX_DAYS,
       // Default: required outside demo mode, where the demo admin would otherwise lock itself out.

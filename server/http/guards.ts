@@ -31,7 +31,7 @@ export async function identityGate(req: Request): Promise<'password' | 'mfa' | u
   const cached = (req as Request & { identityGate?: 'password' | 'mfa' | null }).identityGate;
   if (cached !== undefined) return cached ?? undefined;
   const { db, config } = deps(req);
-  const flags = await identityFlags(db, caller.userId);
+  const flags = await identityFlags(db, caller.userId, config.identity.passwordMaxAgeDays);
   const gate = flags.mustChangePassword ? 'password' : config.identity.requireMfaAdmin && isPlatformAdministrator(caller) && !flags.mfaEnabled ? 'mfa' : undefined;
   (req as Request & { identityGate?: 'password' | 'mfa' | null }).identityGate = gate ?? null;
   return gate;

@@ -132,7 +132,9 @@ export async function clearSecondFactor(knex: Knex, userId: string): Promise<voi
 }
 
 /** The flags the identity gate reads for every signed-in request. */
-export async function identityFlags(knex: Knex, userId: string): Promise<{ mustChangePassword: boolean; mfaEnabled: boolean }> {
-  const row = await knex('users').where({ id: userId }).first('must_change_password', 'totp_enabled_at');
-  return { mustChangePassword: bool(row?.must_change_password), mfaEnabled: Boolean(row?.totp_enabled_at) };
+export async function identityFlags(knex: Knex, userId: string, passwordMaxAgeDays = 0): Promise<{ mustChangePassword: boolean; mfaEnabled: boolean }> {
+  const row = await knex('users').where({ id: userId }).first('must_change_password', 'totp_enabled_at', 'password_changed_at');
+  // GB/T 22239 8.1.4.1 a): passwords are changed periodically.
+  const expired = passwordMaxAgeDays > 0 && Boolean(row?.password_changed_at) && Date.parse(row.password_changed_at) < Date.now() - passwordMaxAgeDays * 86_400_000;
+  return { mustChangePassword: bool(row?.must_change_password) || expired, mfaEnabled: Boolean(row?.totp_enabled_at) };
 }

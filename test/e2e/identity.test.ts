@@ -66,6 +66,19 @@ describeEachEngine('identity: forced password change, policy, TOTP second factor
     await ctx.db.knex('users').update({ must_change_password: false });
   });
 
+  it('a password older than PASSWORD_MAX_AGE_DAYS (180) must be changed', async () => {
+    const agent = await signIn(app, 'officer2');
+    await agent.get('/api/v1/systems').expect(200);
+    await ctx.db.knex('users').where({ username: 'officer2' }).update({ password_changed_at: new Date(Date.now() - 181 * 86_400_000).toISOString() });
+    expect((await agent.get('/api/v1/systems').expect(403)).body.error.code).to.equal('password_change_required');
+    await agent.post('/api/v1/me/password').send({ currentPassword: DEMO_PASSWORD, newPassword: 'Officer2#Fresh-26' }).expect(204);
+    await agent.get('/api/v1/systems').expect(200);
+    await agent.post('/api/v1/me/password').send({ currentPassword: 'Officer2#Fresh-26', newPassword: 'Officer2#Fresh-27' }).expect(204);
+    // Back to the demo password for the tests below (the consultant still has it).
+    await ctx.db.knex('password_history').delete();
+    await ctx.db.knex('users').where({ username: 'officer2' }).update({ password_hash: (await ctx.db.knex('users').where({ username: 'consultant' }).first()).password_hash });
+  });
+
   it('TOTP: the secret is shown once and stored encrypted; sign-in then needs a code, each accepted once; recovery codes work once', async () => {
     const agent = await signIn(app, 'consultant');
     const begun = (await agent.post('/api/v1/me/mfa/totp').expect(201)).body;
