@@ -5,6 +5,7 @@ import { addMinutes, bool, now } from '../util.js';
 import { SecretBox, verifySecondFactor } from './mfa.js';
 import { dummyPasswordHash, verifyPassword } from './passwords.js';
 import { LoginThrottle, type Counts, type Refusal } from './throttle.js';
+import type { TokenScope } from './tokens.js';
 
 export interface SessionPolicy {
   idleMinutes: number;
@@ -208,9 +209,13 @@ export class AuthService {
   async purgeExpiredSessions(): Promise<number> {
     const at = now();
     const idleCutoff = addMinutes(at, -this.policy.idleMinutes);
+    // Failure counters past their window and lock are forgotten anyway: drop their rows.
+    await this.knex('login_throttle')
+      .where('updated_at', '<', addMinutes(at, -this.policy.lockMinutes))
+      .where((w) => w.whereNull('locked_until').orWhere('locked_until', '<=', at))
+      .delete();
     return this.knex('sessions').where('expires_at', '<=', at).orWhere('last_seen_at', '<=', idleCutoff).delete();
   }
 }
 
-export type TokenScope = 'read_only' | 'read_write';
 export type { Counts };
