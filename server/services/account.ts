@@ -21,6 +21,8 @@ export interface SessionView {
 export interface MfaStatus {
   enabled: boolean;
   enabledAt: string | null;
+  /** Enrolment begun, waiting for a code. */
+  pending: boolean;
   recoveryCodesLeft: number;
 }
 
@@ -73,7 +75,8 @@ export class AccountService {
   async mfaStatus(): Promise<MfaStatus> {
     const user = await this.knex('users').where({ id: this.caller.userId }).first();
     const left = await this.knex('recovery_codes').where({ user_id: this.caller.userId }).whereNull('used_at').count({ n: '*' }).first();
-    return { enabled: Boolean(user?.totp_enabled_at), enabledAt: user?.totp_enabled_at ?? null, recoveryCodesLeft: Number(left?.n ?? 0) };
+    const enabled = Boolean(user?.totp_enabled_at);
+    return { enabled, enabledAt: user?.totp_enabled_at ?? null, pending: !enabled && Boolean(user?.totp_pending_secret), recoveryCodesLeft: Number(left?.n ?? 0) };
   }
 
   /**

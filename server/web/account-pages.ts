@@ -26,6 +26,7 @@ const tokens = (req: Request) => {
 async function renderAccount(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200): Promise<void> {
   const account = accountService(req);
   const { identity } = deps(req).config;
+  const mfa = await account.mfaStatus();
   renderPage(
     req,
     res,
@@ -34,7 +35,9 @@ async function renderAccount(req: Request, res: Response, extra: Record<string, 
       title: req.t('ui.account.title'),
       nav: 'account',
       gate: await identityGate(req),
-      mfa: await account.mfaStatus(),
+      mfa,
+      // The code field stays until enrolment is confirmed (the key itself is shown only once).
+      showConfirm: Boolean(extra.enrolment) || mfa.pending,
       sessions: await account.sessions(originOf(req)),
       tokens: (await tokens(req).list()).filter((t) => !t.revokedAt && (!t.expiresAt || t.expiresAt > new Date().toISOString())),
       scopes: TOKEN_SCOPES.map((s) => ({ value: s, label: req.t(`ui.account.scope_${s}`) })),
