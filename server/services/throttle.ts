@@ -37,8 +37,9 @@ export class LoginThrottle {
     private readonly limits: ThrottleLimits,
   ) {}
 
-  static pairKey = (username: string, ip: string | undefined) => `pair:${username}|${ip ?? ''}`;
-  static ipKey = (ip: string | undefined) => `ip:${ip ?? ''}`;
+  // Addresses are cut to the column's room (an X-Forwarded-For from a local proxy can be anything).
+  static pairKey = (username: string, ip: string | undefined) => `pair:${username.slice(0, 64)}|${(ip ?? '').slice(0, 64)}`;
+  static ipKey = (ip: string | undefined) => `ip:${(ip ?? '').slice(0, 64)}`;
 
   /** A lock already in force, checked before anything is counted. */
   async currentLock(username: string, ip: string | undefined, user: { locked_until?: string | null } | undefined, at: string): Promise<Refusal | undefined> {
