@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { requireAdmin, type Caller } from '../context.js';
+import { engineOf } from '../database/index.js';
 import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { bool, newId, now } from '../util.js';
@@ -114,6 +115,9 @@ export async function createUser(knex: Knex, input: NewUser): Promise<UserView> 
 export async function assertNotLastAdmin(knex: Knex, userId: string): Promise<void> {
   const user = await knex('users').where({ id: userId }).first();
   if (!user || !bool(user.is_admin) || bool(user.disabled)) return;
-  const others = await knex('users').where({ is_admin: true, disabled: false }).whereNot({ id: userId }).count({ n: '*' }).first();
-  if (Number(others?.n ?? 0) === 0) throw new ConflictError({ reason: 'last_admin' });
+  // PostgreSQL: lock the administrators' rows, so two demotions at once cannot both see the other
+  // one still in place (SQLite runs one transaction at a time anyway).
+  const admins = knex('users').where({ is_admin: true, disabled: false }).select('id');
+  const ids: string[] = (await (engineOf(knex) === 'postgres' ? admins.forUpdate() : admins)).map((r: { id: string }) => r.id);
+  if (!ids.some((id) => id !== userId)) throw new ConflictError({ reason: 'last_admin' });
 }
