@@ -8,6 +8,9 @@ import { shippedCatalogue, type Catalogue } from './catalogue/index.js';
 import type { Config } from './config.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { authenticate, language, type AppDeps } from './http/request.js';
+import { apiGuards, pageGuards } from './http/guards.js';
+import { accountRouter } from './routes/account.js';
+import { accountPagesRouter } from './web/account-pages.js';
 import type { Logger } from './logger.js';
 import { assessmentsRouter } from './routes/assessments.js';
 import { hazardsRouter } from './routes/hazards.js';
@@ -28,6 +31,7 @@ import { organizationsRouter } from './routes/organizations.js';
 import { tokensRouter } from './routes/tokens.js';
 import { usersRouter } from './routes/users.js';
 import { AuthService } from './services/auth.js';
+import { SecretBox } from './services/mfa.js';
 import { packageVersion, projectRoot } from './version.js';
 import { pageErrors, pagesRouter } from './web/pages.js';
 import { assessmentPagesRouter } from './web/assessment-pages.js';
@@ -69,7 +73,9 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
       maxHours: config.sessionMaxHours,
       maxFailures: config.loginMaxFailures,
       lockMinutes: config.loginLockMinutes,
-    }),
+      accountMaxFailures: config.identity.accountMaxFailures,
+      ipMaxFailures: config.identity.ipMaxFailures,
+    }, new SecretBox(config.identity.mfaEncryptionKey ?? config.sessionSecret)),
   };
   app.locals.deps = deps;
   app.disable('x-powered-by');
@@ -102,12 +108,14 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
 
   const api = express.Router();
   api.use(authenticate);
+  api.use(apiGuards, accountRouter);
   api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, hazardsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter);
   app.use('/api/v1', api);
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();
   pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate, loadOrgChoices);
+  pages.use(pageGuards, accountPagesRouter);
   pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, libraryPagesRouter, adminPagesRouter);
   app.use(pages, pageErrors);
 

@@ -14,6 +14,8 @@ Commands:
   demo                       load the demo organisations and users into an empty database
   user create <username> --password <pw> [--name <display name>] [--admin]
                              create a user (the first admin of a DEMO=0 installation)
+  user unlock <username>     lift every sign-in lock of an account
+  user reset-mfa <username>  remove an account's second factor (lost authenticator and recovery codes)
   evidence verify            re-hash every stored evidence file; exit 1 listing missing or corrupted ones
   pack verify <zip>          check an evidence pack against its manifest; exit 1 listing each problem
   catalogue validate [--dir <controls dir>]
@@ -76,14 +78,15 @@ export async function runCli(argv: string[]): Promise<number> {
         options: { password: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' } },
       });
       const [sub, username] = positionals;
+      if ((sub === 'unlock' || sub === 'reset-mfa') && username) return userRepair(sub, username);
       if (sub !== 'create' || !username || !values.password) {
         console.error(HELP);
         return 2;
       }
-      const { fields } = await import('./http/validate.js');
-      const checked = fields.password.safeParse(values.password);
-      if (!checked.success) {
-        console.error(`--password: ${checked.error.issues.map((i) => i.message).join('; ')}`);
+      const { passwordPolicyOf, policyProblems } = await import('./services/credentials.js');
+      const problems = policyProblems(values.password, passwordPolicyOf(loadConfig()));
+      if (problems.length) {
+        console.error(`--password: ${problems.map((p) => p.message).join('; ')}`);
         return 2;
       }
       return withDb(async (db) => {
@@ -186,6 +189,29 @@ async function catalogueCommand(args: string[]): Promise<number> {
     return 0;
   }
   return usage(`Unknown catalogue command: ${positionals[0] ?? '(none)'}`);
+}
+
+/** The operator's way back in when an administrator is locked out or lost their second factor. */
+async function userRepair(sub: 'unlock' | 'reset-mfa', username: string): Promise<number> {
+  return withDb(async (db) => {
+    await migrateLatest(db);
+    const user = await db('users').where({ username: username.trim().toLowerCase() }).first();
+    if (!user) {
+      console.error(`No user ${username}`);
+      return 1;
+    }
+    if (sub === 'unlock') {
+      const { LoginThrottle } = await import('./services/throttle.js');
+      await new LoginThrottle(db, { pairMaxFailures: 1, accountMaxFailures: 1, ipMaxFailures: 1, lockMinutes: 1 }).unlock(user.id, user.username);
+      console.log(`Unlocked ${user.username}`);
+    } else {
+      const { clearSecondFactor } = await import('./services/account.js');
+      await clearSecondFactor(db, user.id);
+      await db('sessions').where({ user_id: user.id }).delete();
+      console.log(`Removed the second factor of ${user.username}; they set up a new one at their next sign-in`);
+    }
+    return 0;
+  });
 }
 
 function usage(message: string): number {

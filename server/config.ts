@@ -43,6 +43,17 @@ const envSchema = z.object({
   DEMO: z.enum(['0', '1']).default('1'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   PG_POOL_MAX: intIn(1, 1000).default(10),
+  // Identity and sessions (GB/T 22239 8.1.4.1).
+  LOGIN_ACCOUNT_MAX_FAILURES: intIn(1, 1000).default(20),
+  LOGIN_IP_MAX_FAILURES: intIn(1, 100_000).default(50),
+  PASSWORD_MIN_LENGTH: intIn(8, 200).default(10),
+  PASSWORD_MIN_CLASSES: intIn(1, 4).default(3),
+  PASSWORD_HISTORY: intIn(0, 24).default(5),
+  PASSWORD_MAX_AGE_DAYS: intIn(0, 3650).default(180),
+  API_TOKEN_DEFAULT_DAYS: intIn(1, 3650).default(90),
+  API_TOKEN_MAX_DAYS: intIn(1, 3650).default(366),
+  REQUIRE_MFA_ADMIN: z.enum(['0', '1']).optional(),
+  MFA_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
@@ -70,6 +81,29 @@ export interface Config {
   /** Largest evidence file accepted, in MB. */
   maxUploadMb: number;
   env: 'development' | 'production' | 'test';
+  identity: IdentityConfig;
+}
+
+/** Sign-in throttling, password policy, API tokens and second factor (README: Identity and sessions). */
+export interface IdentityConfig {
+  /** Failures from one (username, IP) pair that lock the pair: LOGIN_MAX_FAILURES. */
+  pairMaxFailures: number;
+  /** Failures from any address that lock the whole account. */
+  accountMaxFailures: number;
+  /** Failures from one IP address, any username, within the lock window, before it gets 429. */
+  ipMaxFailures: number;
+  passwordMinLength: number;
+  passwordMinClasses: number;
+  /** How many previous passwords may not be reused. */
+  passwordHistory: number;
+  /** A password older than this must be changed at the next request (0 = never). */
+  passwordMaxAgeDays: number;
+  tokenDefaultDays: number;
+  tokenMaxDays: number;
+  /** Platform administrators must enrol a second factor before anything else. */
+  requireMfaAdmin: boolean;
+  /** Key material for the stored TOTP secrets; undefined = derived from SESSION_SECRET. */
+  mfaEncryptionKey?: string;
 }
 
 /** Parses the environment. Throws ConfigError naming the first bad variable. No side effects. */
@@ -120,6 +154,20 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'sessionSecret
     demo: e.DEMO === '1',
     maxUploadMb: e.MAX_UPLOAD_MB,
     env: e.NODE_ENV,
+    identity: {
+      pairMaxFailures: e.LOGIN_MAX_FAILURES,
+      accountMaxFailures: Math.max(e.LOGIN_ACCOUNT_MAX_FAILURES, e.LOGIN_MAX_FAILURES),
+      ipMaxFailures: e.LOGIN_IP_MAX_FAILURES,
+      passwordMinLength: e.PASSWORD_MIN_LENGTH,
+      passwordMinClasses: e.PASSWORD_MIN_CLASSES,
+      passwordHistory: e.PASSWORD_HISTORY,
+      passwordMaxAgeDays: e.PASSWORD_MAX_AGE_DAYS,
+      tokenDefaultDays: Math.min(e.API_TOKEN_DEFAULT_DAYS, e.API_TOKEN_MAX_DAYS),
+      tokenMaxDays: e.API_TOKEN_MAX_DAYS,
+      // Default: required outside demo mode, where the demo admin would otherwise lock itself out.
+      requireMfaAdmin: e.REQUIRE_MFA_ADMIN ? e.REQUIRE_MFA_ADMIN === '1' : e.DEMO === '0',
+      mfaEncryptionKey: e.MFA_ENCRYPTION_KEY,
+    },
   };
 }
 

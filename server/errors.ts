@@ -124,3 +124,16 @@ export const WorkbookUnmatchedError = createError<{ rows: number }>(
   422,
   (p) => `No row of the workbook (${p.rows} rows read) matches a requirement of this assessment: check the sheet names (layers, assessed objects), the control points and the requirement texts`,
 );
+// Identity and sessions (issue 13).
+export const TooManyAttemptsError = createError<{ until: string }>(
+  'too_many_attempts',
+  429,
+  (p) => `Too many failed sign-ins from this address; try again after ${p.until}`,
+);
+export const MfaRequiredError = createError('mfa_required', 401, () => 'Enter the code from your authenticator app (field otp)');
+export const InvalidOtpError = createError('invalid_otp', 401, () => 'The authentication code is wrong or was already used');
+export const WrongPasswordError = createError('wrong_password', 400, () => 'The current password is wrong');
+export const PasswordChangeRequiredError = createError('password_change_required', 403, () => 'Change your password first (POST /api/v1/me/password)');
+export const MfaEnrolmentRequiredError = createError('mfa_enrolment_required', 403, () => 'Platform administrators must set up a second factor first (POST /api/v1/me/mfa/totp)');
+export const CrossSiteRequestError = createError('cross_site_request', 403, () => 'Cross-site request refused');
+export const ReadOnlyTokenError = createError('token_read_only', 403, () => 'This API token is read-only');

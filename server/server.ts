@@ -10,7 +10,9 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase, migrateLatest } from './database/index.js';
 import { createLogger } from './logger.js';
 import { AuthService } from './services/auth.js';
+import { SecretBox } from './services/mfa.js';
 import { loadDemoData, readDemoData } from './services/demo.js';
+import { flagDemoPasswords } from './services/credentials.js';
 
 /** Loads configuration, migrates, loads demo data on an empty database, and listens. */
 export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<{ server: Server; url: string }> {
@@ -45,13 +47,20 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   const demo = config.demo ? readDemoData() : undefined;
   const demoLoaded = demo ? await loadDemoData(db, demo, { catalogue, store: new FsBlobStore(path.join(config.dataDir, 'evidence')) }) : false;
   if (demoLoaded) logger.info('demo data loaded');
+  // Outside demo mode, demo accounts still on the published password must change it first.
+  if (!config.demo) {
+    const flagged = await flagDemoPasswords(db, readDemoData());
+    if (flagged.length) logger.warn({ users: flagged }, 'demo accounts with the demo password must change it at next sign-in');
+  }
 
   const auth = new AuthService(db, {
     idleMinutes: config.sessionIdleMinutes,
     maxHours: config.sessionMaxHours,
     maxFailures: config.loginMaxFailures,
     lockMinutes: config.loginLockMinutes,
-  });
+    accountMaxFailures: config.identity.accountMaxFailures,
+    ipMaxFailures: config.identity.ipMaxFailures,
+  }, new SecretBox(config.identity.mfaEncryptionKey ?? config.sessionSecret));
   await auth.purgeExpiredSessions();
   // Uploads interrupted by a crash or restart leave temporary files only; remove them.
   const leftovers = await new FsBlobStore(path.join(config.dataDir, 'evidence')).cleanTemporary();

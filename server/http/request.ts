@@ -8,7 +8,7 @@ import type { PdfPrinter } from '../../reports/pdf/chromium.js';
 import type { Caller, ServiceContext } from '../context.js';
 import { InvalidTokenError, SessionExpiredError, UnauthenticatedError } from '../errors.js';
 import { detectLanguage, translator, type Language } from '../i18n.js';
-import type { AuthService } from '../services/auth.js';
+import { sha256, type AuthService } from '../services/auth.js';
 import { loadCaller } from '../services/callers.js';
 
 declare global {
@@ -20,6 +20,10 @@ declare global {
       caller?: Caller;
       /** Why there is no caller: set when a cookie or token was sent but is no longer valid. */
       authProblem?: 'session_expired' | 'invalid_token';
+      /** Scope of the API token the request came with (none for sessions). */
+      tokenScope?: 'read_only' | 'read_write';
+      /** Id (SHA-256 of the cookie) of the session the request came with. */
+      sessionId?: string;
     }
   }
 }
@@ -58,12 +62,15 @@ export async function authenticate(req: Request, res: Response, next: NextFuncti
   let via: Caller['via'] = 'session';
   if (header?.toLowerCase().startsWith('bearer ')) {
     via = 'token';
-    userId = await auth.resolveApiToken(header.slice(7).trim());
+    const resolved = await auth.resolveApiToken(header.slice(7).trim());
+    userId = resolved?.userId;
+    req.tokenScope = resolved?.scope;
     if (!userId) req.authProblem = 'invalid_token';
   } else {
     const token = req.signedCookies?.[SESSION_COOKIE];
     if (typeof token === 'string' && token) {
       userId = await auth.resolveSession(token);
+      if (userId) req.sessionId = sha256(token);
       if (!userId) {
         req.authProblem = 'session_expired';
         res.clearCookie(SESSION_COOKIE, { path: '/' });

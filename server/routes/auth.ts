@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { deps, requireCaller, SESSION_COOKIE } from '../http/request.js';
 import { validate } from '../http/validate.js';
+import { identityGate } from '../http/guards.js';
 import { loadCaller } from '../services/callers.js';
 import { OrganizationsService } from '../services/organizations.js';
 
@@ -10,12 +11,14 @@ export const authRouter = Router();
 const loginBody = z.strictObject({
   username: z.string().trim().min(1).max(64),
   password: z.string().min(1).max(200),
+  /** Second factor, for users who enrolled one: a TOTP code or a recovery code. */
+  otp: z.string().trim().min(1).max(32).optional(),
 });
 
 authRouter.post('/auth/login', async (req, res) => {
-  const { username, password } = validate(req, loginBody);
+  const { username, password, otp } = validate(req, loginBody);
   const { auth, db } = deps(req);
-  const result = await auth.login(username, password, { ip: req.ip, userAgent: req.get('user-agent') });
+  const result = await auth.login(username, password, { ip: req.ip, userAgent: req.get('user-agent'), otp });
   res.cookie(SESSION_COOKIE, result.token, {
     httpOnly: true,
     sameSite: 'lax',
@@ -26,7 +29,7 @@ authRouter.post('/auth/login', async (req, res) => {
   });
   req.log?.info({ userId: result.userId }, 'signed in');
   const caller = (await loadCaller(db, result.userId, 'session'))!;
-  res.json({ user: { id: caller.userId, username: caller.username, displayName: caller.displayName }, expiresAt: result.expiresAt });
+  res.json({ user: { id: caller.userId, username: caller.username, displayName: caller.displayName }, expiresAt: result.expiresAt, mustChangePassword: result.mustChangePassword });
 });
 
 authRouter.post('/auth/logout', async (req, res) => {
@@ -46,5 +49,7 @@ authRouter.get('/me', async (req, res) => {
       .filter((o) => o.role)
       .map((o) => ({ organizationId: o.id, organizationName: o.name, role: o.role })),
     authenticatedVia: caller.via,
+    // What the user must do first, if anything: 'password' (change it) or 'mfa' (enrol a second factor).
+    pending: (await identityGate(req)) ?? null,
   });
 });

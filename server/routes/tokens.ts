@@ -2,15 +2,19 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { requireCaller, deps } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
-import { TokensService } from '../services/tokens.js';
+import { TOKEN_SCOPES, TokensService } from '../services/tokens.js';
 
 export const tokensRouter = Router();
 
-const service = (req: Parameters<typeof requireCaller>[0]) => new TokensService(deps(req).db, requireCaller(req));
+const service = (req: Parameters<typeof requireCaller>[0]) => {
+  const { identity } = deps(req).config;
+  return new TokensService(deps(req).db, requireCaller(req), { defaultDays: identity.tokenDefaultDays, maxDays: identity.tokenMaxDays });
+};
 
 const createBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
-  expiresInDays: z.number().int().min(1).max(366).optional(),
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+  scope: z.enum(TOKEN_SCOPES).optional(),
 });
 
 tokensRouter.get('/tokens', async (req, res) => {

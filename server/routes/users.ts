@@ -2,11 +2,12 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { deps, requireCaller } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
+import { passwordPolicyOf } from '../services/credentials.js';
 import { UsersService } from '../services/users.js';
 
 export const usersRouter = Router();
 
-const service = (req: Request) => new UsersService(deps(req).db, requireCaller(req));
+const service = (req: Request) => new UsersService(deps(req).db, requireCaller(req), passwordPolicyOf(deps(req).config));
 
 const createBody = z.strictObject({
   username: fields.username,

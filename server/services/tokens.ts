@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Caller } from '../context.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import { newId, now } from '../util.js';
 import { sha256 } from './auth.js';
 
@@ -13,6 +13,18 @@ export interface ApiTokenView {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  scope: TokenScope;
+}
+
+/** read_only: GET/HEAD only (403 on anything else); read_write: everything its user may do. */
+export const TOKEN_SCOPES = ['read_only', 'read_write'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+export interface TokenLimits {
+  /** Lifetime of a token created without `expiresInDays`. */
+  defaultDays: number;
+  /** Longest lifetime accepted. */
+  maxDays: number;
 }
 
 const view = (r: Record<string, any>): ApiTokenView => ({
@@ -23,6 +35,7 @@ const view = (r: Record<string, any>): ApiTokenView => ({
   expiresAt: r.expires_at ?? null,
   lastUsedAt: r.last_used_at ?? null,
   revokedAt: r.revoked_at ?? null,
+  scope: r.scope === 'read_only' ? 'read_only' : 'read_write',
 });
 
 /** API tokens for scripts. A token acts as its user; it is shown once and stored as a SHA-256. */
@@ -30,9 +43,15 @@ export class TokensService {
   constructor(
     private readonly knex: Knex,
     private readonly caller: Caller,
+    private readonly limits: TokenLimits = { defaultDays: 90, maxDays: 366 },
   ) {}
 
-  async create(input: { name: string; expiresInDays?: number }): Promise<ApiTokenView & { token: string }> {
+  /** Every token ends: `expiresInDays` (default `defaultDays`, at most `maxDays`). */
+  async create(input: { name: string; expiresInDays?: number; scope?: TokenScope }): Promise<ApiTokenView & { token: string }> {
+    const days = input.expiresInDays ?? this.limits.defaultDays;
+    if (days > this.limits.maxDays) {
+      throw new ValidationError({ location: 'body' }, [{ path: 'expiresInDays', code: 'too_big', message: `must be at most ${this.limits.maxDays} days`, maximum: this.limits.maxDays }]);
+    }
     const token = `dbt_${randomBytes(32).toString('base64url')}`;
     const at = now();
     const row = {
@@ -42,9 +61,8 @@ export class TokensService {
       token_hash: sha256(token),
       prefix: token.slice(0, 12),
       created_at: at,
-      expires_at: input.expiresInDays
-        ? new Date(Date.parse(at) + input.expiresInDays * 86_400_000).toISOString()
-        : null,
+      expires_at: new Date(Date.parse(at) + days * 86_400_000).toISOString(),
+      scope: input.scope ?? 'read_write',
     };
     await this.knex('api_tokens').insert(row);
     return { ...view(row), token };

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { requireAdmin } from '../context.js';
 import { ValidationError } from '../errors.js';
-import { serviceContext } from '../http/request.js';
+import { deps, serviceContext } from '../http/request.js';
+import { passwordPolicyOf } from '../services/credentials.js';
 import { fields } from '../http/validate.js';
 import { OrganizationsService } from '../services/organizations.js';
 import { UsersService } from '../services/users.js';
@@ -39,7 +40,7 @@ adminPagesRouter.post('/admin/users', signedIn, requireCsrf, (req, res) =>
     if (!password.success) problems.push({ path: 'password', code: 'invalid', message: password.error.issues[0]!.message });
     if (problems.length) throw new ValidationError({}, problems);
     const ctx = serviceContext(req);
-    await new UsersService(ctx.knex, ctx.caller).create({ username: username.data!, displayName: (b.displayName ?? '').trim() || username.data!, password: password.data! });
+    await new UsersService(ctx.knex, ctx.caller, passwordPolicyOf(deps(req).config)).create({ username: username.data!, displayName: (b.displayName ?? '').trim() || username.data!, password: password.data! });
     return '/admin';
   }),
 );

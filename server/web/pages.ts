@@ -16,32 +16,37 @@ import { LIFECYCLE_STATES, STATE_NAMES } from '../systems/lifecycle.js';
 import { SystemsService } from '../systems/service.js';
 import { DeployedProductsService } from '../cloud/deployed.js';
 import { requireCsrf } from './csrf.js';
+import { backQuery, safeBack } from './redirect.js';
+import { startSecondFactorStep, startSession } from './session-cookie.js';
 import { systemFormsView } from './system-pages.js';
 import { ORG_COOKIE, renderPage, selectedOrganization, signedIn } from './render.js';
 
 /** Server-rendered pages (handlebars), sharing sessions, services and translations with the API. */
 export const pagesRouter = Router();
 
-const safeBack = (back: unknown) => (typeof back === 'string' && back.startsWith('/') && !back.startsWith('//') ? back : '/');
 const pick = (req: Request, t: { zh: string; en: string }) => (req.lang === 'zh-CN' ? t.zh : t.en);
 const stageName = (req: Request, s: string) => pick(req, STATE_NAMES[s as keyof typeof STATE_NAMES] ?? { zh: s, en: s });
 
 pagesRouter.get('/login', (req, res) => {
   if (req.caller) return res.redirect(303, safeBack(req.query.back));
-  renderPage(req, res, 'login', { title: req.t('ui.sign_in') });
+  renderPage(req, res, 'login', { title: req.t('ui.sign_in'), backQuery: backQuery(req) });
 });
 
 pagesRouter.post('/login', requireCsrf, async (req, res) => {
   const parsed = z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(200) }).safeParse(req.body);
-  const view = { title: req.t('ui.sign_in'), username: typeof req.body?.username === 'string' ? req.body.username : '' };
+  const view = { title: req.t('ui.sign_in'), username: typeof req.body?.username === 'string' ? req.body.username : '', backQuery: backQuery(req) };
   if (!parsed.success) {
     const fieldErrors = Object.fromEntries(issuesToDetails(parsed.error.issues).map((d) => [d.path, d.message]));
     return renderPage(req, res, 'login', { ...view, fieldErrors }, 400);
   }
   try {
-    const result = await deps(req).auth.login(parsed.data.username, parsed.data.password, { ip: req.ip, userAgent: req.get('user-agent') });
-    res.cookie(SESSION_COOKIE, result.token, { httpOnly: true, sameSite: 'lax', secure: req.secure, signed: true, path: '/', expires: new Date(result.expiresAt) });
-    res.redirect(303, safeBack(req.query.back));
+    const result = await deps(req).auth.passwordStep(parsed.data.username, parsed.data.password, { ip: req.ip, userAgent: req.get('user-agent') });
+    if ('secondFactorFor' in result) {
+      startSecondFactorStep(req, res, result.secondFactorFor);
+      return renderPage(req, res, 'login', { ...view, mfaStep: true });
+    }
+    startSession(req, res, result);
+    res.redirect(303, result.mustChangePassword ? '/account' : safeBack(req.query.back));
   } catch (err) {
     if (err instanceof AppError && err.status < 500) return renderPage(req, res, 'login', { ...view, error: req.t(`errors.${err.code}`, err.params) }, err.status);
     throw err;

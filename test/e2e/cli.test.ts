@@ -67,6 +67,16 @@ describeEachEngine(
       expect(weak.code).to.equal(2);
       expect(weak.stderr).to.contain('--password');
     });
+
+    it('`dengbao user unlock` and `user reset-mfa` give a locked-out administrator its way back', async () => {
+      const user = await ctx.db.knex('users').where({ username: 'root2' }).first();
+      await ctx.db.knex('users').where({ id: user.id }).update({ locked_until: '2999-01-01T00:00:00.000Z', totp_enabled_at: '2026-01-01T00:00:00.000Z', totp_secret: 'v1.x.y.z' });
+      expect((await runCli(['user', 'unlock', 'root2'], env())).code).to.equal(0);
+      expect((await runCli(['user', 'reset-mfa', 'ROOT2'], env())).code).to.equal(0);
+      const after = await ctx.db.knex('users').where({ id: user.id }).first();
+      expect([after.locked_until, after.totp_enabled_at, after.totp_secret]).to.deep.equal([null, null, null]);
+      expect((await runCli(['user', 'unlock', 'nobody'], env())).code).to.equal(1);
+    });
   },
   { migrate: false },
 );

@@ -216,7 +216,7 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     for (const lang of ['zh-CN', 'en']) {
       await page.goto(`${base}/lang?to=${lang}&back=/`);
       const assessment = (await ctx.db.knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
-      for (const p of ['/', '/systems', systemHref!, '/catalogue', '/catalogue?level=4&set=cloud', '/catalogue/L3-PES1-01', '/systems/00000000-0000-0000-0000-000000000000', `/assessments/${assessment}`, `/assessments/${assessment}/findings`, `/assessments/${assessment}/reports`, '/evidence', '/evidence?expired=true', '/platforms', '/systems?status=testing&level=3', platformHref!, evidenceHref!]) {
+      for (const p of ['/', '/systems', systemHref!, '/catalogue', '/catalogue?level=4&set=cloud', '/catalogue/L3-PES1-01', '/systems/00000000-0000-0000-0000-000000000000', `/assessments/${assessment}`, `/assessments/${assessment}/findings`, `/assessments/${assessment}/reports`, '/evidence', '/evidence?expired=true', '/platforms', '/systems?status=testing&level=3', platformHref!, evidenceHref!, '/account']) {
         await page.goto(`${base}${p}`);
         const body = await page.$eval('body', (b) => b.innerText);
         expect(body, `${lang} ${p}`).not.to.match(RAW_KEY);

@@ -43,7 +43,7 @@ describeEachEngine('auth service', (ctx) => {
     const err = await failure(auth.login('auditor', DEMO_PASSWORD));
     expect(err.status).to.equal(423);
     expect(err.code).to.equal('account_locked');
-    await ctx.db.knex('users').where({ username: 'auditor' }).update({ locked_until: null });
+    await auth.unlock((await ctx.db.knex('users').where({ username: 'auditor' }).first()).id);
     await auth.login('auditor', DEMO_PASSWORD);
   });
 

@@ -56,6 +56,27 @@ describe('configuration', () => {
     });
   }
 
+  it('has the documented identity defaults; REQUIRE_MFA_ADMIN is on outside demo mode', () => {
+    expect(parseConfig({}).identity).to.deep.equal({
+      pairMaxFailures: 5,
+      accountMaxFailures: 20,
+      ipMaxFailures: 50,
+      passwordMinLength: 10,
+      passwordMinClasses: 3,
+      passwordHistory: 5,
+      passwordMaxAgeDays: 180,
+      tokenDefaultDays: 90,
+      tokenMaxDays: 366,
+      requireMfaAdmin: false,
+      mfaEncryptionKey: undefined,
+    });
+    expect(parseConfig({ DEMO: '0' }).identity.requireMfaAdmin).to.equal(true);
+    expect(parseConfig({ DEMO: '0', REQUIRE_MFA_ADMIN: '0' }).identity.requireMfaAdmin).to.equal(false);
+    expect(parseConfig({ REQUIRE_MFA_ADMIN: '1' }).identity.requireMfaAdmin).to.equal(true);
+    expect(configError({ PASSWORD_MIN_LENGTH: '4' }).variable).to.equal('PASSWORD_MIN_LENGTH');
+    expect(configError({ MFA_ENCRYPTION_KEY: 'short' }).variable).to.equal('MFA_ENCRYPTION_KEY');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(parseConfig({ PORT: '' }).port).to.equal(3000);
   });
