@@ -8,6 +8,7 @@ import { shippedCatalogue, type Catalogue } from './catalogue/index.js';
 import type { Config } from './config.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { authenticate, language, type AppDeps } from './http/request.js';
+import { auditRequests, bindAuditContext } from './audit/middleware.js';
 import type { Logger } from './logger.js';
 import { assessmentsRouter } from './routes/assessments.js';
 import { authRouter } from './routes/auth.js';
@@ -26,6 +27,7 @@ import { healthRouter } from './routes/health.js';
 import { organizationsRouter } from './routes/organizations.js';
 import { tokensRouter } from './routes/tokens.js';
 import { usersRouter } from './routes/users.js';
+import { auditRouter } from './routes/audit.js';
 import { AuthService } from './services/auth.js';
 import { packageVersion, projectRoot } from './version.js';
 import { pageErrors, pagesRouter } from './web/pages.js';
@@ -33,6 +35,7 @@ import { assessmentPagesRouter } from './web/assessment-pages.js';
 import { systemPagesRouter } from './web/system-pages.js';
 import { libraryPagesRouter } from './web/library-pages.js';
 import { adminPagesRouter } from './web/admin-pages.js';
+import { auditPagesRouter } from './web/audit-pages.js';
 import { loadOrgChoices } from './web/render.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { findChromium, PdfPrinter } from '../reports/pdf/chromium.js';
@@ -92,20 +95,22 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   );
   // No upgrade-insecure-requests: the server is often reached over plain HTTP on a LAN or localhost.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  // Every write, sign-in and download is recorded once its response has been sent.
+  app.use(auditRequests(db, (err, req) => req.log?.error({ err }, 'audit entry not recorded')));
   app.use(cookieParser(config.sessionSecret));
   app.use(language);
   app.use(express.json({ limit: '1mb' }));
   app.use(healthRouter);
 
   const api = express.Router();
-  api.use(authenticate);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter);
+  api.use(authenticate, bindAuditContext);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, auditRouter);
   app.use('/api/v1', api);
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();
-  pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate, loadOrgChoices);
-  pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, libraryPagesRouter, adminPagesRouter);
+  pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate, bindAuditContext, loadOrgChoices);
+  pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
   app.use(pages, pageErrors);
 
   app.use(notFound);

@@ -41,6 +41,7 @@ const envSchema = z.object({
   DEMO: z.enum(['0', '1']).default('1'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   PG_POOL_MAX: intIn(1, 1000).default(10),
+  ALLOW_COMBINED_ADMIN_ROLES: z.enum(['0', '1']).default('0'),
 });
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
@@ -63,6 +64,8 @@ export interface Config {
   /** Largest evidence file accepted, in MB. */
   maxUploadMb: number;
   env: 'development' | 'production' | 'test';
+  /** 三权分立: whether one account may hold several platform roles (small installations). */
+  allowCombinedAdminRoles: boolean;
 }
 
 /** Parses the environment. Throws ConfigError naming the first bad variable. No side effects. */
@@ -111,6 +114,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'sessionSecret
     demo: e.DEMO === '1',
     maxUploadMb: e.MAX_UPLOAD_MB,
     env: e.NODE_ENV,
+    allowCombinedAdminRoles: e.ALLOW_COMBINED_ADMIN_ROLES === '1',
   };
 }
 

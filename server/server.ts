@@ -72,7 +72,8 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   if (demo) {
     lines.push(`  demo logins (password ${demo.password}):`);
     for (const u of demo.users) {
-      const where = u.isAdmin ? 'platform admin' : u.memberships.map((m) => `${m.role} of ${demo.organizations.find((o) => o.key === m.organization)?.nameEn}`).join(', ');
+      const roles = u.roles ?? (u.isAdmin ? ['system_admin'] : []);
+      const where = roles.length ? roles.join(', ').replaceAll('_', ' ') : u.memberships.map((m) => `${m.role} of ${demo.organizations.find((o) => o.key === m.organization)?.nameEn}`).join(', ');
       lines.push(`    ${u.username.padEnd(11)} ${where}`);
     }
   }

@@ -4,6 +4,7 @@ import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
 import { registerLinkTarget } from '../evidence/link-targets.js';
 import { bool, now } from '../util.js';
+import { appendAudit, type AuditInput } from '../audit/chain.js';
 import { AssessmentsService, type AssessmentRow } from './service.js';
 import { unitsInScope } from './scope.js';
 
@@ -112,6 +113,7 @@ export class ResultsService extends ScopedService {
 
   private async apply(trx: Knex, matched: Array<{ input: ResultInput; row: Record<string, any> }>): Promise<void> {
     const at = now();
+    const history: AuditInput[] = [];
     for (const { input, row } of matched) {
       const n = await trx('assessment_results')
         .where({ id: row.id, row_version: row.row_version })
@@ -125,7 +127,15 @@ export class ResultsService extends ScopedService {
           row_version: Number(row.row_version) + 1,
         });
       if (!n) throw new ConflictError({ reason: `result ${row.code} changed meanwhile` });
+      // The result's history (who changed 符合 to 不符合, when): one audit entry per row, same transaction.
+      const changes: Record<string, unknown> = { code: row.code, objectKey: row.object_key, rowVersion: [Number(row.row_version), Number(row.row_version) + 1] };
+      if (row.value !== input.value) changes.value = [row.value, input.value];
+      if (input.record !== undefined && (row.record ?? null) !== input.record) changes.record = [row.record ?? null, input.record];
+      if (input.methods !== undefined && (row.methods ?? null) !== JSON.stringify(input.methods)) changes.methods = [row.methods ? JSON.parse(row.methods) : null, input.methods];
+      if (bool(row.inherited)) changes.inherited = [true, false];
+      history.push({ organizationId: row.organization_id, action: 'result.change', targetType: 'assessment_result', targetId: row.id, changes });
     }
+    await appendAudit(trx, history);
   }
 
   private async write(assessmentId: string, inputs: ResultInput[]): Promise<ResultView[]> {

@@ -15,6 +15,7 @@ import { fieldErrors, formAction } from './system-pages.js';
 import { EvidenceService } from '../evidence/service.js';
 import { parseUpload } from '../http/multipart.js';
 import { paginate, renderPage, signedIn } from './render.js';
+import { AuditService } from '../audit/service.js';
 
 /** The assessment workspace, the findings board and the reports page. */
 export const assessmentPagesRouter = Router();
@@ -48,6 +49,13 @@ assessmentPagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
       (filter !== 'nonconforming' || r.value === 'nonconform' || r.value === 'partial'),
   );
   const groups: Array<{ name: string; rows: unknown[] }> = [];
+  // Each row's history from the audit trail: who, when, old → new.
+  const history = await AuditService.resultHistory(ctx.knex, a.organizationId, rows.map((r) => r.id));
+  const historyOf = (resultId: string) =>
+    (history.get(resultId) ?? []).map((e) => {
+      const c = (e.changes ?? {}) as { value?: [string, string]; record?: unknown };
+      return { actorName: e.actorName, at: e.at.slice(0, 16).replace('T', ' '), from: c.value ? valueLabel(c.value[0]) : '', to: c.value ? valueLabel(c.value[1]) : '', recordChanged: !!c.record };
+    });
   for (const r of rows) {
     const u = unit.get(r.code)!;
     const name = pick(req, u.controlPoint);
@@ -62,6 +70,7 @@ assessmentPagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
       evidence: req.lang === 'zh-CN' ? u.test.evidence.zh : u.test.evidence.en,
       highRisk: deps(req).catalogue.highRiskCaseIds(u.code).join(', '),
       valueLabel: valueLabel(r.value),
+      history: historyOf(r.id),
     });
   }
   const tree = layers.map((code) => {

@@ -1,3 +1,4 @@
+import { auditedLogin, auditedLogout } from '../audit/auth-events.js';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { barChartSvg, riskChartSvg } from '../../reports/render.js';
@@ -39,7 +40,7 @@ pagesRouter.post('/login', requireCsrf, async (req, res) => {
     return renderPage(req, res, 'login', { ...view, fieldErrors }, 400);
   }
   try {
-    const result = await deps(req).auth.login(parsed.data.username, parsed.data.password, { ip: req.ip, userAgent: req.get('user-agent') });
+    const result = await auditedLogin(req, res, parsed.data.username, parsed.data.password);
     res.cookie(SESSION_COOKIE, result.token, { httpOnly: true, sameSite: 'lax', secure: req.secure, signed: true, path: '/', expires: new Date(result.expiresAt) });
     res.redirect(303, safeBack(req.query.back));
   } catch (err) {
@@ -50,7 +51,7 @@ pagesRouter.post('/login', requireCsrf, async (req, res) => {
 
 pagesRouter.post('/logout', requireCsrf, async (req, res) => {
   const token = req.signedCookies?.[SESSION_COOKIE];
-  if (typeof token === 'string' && token) await deps(req).auth.logout(token);
+  if (typeof token === 'string' && token) await auditedLogout(req, res, token);
   res.clearCookie(SESSION_COOKIE, { path: '/' });
   res.redirect(303, '/login');
 });
