@@ -70,7 +70,7 @@ export class AuditService {
   private query(filter: AuditFilter): Knex.QueryBuilder {
     const q = this.knex('audit_entries').where({ chain: this.chainOf(filter) });
     if (filter.actor) q.where('actor_name', filter.actor.trim().toLowerCase());
-    if (filter.action) q.where('action', 'like', `%${filter.action.replace(/[%_\\]/g, '')}%`);
+    if (filter.action) q.whereRaw(`action like ? escape '!'`, [`%${filter.action.replace(/[!%_]/g, '!$&')}%`]);
     if (filter.targetType) q.where('target_type', filter.targetType);
     if (filter.targetId) q.where('target_id', filter.targetId);
     if (filter.from) q.where('at', '>=', filter.from);

@@ -27,7 +27,7 @@ describeEachEngine('三权分立: platform roles and organisation data', (ctx) =
   before(async () => {
     app = await createTestApp(ctx.db);
     orgs = await demoOrganizations(ctx.db);
-    [admin, secadmin, auditadmin, officer, officer2, consultant] = await Promise.all(['admin', 'secadmin', 'auditadmin', 'officer', 'officer2', 'consultant'].map((u) => signIn(app, u)));
+    [admin, secadmin, auditadmin, officer, officer2, consultant] = await Promise.all(['admin', 'secadmin', 'auditadmin', 'officer', 'officer2', 'consultant'].map((u) => signIn(app, u))) as [Agent, Agent, Agent, Agent, Agent, Agent];
     systemId = (await ctx.db.knex('systems').where({ organization_id: orgs.citybrain }).first()).id;
     evidenceId = (await ctx.db.knex('evidence').where({ organization_id: orgs.citybrain }).first()).id;
   });
