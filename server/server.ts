@@ -1,3 +1,4 @@
+import { auditSettled } from './audit/middleware.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -83,6 +84,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     server.close();
     await (app.locals.deps as { printer: { close(): Promise<void> } }).printer.close();
     clearInterval(purge);
+    await auditSettled(); // entries of the last requests are written before the database closes
     await db.destroy();
     process.exit(0);
   };

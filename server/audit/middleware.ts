@@ -62,28 +62,35 @@ export function auditRequests(db: Knex, onError: (err: unknown, req: Request) =>
         if (typeof id === 'string') createdId = id;
         return json(body);
       };
-      res.on('finish', () => {
-        if (res.locals.audited) return;
+      // Registered now, so auditSettled() also waits for responses whose client finished first.
+      let done!: () => void;
+      const settled = new Promise<void>((resolve) => (done = resolve));
+      pending.add(settled);
+      void settled.then(() => pending.delete(settled));
+      // 'close' follows 'finish', and also comes when the client went away mid-response (recorded as such).
+      res.once('close', () => {
+        if (res.locals.audited) return done();
         const api = req.originalUrl.startsWith('/api/v1/') ? '/api/v1' : '';
         const path = req.path.startsWith('/api/v1/') ? req.path.slice(7) : req.path;
         const routePath = (req.route as { path?: string } | undefined)?.path;
         const segments = path.split('/').filter(Boolean);
-        const p = appendAudit(db, [
+        const changes = requestChanges(req);
+        appendAudit(db, [
           {
             organizationId: ctx.organizationIds[0] ?? null,
             action: `${req.method} ${routePath ? api + routePath : `${api}${path} (no route)`}`,
             targetType: segments[0] ?? null,
             targetId: segments[1] ?? createdId ?? null,
             status: res.statusCode,
-            changes: requestChanges(req),
+            changes: res.writableFinished ? changes : { ...(changes as object | null), aborted: true },
             actorId: req.caller?.userId ?? null,
             actorName: req.caller?.username ?? null,
             ip: ctx.ip,
             userAgent: ctx.userAgent,
           },
-        ]).catch((err) => onError(err, req));
-        pending.add(p);
-        void p.finally(() => pending.delete(p));
+        ])
+          .catch((err) => onError(err, req))
+          .finally(done);
       });
     }
     next();

@@ -57,6 +57,19 @@ describeEachEngine('audit trail', (ctx) => {
     expect(JSON.parse(e.changes)).to.deep.equal({ request: { owner: '信息中心' } });
   });
 
+  it('records evidence downloads and workbook exports in the organisation’s trail', async () => {
+    const ev = await ctx.db.knex('evidence').where({ organization_id: orgs.citybrain }).first();
+    await auditor.get(`/api/v1/evidence/${ev.id}/download`).buffer(true).parse(binary).expect(200);
+    const a = await ctx.db.knex('assessments').where({ organization_id: orgs.citybrain }).first();
+    await auditor.get(`/api/v1/assessments/${a.id}/workbook.xlsx`).buffer(true).parse(binary).expect(200);
+    await officer2.get(`/api/v1/evidence/${ev.id}/download`).expect(404);
+    await auditSettled();
+    const rows = await entries().where({ chain: orgs.citybrain, actor_name: 'auditor' }).whereIn('action', ['GET /api/v1/evidence/:id/download', 'GET /api/v1/assessments/:id/workbook.xlsx']);
+    expect(rows.map((r: { target_id: string }) => r.target_id)).to.have.members([ev.id, a.id]);
+    // A refused download by another organisation's officer is recorded on the platform chain, not in the organisation's.
+    expect(await entries().where({ chain: 'platform', actor_name: 'officer2', action: 'GET /api/v1/evidence/:id/download' }).first()).to.include({ status: 404 });
+  });
+
   it('records sign-in, failed sign-in with username and IP, lockout and sign-out; secrets are masked', async () => {
     await createUser(ctx.db.knex, { username: 'locky', displayName: 'L', password: 'Str0ng-Passw0rd' });
     const anon = supertest(app);
