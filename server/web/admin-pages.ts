@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { can, PLATFORM_ROLES, type Caller, type PlatformRole } from '../context.js';
+import { can, OrganizationScope, PLATFORM_ROLES, type Caller, type PlatformRole } from '../context.js';
 import { ForbiddenError, ValidationError } from '../errors.js';
 import { deps, serviceContext } from '../http/request.js';
 import { fields } from '../http/validate.js';
@@ -20,14 +20,15 @@ export const adminPagesRouter = Router();
 
 /** Who sees the administration page at all (the header link asks the same). */
 export function seesAdminPage(caller: Caller): boolean {
-  return can(caller, 'users.read') || can(caller, 'organizations.list') || [...caller.memberships.values()].includes('officer');
+  return can(caller, 'users.read') || can(caller, 'organizations.list') || new OrganizationScope(caller).organizationIds('manage').length > 0;
 }
 
 adminPagesRouter.get('/admin', signedIn, async (req, res) => {
   const ctx = serviceContext(req);
   if (!seesAdminPage(ctx.caller)) throw new ForbiddenError({ action: 'admin' });
   const orgs = new OrganizationsService(ctx);
-  const officerOf = (id: string) => ctx.caller.memberships.get(id) === 'officer';
+  const scope = new OrganizationScope(ctx.caller);
+  const officerOf = (id: string) => scope.can(id, 'manage');
   const manageAll = can(ctx.caller, 'memberships.manage');
   const organizations = [];
   for (const o of await orgs.list()) {

@@ -1,3 +1,4 @@
+import { OrganizationScope } from '../context.js';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { ReportsService } from '../../reports/jobs.js';
@@ -30,7 +31,7 @@ assessmentPagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
   const assessments = new AssessmentsService(ctx, deps(req).catalogue);
   const a = await assessments.get(id);
   const row = await assessments.load(id);
-  const canEdit = WRITABLE.has(a.status) && !!ctx.caller.memberships.get(a.organizationId) && ctx.caller.memberships.get(a.organizationId) !== 'auditor';
+  const canEdit = WRITABLE.has(a.status) && new OrganizationScope(ctx.caller).can(a.organizationId, 'edit');
   const units = await unitsInScope(ctx.knex, row.catalogue_version_id, a.level, a.requirementSets);
   const unit = new Map(units.map((u) => [u.code, u]));
   const all = await new ResultsService(ctx).list(id);
@@ -128,7 +129,6 @@ assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res
     overdue: !!f.remediation?.dueDate && f.remediation.dueDate < today && !['verified', 'risk_accepted'].includes(f.remediation.status),
   }));
   const a = await new AssessmentsService(ctx, deps(req).catalogue).get(id);
-  const role = ctx.caller.memberships.get(a.organizationId);
   renderPage(req, res, 'findings', {
     title: L.findings_board,
     nav: 'systems',
@@ -137,7 +137,7 @@ assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res
     L,
     risk,
     statuses: ['open', 'in_progress', 'fixed', 'verified', 'risk_accepted'].map((key) => ({ key, label: req.t(`report.remediation_status_${key}`) })),
-    canEdit: WRITABLE.has(a.status) && (role === 'officer' || role === 'consultant'),
+    canEdit: WRITABLE.has(a.status) && new OrganizationScope(ctx.caller).can(a.organizationId, 'edit'),
     error: typeof req.query.error === 'string' ? req.query.error : undefined,
     fieldErrors: fieldErrors(req),
   });
@@ -156,8 +156,7 @@ assessmentPagesRouter.get('/assessments/:id/reports', signedIn, async (req, res)
     ...(({ items, ...pager }) => ({ reports: items, pager }))(paginate(req, reports)),
     canImport: await (async () => {
       const a = await new AssessmentsService(serviceContext(req), d.catalogue).get(id);
-      const role = serviceContext(req).caller.memberships.get(a.organizationId);
-      return WRITABLE.has(a.status) && (role === 'officer' || role === 'consultant');
+      return WRITABLE.has(a.status) && new OrganizationScope(serviceContext(req).caller).can(a.organizationId, 'edit');
     })(),
     types: ['test_report', 'gap_analysis', 'remediation_plan', 'executive_summary'].map((key) => ({ key, label: L[`report_${key}`] })),
     L,

@@ -200,7 +200,7 @@ pagesRouter.get('/systems', signedIn, async (req, res) => {
   renderPage(req, res, 'systems', {
     title: req.t('ui.systems'),
     nav: 'systems',
-    canCreate: [...(req.caller?.memberships.values() ?? [])].includes('officer'),
+    canCreate: !!req.caller && new OrganizationScope(req.caller).organizationIds('manage').length > 0,
     status,
     level,
     stages: LIFECYCLE_STATES.map((key) => ({ key, label: stageName(req, key) })),
