@@ -247,9 +247,9 @@ export class FindingsService extends ScopedService {
       await this.assessments.loadWritable(current.assessment_id, trx);
       // Recoverable: the whole row and its remediation plan are kept in the audit entry.
       const snapshot = { finding: await trx('findings').where({ id }).first(), remediation: (await trx('remediations').where({ finding_id: id }).first()) ?? null };
-      await recordAudit(trx, { organizationId: current.organization_id, action: 'finding.delete', targetType: 'finding', targetId: id, changes: { deleted: snapshot } });
       await trx('findings').where({ id }).delete();
       await renumberFindings(trx, current.assessment_id);
+      await recordAudit(trx, { organizationId: current.organization_id, action: 'finding.delete', targetType: 'finding', targetId: id, changes: { deleted: snapshot } });
     });
   }
 

@@ -111,7 +111,7 @@ export class ResultsService extends ScopedService {
     return { matched, problems, conflicts };
   }
 
-  private async apply(trx: Knex, matched: Array<{ input: ResultInput; row: Record<string, any> }>): Promise<void> {
+  private async apply(trx: Knex, matched: Array<{ input: ResultInput; row: Record<string, any> }>): Promise<AuditInput[]> {
     const at = now();
     const history: AuditInput[] = [];
     for (const { input, row } of matched) {
@@ -135,7 +135,7 @@ export class ResultsService extends ScopedService {
       if (bool(row.inherited)) changes.inherited = [true, false];
       history.push({ organizationId: row.organization_id, action: 'result.change', targetType: 'assessment_result', targetId: row.id, changes });
     }
-    await appendAudit(trx, history);
+    return history;
   }
 
   private async write(assessmentId: string, inputs: ResultInput[]): Promise<ResultView[]> {
@@ -144,10 +144,12 @@ export class ResultsService extends ScopedService {
       const { matched, problems, conflicts } = await this.resolve(trx, a, inputs);
       if (problems.length) throw new ValidationError({}, problems);
       if (conflicts.length) throw new ConflictError({ reason: 'stale_row_version' }, conflicts as ErrorDetail[]);
-      await this.apply(trx, matched);
+      const history = await this.apply(trx, matched);
       // The first result recorded starts a draft assessment.
       if (a.status === 'draft') await trx('assessments').where({ id: a.id }).update({ status: 'in_progress', updated_at: now() });
       else await trx('assessments').where({ id: a.id }).update({ updated_at: now() });
+      // Last in the transaction: the chain's head stays locked (PostgreSQL) for the shortest time.
+      await appendAudit(trx, history);
       const ids = matched.map((m) => m.row.id);
       const fresh = await trx('assessment_results').whereIn('id', ids);
       return ids.map((id) => resultView(fresh.find((r: Record<string, string>) => r.id === id)!));

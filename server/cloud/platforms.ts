@@ -152,9 +152,9 @@ export class PlatformsService extends ScopedService {
     await transaction(this.knex, async (trx) => {
       await trx('platforms').where({ id }).update(changes);
       const after = await trx('platforms').where({ id }).first();
-      await recordAudit(trx, { organizationId: row.organization_id ?? null, action: 'platform.update', targetType: 'platform', targetId: id, changes: diff(row, after, Object.values(map)) });
       const { flagPlatformChange } = await import('./inheritance.js');
       await flagPlatformChange(trx, id);
+      await recordAudit(trx, { organizationId: row.organization_id ?? null, action: 'platform.update', targetType: 'platform', targetId: id, changes: diff(row, after, Object.values(map)) });
     });
     return this.get(id);
   }
