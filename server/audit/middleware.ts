@@ -38,6 +38,26 @@ function requestChanges(req: Request): unknown {
 }
 
 /**
+ * The chain of a request no service placed: a refusal (401/403/404) goes to the platform's chain;
+ * an invalid request to the organisation it names or the caller's only one. On the platform's chain
+ * a member's request keeps only its field names: platform administrators read that chain and
+ * never organisation data.
+ */
+function chainAndChanges(req: Request, ctx: AuditRequestContext): { organizationId: string | null; changes: unknown } {
+  const changes = requestChanges(req);
+  if (ctx.organizationIds[0]) return { organizationId: ctx.organizationIds[0], changes };
+  const memberships = req.caller?.memberships;
+  if (!memberships?.size) return { organizationId: null, changes };
+  // A request refused before reaching an organisation (another tenant's id, no right): a platform security event.
+  const refused = [401, 403, 404].includes(req.res?.statusCode ?? 0);
+  const named = [(req.body as { organizationId?: unknown } | undefined)?.organizationId, req.query.organizationId].find((v) => typeof v === 'string' && memberships.has(v));
+  if (!refused && typeof named === 'string') return { organizationId: named, changes };
+  if (!refused && memberships.size === 1 && !req.caller?.platformRoles.length) return { organizationId: [...memberships.keys()][0]!, changes };
+  const body = req.body as Record<string, unknown> | undefined;
+  return { organizationId: null, changes: body && typeof body === 'object' && Object.keys(body).length ? { request: { keys: Object.keys(body).slice(0, 50) } } : null };
+}
+
+/**
  * Records every unsafe request (and every download/export) in the audit trail once the response
  * has been sent: who, from where, the route, the outcome, the organisation the request was granted
  * (noted by OrganizationScope) and the request's fields. After the response, so the handler's
@@ -74,10 +94,10 @@ export function auditRequests(db: Knex, onError: (err: unknown, req: Request) =>
         const path = req.path.startsWith('/api/v1/') ? req.path.slice(7) : req.path;
         const routePath = (req.route as { path?: string } | undefined)?.path;
         const segments = path.split('/').filter(Boolean);
-        const changes = requestChanges(req);
+        const { organizationId, changes } = chainAndChanges(req, ctx);
         appendAudit(db, [
           {
-            organizationId: ctx.organizationIds[0] ?? null,
+            organizationId,
             action: `${req.method} ${routePath ? api + routePath : `${api}${path} (no route)`}`,
             targetType: segments[0] ?? null,
             targetId: segments[1] ?? createdId ?? null,

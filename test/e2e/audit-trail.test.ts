@@ -70,6 +70,18 @@ describeEachEngine('audit trail', (ctx) => {
     expect(await entries().where({ chain: 'platform', actor_name: 'officer2', action: 'GET /api/v1/evidence/:id/download' }).first()).to.include({ status: 404 });
   });
 
+  it('keeps organisation data off the platform chain: refusals keep field names only, invalid writes go to the member’s organisation', async () => {
+    const system = await ctx.db.knex('systems').where({ organization_id: orgs.citybrain }).first();
+    await officer2.patch(`/api/v1/systems/${system.id}`).send({ description: '银行的机密描述' }).expect(404);
+    await consultant.post('/api/v1/systems').send({ name: '城市大脑新系统' }).expect(400);
+    await auditSettled();
+    const refused = await entries().where({ chain: 'platform', actor_name: 'officer2', action: 'PATCH /api/v1/systems/:id' }).first();
+    expect(JSON.parse(refused.changes)).to.deep.equal({ request: { keys: ['description'] } });
+    const invalid = await entries().where({ actor_name: 'consultant', action: 'POST /api/v1/systems' }).orderBy('id', 'desc').first();
+    expect(invalid.chain).to.equal(orgs.citybrain);
+    expect(JSON.stringify(await entries().where({ chain: 'platform' }))).not.to.contain('城市大脑新系统').and.not.to.contain('银行的机密描述');
+  });
+
   it('records sign-in, failed sign-in with username and IP, lockout and sign-out; secrets are masked', async () => {
     await createUser(ctx.db.knex, { username: 'locky', displayName: 'L', password: 'Str0ng-Passw0rd' });
     const anon = supertest(app);
