@@ -124,6 +124,11 @@ describeEachEngine('audit trail', (ctx) => {
     expect(panel).to.contain('officer').and.to.contain('<span class="from">符合</span> → <span class="to">不符合</span>');
   });
 
+  it('records results changed by inheritance from the cloud platform in the same history', async () => {
+    const inherited = await entries().where({ chain: orgs.citybrain, action: 'result.inherit', target_type: 'assessment_result' }).first();
+    expect(JSON.parse(inherited.changes).value).to.deep.equal(['not_assessed', 'conform']);
+  });
+
   it('keeps a deleted finding recoverable in the trail', async () => {
     const f = await ctx.db.knex('findings').join('assessments', 'assessments.id', 'findings.assessment_id')
       .where('findings.organization_id', orgs.citybrain).whereIn('assessments.status', ['draft', 'in_progress', 'review']).select('findings.*').first();
