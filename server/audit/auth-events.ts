@@ -13,13 +13,14 @@ export async function auditedLogin(req: Request, res: Response, username: string
   const { auth, db } = deps(req);
   const meta = { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null };
   const name = username.trim().toLowerCase().slice(0, 64);
-  res.locals.audited = true;
   try {
     const result = await auth.login(username, password, { ip: req.ip, userAgent: req.get('user-agent') });
+    res.locals.audited = true; // this entry replaces the middleware's
     await recordAudit(db, { ...meta, action: 'auth.login', actorId: result.userId, actorName: name, targetType: 'user', targetId: result.userId, status: 200 });
     return result;
   } catch (err) {
     if (err instanceof InvalidCredentialsError || err instanceof AccountLockedError) {
+      res.locals.audited = true;
       const user = await db('users').where({ username: name }).first();
       const locked = !!user?.locked_until && user.locked_until > new Date().toISOString();
       const base = { ...meta, actorId: user?.id ?? null, actorName: name, targetType: 'user', targetId: user?.id ?? null, status: (err as AppError).status };
