@@ -173,7 +173,17 @@ describeEachEngine('audit trail', (ctx) => {
   it('does not fork a chain under concurrent writers', async function () {
     this.timeout(60_000);
     const system = await ctx.db.knex('systems').where({ organization_id: orgs.citybrain }).first();
-    await Promise.all(Array.from({ length: 24 }, (_, i) => (i % 2 ? officer : consultant).patch(`/api/v1/systems/${system.id}`).send({ description: `并发 ${i}` })));
+    // Request entries (after the response) and result-history entries (inside the services' transactions) at once.
+    const rows = await ctx.db.knex('assessment_results').join('assessments', 'assessments.id', 'assessment_results.assessment_id')
+      .where('assessments.organization_id', orgs.citybrain).whereIn('assessments.status', ['draft', 'in_progress', 'review']).select('assessment_results.*').limit(12);
+    const before = await entries().where({ chain: orgs.citybrain, action: 'result.change' }).count({ n: '*' }).first();
+    const answers = await Promise.all([
+      ...Array.from({ length: 24 }, (_, i) => officer.patch(`/api/v1/systems/${system.id}`).send({ description: `并发 ${i}` })),
+      ...rows.map((r: Record<string, any>, i: number) => (i % 2 ? officer : consultant).put(`/api/v1/assessments/${r.assessment_id}/results/${r.code}`).send({ objectId: r.object_key === 'system' ? undefined : r.object_key, value: 'partial', rowVersion: Number(r.row_version) })),
+    ]);
+    expect(answers.map((a) => a.status).filter((st) => st !== 200)).to.deep.equal([]);
+    const after = await entries().where({ chain: orgs.citybrain, action: 'result.change' }).count({ n: '*' }).first();
+    expect(Number(after?.n) - Number(before?.n)).to.equal(rows.length);
     await auditSettled();
     const seqs = (await entries().where({ chain: orgs.citybrain }).orderBy('seq').select('seq')).map((r: { seq: number }) => Number(r.seq));
     expect(seqs).to.deep.equal(seqs.map((_: number, i: number) => i + 1));
