@@ -15,7 +15,7 @@ export interface AuditProblem {
  * chain's head (seq and hash) matches the last entry (an entry appended by hand, or the last one
  * deleted). Reads each chain in pages, so memory stays flat.
  */
-export async function verifyAuditTrail(knex: Knex): Promise<{ chains: number; entries: number; problems: AuditProblem[] }> {
+export async function verifyAuditTrail(knex: Knex): Promise<{ chains: number; entries: number; problems: AuditProblem[]; heads: Array<{ chain: string; seq: number; hash: string }> }> {
   const problems: AuditProblem[] = [];
   const heads: Array<Record<string, any>> = await knex('audit_chains').orderBy('chain');
   const orphans: Array<{ chain: string }> = await knex('audit_entries').distinct('chain').whereNotIn('chain', heads.map((h) => h.chain));
@@ -66,5 +66,5 @@ export async function verifyAuditTrail(knex: Knex): Promise<{ chains: number; en
       problems.push({ chain, seq: lastSeq, id: null, problem: 'head_mismatch', message: `chain ${chain}: the head hash does not match entry #${lastSeq}` });
     }
   }
-  return { chains: heads.length, entries, problems };
+  return { chains: heads.length, entries, problems, heads: heads.filter((h) => !h.orphan).map((h) => ({ chain: String(h.chain), seq: Number(h.seq), hash: String(h.head_hash) })) };
 }

@@ -213,6 +213,7 @@ describeEachEngine('audit trail', (ctx) => {
     const ok = await runCli(['audit', 'verify'], env);
     expect(ok.code, ok.stderr + ok.stdout).to.equal(0);
     expect(ok.stdout).to.contain('Audit trail OK');
+    expect(ok.stdout).to.match(new RegExp(`head ${orgs.citybrain} #\\d+ [0-9a-f]{64}`));
 
     // An owner of the database gets past the triggers.
     if (ctx.engine === 'postgres') await ctx.db.knex.raw('alter table audit_entries disable trigger audit_entries_guard');
