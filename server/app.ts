@@ -11,6 +11,7 @@ import { authenticate, language, type AppDeps } from './http/request.js';
 import { apiGuards, pageGuards } from './http/guards.js';
 import { accountRouter } from './routes/account.js';
 import { accountPagesRouter } from './web/account-pages.js';
+import { auditRequests, bindAuditContext } from './audit/middleware.js';
 import type { Logger } from './logger.js';
 import { assessmentsRouter } from './routes/assessments.js';
 import { hazardsRouter } from './routes/hazards.js';
@@ -30,6 +31,7 @@ import { healthRouter } from './routes/health.js';
 import { organizationsRouter } from './routes/organizations.js';
 import { tokensRouter } from './routes/tokens.js';
 import { usersRouter } from './routes/users.js';
+import { auditRouter } from './routes/audit.js';
 import { AuthService } from './services/auth.js';
 import { SecretBox } from './services/mfa.js';
 import { packageVersion, projectRoot } from './version.js';
@@ -39,6 +41,7 @@ import { hazardPagesRouter } from './web/hazard-pages.js';
 import { systemPagesRouter } from './web/system-pages.js';
 import { libraryPagesRouter } from './web/library-pages.js';
 import { adminPagesRouter } from './web/admin-pages.js';
+import { auditPagesRouter } from './web/audit-pages.js';
 import { loadOrgChoices } from './web/render.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { BrowserLocator } from '../reports/pdf/browser.js';
@@ -101,22 +104,24 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   );
   // No upgrade-insecure-requests: the server is often reached over plain HTTP on a LAN or localhost.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  // Every write, sign-in and download is recorded once its response has been sent.
+  app.use(auditRequests(db, (err, req) => req.log?.error({ err }, 'audit entry not recorded')));
   app.use(cookieParser(config.sessionSecret));
   app.use(language);
   app.use(express.json({ limit: '1mb' }));
   app.use(healthRouter);
 
   const api = express.Router();
-  api.use(authenticate);
+  api.use(authenticate, bindAuditContext);
   api.use(apiGuards, accountRouter);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, hazardsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, hazardsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, auditRouter);
   app.use('/api/v1', api);
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();
-  pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate, loadOrgChoices);
+  pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate, bindAuditContext, loadOrgChoices);
   pages.use(pageGuards, accountPagesRouter);
-  pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, libraryPagesRouter, adminPagesRouter);
+  pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
   app.use(pages, pageErrors);
 
   app.use(notFound);

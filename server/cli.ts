@@ -12,10 +12,17 @@ Commands:
   migrate status             list applied and pending migrations
   migrate down               roll back the last migration
   demo                       load the demo organisations and users into an empty database
-  user create <username> --password <pw> [--name <display name>] [--admin]
-                             create a user (the first admin of a DEMO=0 installation)
+  user create <username> --password <pw> [--name <display name>] [--role <role>] [--admin]
+                             create a user; --role system_admin|security_admin|audit_admin
+                             (--admin = --role system_admin): the administrators of a DEMO=0 installation
+  user role <username> [<role>...]
+                             set a user's platform roles (none: remove them); one role per account
+                             unless ALLOW_COMBINED_ADMIN_ROLES=1
   user unlock <username>     lift every sign-in lock of an account
   user reset-mfa <username>  remove an account's second factor (lost authenticator and recovery codes)
+  audit verify               check every audit chain; exit 1 naming each modified, inserted or deleted entry
+  audit purge --before <date>
+                             delete audit entries older than the date (refused when younger than 180 days)
   evidence verify            re-hash every stored evidence file; exit 1 listing missing or corrupted ones
   pack verify <zip>          check an evidence pack against its manifest; exit 1 listing each problem
   catalogue validate [--dir <controls dir>]
@@ -75,14 +82,37 @@ export async function runCli(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { password: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' } },
+        options: { password: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' }, role: { type: 'string', multiple: true } },
       });
-      const [sub, username] = positionals;
+      const [sub, username, ...more] = positionals;
+      const { PLATFORM_ROLES, SYSTEM_CALLER } = await import('./context.js');
+      const isRole = (r: string): r is (typeof PLATFORM_ROLES)[number] => (PLATFORM_ROLES as readonly string[]).includes(r);
+      const config = loadConfig();
       if ((sub === 'unlock' || sub === 'reset-mfa') && username) return userRepair(sub, username);
+      if (sub === 'role' && username) {
+        const bad = more.filter((r) => !isRole(r));
+        if (bad.length) return usage(`Unknown role ${bad.join(', ')}: one of ${PLATFORM_ROLES.join(', ')}`);
+        return withDb(async (db) => {
+          await migrateLatest(db);
+          const user = await db('users').where({ username: username.trim().toLowerCase() }).first();
+          if (!user) {
+            console.error(`No user ${username}`);
+            return 1;
+          }
+          const { setPlatformRoles } = await import('./services/platform-roles.js');
+          const roles = await setPlatformRoles(db, SYSTEM_CALLER, user.id, more.filter(isRole), config.allowCombinedAdminRoles);
+          console.log(`${user.username}: ${roles.join(', ') || 'no platform role'}`);
+          return 0;
+        });
+      }
       if (sub !== 'create' || !username || !values.password) {
         console.error(HELP);
         return 2;
       }
+      const roles = [...(values.role ?? []), ...(values.admin ? ['system_admin'] : [])];
+      const bad = roles.filter((r) => !isRole(r));
+      if (bad.length) return usage(`Unknown role ${bad.join(', ')}: one of ${PLATFORM_ROLES.join(', ')}`);
+      if (new Set(roles).size > 1 && !config.allowCombinedAdminRoles) return usage('One account holds at most one platform role (set ALLOW_COMBINED_ADMIN_ROLES=1 to allow more)');
       const { passwordPolicyOf, policyProblems } = await import('./services/credentials.js');
       const problems = policyProblems(values.password, passwordPolicyOf(loadConfig()));
       if (problems.length) {
@@ -91,10 +121,41 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       return withDb(async (db) => {
         await migrateLatest(db);
-        const user = await createUser(db, { username, password: values.password!, displayName: values.name ?? username, isAdmin: values.admin });
-        console.log(`Created user ${user.username}${user.isAdmin ? ' (admin)' : ''}`);
+        const { recordAudit } = await import('./audit/chain.js');
+        const user = await createUser(db, { username, password: values.password!, displayName: values.name ?? username, roles: roles.filter(isRole) });
+        await recordAudit(db, { action: 'user.create', actorName: 'cli', targetType: 'user', targetId: user.id, changes: { username: user.username, roles: user.roles, password: '***' } });
+        console.log(`Created user ${user.username}${user.roles.length ? ` (${user.roles.join(', ')})` : ''}`);
         return 0;
       });
+    }
+    case 'audit': {
+      if (rest[0] === 'verify') {
+        const { verifyAuditTrail } = await import('./audit/verify.js');
+        return withDb(async (db) => {
+          const report = await verifyAuditTrail(db);
+          for (const p of report.problems) console.error(p.message);
+          console.log(`Audit trail ${report.problems.length ? 'NOT OK' : 'OK'}: ${report.chains} chains, ${report.entries} entries, ${report.problems.length} problem(s)`);
+          // The heads, to record elsewhere: a later run proves nothing before them was rewritten.
+          for (const h of report.heads) console.log(`head ${h.chain} #${h.seq} ${h.hash}`);
+          return report.problems.length ? 1 : 0;
+        });
+      }
+      if (rest[0] === 'purge') {
+        const { values } = parseArgs({ args: rest.slice(1), options: { before: { type: 'string' } } });
+        if (!values.before) return usage('Usage: dengbao audit purge --before <YYYY-MM-DD>');
+        const { purgeAuditTrail } = await import('./audit/purge.js');
+        return withDb(async (db) => {
+          try {
+            const { deleted } = await purgeAuditTrail(db, values.before!);
+            console.log(`Deleted ${deleted} audit entries older than ${values.before}`);
+            return 0;
+          } catch (err) {
+            console.error((err as { params?: { reason?: string } }).params?.reason ?? (err as Error).message);
+            return 1;
+          }
+        });
+      }
+      return usage(`Unknown audit command: ${rest[0] ?? '(none)'}`);
     }
     case 'catalogue':
       return catalogueCommand(rest);

@@ -54,6 +54,7 @@ const envSchema = z.object({
   API_TOKEN_MAX_DAYS: intIn(1, 3650).default(366),
   REQUIRE_MFA_ADMIN: z.enum(['0', '1']).optional(),
   MFA_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  ALLOW_COMBINED_ADMIN_ROLES: z.enum(['0', '1']).default('0'),
 });
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
@@ -82,6 +83,8 @@ export interface Config {
   maxUploadMb: number;
   env: 'development' | 'production' | 'test';
   identity: IdentityConfig;
+  /** 三权分立: whether one account may hold several platform roles (small installations). */
+  allowCombinedAdminRoles: boolean;
 }
 
 /** Sign-in throttling, password policy, API tokens and second factor (README: Identity and sessions). */
@@ -168,6 +171,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'sessionSecret
       requireMfaAdmin: e.REQUIRE_MFA_ADMIN ? e.REQUIRE_MFA_ADMIN === '1' : e.DEMO === '0',
       mfaEncryptionKey: e.MFA_ENCRYPTION_KEY,
     },
+    allowCombinedAdminRoles: e.ALLOW_COMBINED_ADMIN_ROLES === '1',
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { noteOrganization } from './audit/context.js';
 import { ForbiddenError, NotFoundError } from './errors.js';
 
 export const ORG_ROLES = ['officer', 'consultant', 'auditor'] as const;
@@ -9,20 +10,53 @@ export type OrgRole = (typeof ORG_ROLES)[number];
  * - read: see the organisation's data;        - download: fetch files and reports;
  * - edit: change assessments and evidence;     - manage: systems, programme and memberships.
  */
-export type Permission = 'read' | 'download' | 'edit' | 'manage';
+export type Permission = 'read' | 'download' | 'edit' | 'manage' | 'audit';
+/** `audit`: read and export the organisation's audit trail (officers and auditors, not consultants). */
 export const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
-  officer: ['read', 'download', 'edit', 'manage'],
+  officer: ['read', 'download', 'edit', 'manage', 'audit'],
   consultant: ['read', 'download', 'edit'],
-  auditor: ['read', 'download'],
+  auditor: ['read', 'download', 'audit'],
 };
+
+/**
+ * 三权分立: the platform roles. An account holds at most one of them unless
+ * ALLOW_COMBINED_ADMIN_ROLES=1. None of them gives access to organisation data.
+ */
+export const PLATFORM_ROLES = ['system_admin', 'security_admin', 'audit_admin'] as const;
+export type PlatformRole = (typeof PLATFORM_ROLES)[number];
+
+/** What a platform role may do, by action. The one table pages and services ask (via `can`). */
+export const PLATFORM_POLICY = {
+  /** See the user accounts (security administrators need them to grant roles and unlock). */
+  'users.read': ['system_admin', 'security_admin'],
+  /** Create accounts, edit, disable, reset passwords. */
+  'users.manage': ['system_admin'],
+  /** Clear a sign-in lock. */
+  'users.unlock': ['security_admin'],
+  /** Grant and revoke platform roles. */
+  'roles.manage': ['security_admin'],
+  /** See every organisation's name (not its data). */
+  'organizations.list': ['system_admin', 'security_admin'],
+  /** Create organisations and edit their names and addresses. */
+  'organizations.manage': ['system_admin'],
+  /** Propose memberships anywhere (pending until an officer accepts), change roles, remove. */
+  'memberships.manage': ['security_admin'],
+  /** Publish shared cloud platforms to every organisation (configuration). */
+  'platforms.publish': ['system_admin'],
+  /** Read and export the platform's audit trail. */
+  'audit.platform': ['audit_admin'],
+} as const satisfies Record<string, readonly PlatformRole[]>;
+export type PlatformAction = keyof typeof PLATFORM_POLICY;
 
 /** Who is calling. Built once per request by the authentication middleware. */
 export interface Caller {
   userId: string;
   username: string;
   displayName: string;
-  /** Platform administrator: manages users and organisations, not organisation data. */
+  /** Holds any platform role (kept for callers that only ask "is this an administrator"). */
   isAdmin: boolean;
+  /** 三权分立 roles; ask `can(caller, action)`, never compare role names. */
+  platformRoles: readonly PlatformRole[];
   memberships: ReadonlyMap<string, OrgRole>;
   via: 'session' | 'token' | 'system';
 }
@@ -70,6 +104,7 @@ export class OrganizationScope {
   require(organizationId: string, permission: Permission, resource = 'organization'): OrgRole {
     const role = this.caller.memberships.get(organizationId);
     if (!role) throw new NotFoundError({ resource, id: organizationId });
+    noteOrganization(organizationId); // a member's request (even refused) goes to this organisation's chain
     if (!ROLE_PERMISSIONS[role].includes(permission)) throw new ForbiddenError({ action: permission });
     return role;
   }
@@ -104,8 +139,15 @@ export abstract class ScopedService {
   }
 }
 
-export function requireAdmin(caller: Caller): void {
-  if (!caller.isAdmin) throw new ForbiddenError({ action: 'admin' });
+/** Whether the caller's platform roles allow `action` (PLATFORM_POLICY). */
+export function can(caller: Caller, action: PlatformAction): boolean {
+  const allowed: readonly PlatformRole[] = PLATFORM_POLICY[action];
+  return caller.platformRoles.some((r) => allowed.includes(r));
+}
+
+/** 403 unless the caller's platform roles allow `action`. */
+export function requirePlatform(caller: Caller, action: PlatformAction): void {
+  if (!can(caller, action)) throw new ForbiddenError({ action });
 }
 
 /** The caller used by start-up jobs (migrations, demo data, catalogue loading). */
@@ -114,6 +156,7 @@ export const SYSTEM_CALLER: Caller = {
   username: 'system',
   displayName: 'system',
   isAdmin: true,
+  platformRoles: PLATFORM_ROLES,
   memberships: new Map(),
   via: 'system',
 };

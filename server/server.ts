@@ -1,4 +1,5 @@
 import { shippedTriggers } from './catalogue/triggers.js';
+import { auditSettled } from './audit/middleware.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -84,7 +85,8 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   if (demo) {
     lines.push(`  demo logins (password ${demo.password}):`);
     for (const u of demo.users) {
-      const where = u.isAdmin ? 'platform admin' : u.memberships.map((m) => `${m.role} of ${demo.organizations.find((o) => o.key === m.organization)?.nameEn}`).join(', ');
+      const roles = u.roles ?? (u.isAdmin ? ['system_admin'] : []);
+      const where = roles.length ? roles.join(', ').replaceAll('_', ' ') : u.memberships.map((m) => `${m.role} of ${demo.organizations.find((o) => o.key === m.organization)?.nameEn}`).join(', ');
       lines.push(`    ${u.username.padEnd(11)} ${where}`);
     }
   }
@@ -94,6 +96,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     server.close();
     await (app.locals.deps as { printer: { close(): Promise<void> } }).printer.close();
     clearInterval(purge);
+    await auditSettled(); // entries of the last requests are written before the database closes
     await db.destroy();
     process.exit(0);
   };

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { recordAudit } from '../audit/chain.js';
 import { ScopedService, type ServiceContext } from '../context.js';
 import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
@@ -246,8 +247,11 @@ export class FindingsService extends ScopedService {
     await transaction(this.knex, async (trx) => {
       await this.assessments.loadWritable(current.assessment_id, trx);
       await assertNoHazardOn(trx, id);
+      // Recoverable: the whole row and its remediation plan are kept in the audit entry.
+      const snapshot = { finding: await trx('findings').where({ id }).first(), remediation: (await trx('remediations').where({ finding_id: id }).first()) ?? null };
       await trx('findings').where({ id }).delete();
       await renumberFindings(trx, current.assessment_id);
+      await recordAudit(trx, { organizationId: current.organization_id, action: 'finding.delete', targetType: 'finding', targetId: id, changes: { deleted: snapshot } });
     });
   }
 

@@ -4,6 +4,7 @@ import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
 import { registerLinkTarget } from '../evidence/link-targets.js';
 import { bool, now } from '../util.js';
+import { appendAudit, type AuditInput } from '../audit/chain.js';
 import { AssessmentsService, type AssessmentRow } from './service.js';
 import { unitsInScope } from './scope.js';
 
@@ -112,8 +113,9 @@ export class ResultsService extends ScopedService {
     return { matched, problems, conflicts };
   }
 
-  private async apply(trx: Knex, matched: Array<{ input: ResultInput; row: Record<string, any> }>): Promise<void> {
+  private async apply(trx: Knex, matched: Array<{ input: ResultInput; row: Record<string, any> }>): Promise<AuditInput[]> {
     const at = now();
+    const history: AuditInput[] = [];
     for (const { input, row } of matched) {
       const n = await trx('assessment_results')
         .where({ id: row.id, row_version: row.row_version })
@@ -127,7 +129,15 @@ export class ResultsService extends ScopedService {
           row_version: Number(row.row_version) + 1,
         });
       if (!n) throw new ConflictError({ reason: `result ${row.code} changed meanwhile` });
+      // The result's history (who changed 符合 to 不符合, when): one audit entry per row, same transaction.
+      const changes: Record<string, unknown> = { code: row.code, objectKey: row.object_key, rowVersion: [Number(row.row_version), Number(row.row_version) + 1] };
+      if (row.value !== input.value) changes.value = [row.value, input.value];
+      if (input.record !== undefined && (row.record ?? null) !== input.record) changes.record = [row.record ?? null, input.record];
+      if (input.methods !== undefined && (row.methods ?? null) !== JSON.stringify(input.methods)) changes.methods = [row.methods ? JSON.parse(row.methods) : null, input.methods];
+      if (bool(row.inherited)) changes.inherited = [true, false];
+      history.push({ organizationId: row.organization_id, action: 'result.change', targetType: 'assessment_result', targetId: row.id, changes });
     }
+    return history;
   }
 
   private async write(assessmentId: string, inputs: ResultInput[]): Promise<ResultView[]> {
@@ -136,10 +146,12 @@ export class ResultsService extends ScopedService {
       const { matched, problems, conflicts } = await this.resolve(trx, a, inputs);
       if (problems.length) throw new ValidationError({}, problems);
       if (conflicts.length) throw new ConflictError({ reason: 'stale_row_version' }, conflicts as ErrorDetail[]);
-      await this.apply(trx, matched);
+      const history = await this.apply(trx, matched);
       // The first result recorded starts a draft assessment.
       if (a.status === 'draft') await trx('assessments').where({ id: a.id }).update({ status: 'in_progress', updated_at: now() });
       else await trx('assessments').where({ id: a.id }).update({ updated_at: now() });
+      // Last in the transaction: the chain's head stays locked (PostgreSQL) for the shortest time.
+      await appendAudit(trx, history);
       const ids = matched.map((m) => m.row.id);
       const fresh = await trx('assessment_results').whereIn('id', ids);
       return ids.map((id) => resultView(fresh.find((r: Record<string, string>) => r.id === id)!));

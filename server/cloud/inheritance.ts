@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { appendAudit, type AuditInput } from '../audit/chain.js';
 import type { Catalogue } from '../catalogue/index.js';
 import { todayInChina } from '../dates.js';
 import { newId, now } from '../util.js';
@@ -22,6 +23,20 @@ const OPEN = ['draft', 'in_progress', 'review'];
  * An assessor's own result is never overwritten.
  */
 export async function applyInheritance(trx: Knex, catalogue: Catalogue, assessmentId: string, userId: string): Promise<InheritanceStatus> {
+  // Each result whose value inheritance changes gets its history entry, like an assessor's change.
+  const values = async () => new Map((await trx('assessment_results').where({ assessment_id: assessmentId }).select('id', 'value', 'organization_id', 'code', 'object_key')).map((r: Record<string, string>) => [r.id, r]));
+  const before = await values();
+  const result = await inherit(trx, catalogue, assessmentId, userId);
+  const history: AuditInput[] = [];
+  for (const [id, r] of await values()) {
+    const old = before.get(id)?.value;
+    if (old !== undefined && old !== r.value) history.push({ organizationId: r.organization_id, action: 'result.inherit', targetType: 'assessment_result', targetId: id, changes: { code: r.code, objectKey: r.object_key, value: [old, r.value] } });
+  }
+  await appendAudit(trx, history);
+  return result;
+}
+
+async function inherit(trx: Knex, catalogue: Catalogue, assessmentId: string, userId: string): Promise<InheritanceStatus> {
   const a = await trx('assessments').where({ id: assessmentId }).first();
   const system = await trx('systems').where({ id: a.system_id }).first();
   const status = async (s: Omit<InheritanceStatus, 'checkedAt'>) => {

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { Catalogue } from '../catalogue/index.js';
 import { ForbiddenError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
-import { ScopedService, type ServiceContext } from '../context.js';
+import { can, ScopedService, type ServiceContext } from '../context.js';
+import { diff, recordAudit } from '../audit/chain.js';
 import { transaction } from '../database/transaction.js';
 import { addMonths, deadlineRules } from '../systems/deadline-rules.js';
 import { bool, newId, now } from '../util.js';
@@ -61,7 +62,7 @@ export function platformUsable(p: { level: number; validUntil: string; testDate:
 
 /**
  * Cloud platforms: private to one organisation (its officers manage it) or shared across
- * organisations (published by an admin). A private platform of another organisation is 404.
+ * organisations (published by a system administrator). A private platform of another organisation is 404.
  */
 export class PlatformsService extends ScopedService {
   constructor(
@@ -76,7 +77,7 @@ export class PlatformsService extends ScopedService {
     return knex('platforms').where((w) => {
       w.where('published', true);
       if (ids.length) w.orWhereIn('organization_id', ids);
-      if (this.caller.isAdmin) w.orWhereNull('organization_id');
+      if (can(this.caller, 'platforms.publish')) w.orWhereNull('organization_id');
     });
   }
 
@@ -86,9 +87,17 @@ export class PlatformsService extends ScopedService {
     return row;
   }
 
-  private requireWrite(row: Record<string, any>): void {
-    if (row.organization_id) this.scope.require(row.organization_id, 'manage', 'platform');
-    else if (!this.caller.isAdmin) throw new ForbiddenError({ action: 'manage' });
+  /**
+   * A private platform: its organisation's officers. A published (shared) one: only a system
+   * administrator, since its changes reach every tenant's assessments (defect 7: an officer could
+   * publish its platform to everyone). Another organisation's private platform stays 404.
+   */
+  private requireWrite(row: Record<string, any>, publishing = false): void {
+    if (bool(row.published) || publishing || !row.organization_id) {
+      if (!can(this.caller, 'platforms.publish')) throw new ForbiddenError({ action: 'publish' });
+      return;
+    }
+    this.scope.require(row.organization_id, 'manage', 'platform');
   }
 
   async list() {
@@ -101,7 +110,8 @@ export class PlatformsService extends ScopedService {
 
   async create(input: PlatformInput) {
     const orgId = input.organizationId ?? null;
-    this.requireWrite({ organization_id: orgId });
+    if (orgId) this.scope.require(orgId, 'manage', 'platform');
+    this.requireWrite({ organization_id: orgId }, !!input.published);
     if (!orgId && !input.published) throw new ValidationError({}, [{ path: 'organizationId', code: 'required', message: 'a platform is private to an organisation, or published by an admin' }]);
     const id = newId();
     await this.knex('platforms').insert({
@@ -129,7 +139,7 @@ export class PlatformsService extends ScopedService {
   /** Updates the platform and flags every open assessment whose inheritance it affects. */
   async update(id: string, patch: Partial<PlatformInput>) {
     const row = await this.load(id);
-    this.requireWrite(row);
+    this.requireWrite(row, patch.published === true);
     const map: Record<string, string> = {
       provider: 'provider', product: 'product', deployment: 'deployment', region: 'region', level: 'level', reportNumber: 'report_number',
       assessingOrganization: 'assessing_organization', conclusion: 'conclusion', testDate: 'test_date', validUntil: 'valid_until', reportEvidenceId: 'report_evidence_id', published: 'published',
@@ -141,8 +151,10 @@ export class PlatformsService extends ScopedService {
     }
     await transaction(this.knex, async (trx) => {
       await trx('platforms').where({ id }).update(changes);
+      const after = await trx('platforms').where({ id }).first();
       const { flagPlatformChange } = await import('./inheritance.js');
       await flagPlatformChange(trx, id);
+      await recordAudit(trx, { organizationId: row.organization_id ?? null, action: 'platform.update', targetType: 'platform', targetId: id, changes: diff(row, after, Object.values(map)) });
     });
     return this.get(id);
   }

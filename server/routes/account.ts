@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { requireAdmin } from '../context.js';
+import { requirePlatform } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { deps, requireCaller } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
@@ -61,20 +61,12 @@ const userParams = z.object({ id: fields.id });
 
 /** A user lost their authenticator: an administrator removes the second factor; they enrol again. */
 accountRouter.delete('/users/:id/mfa', async (req, res) => {
-  requireAdmin(requireCaller(req));
+  // A security setting: the security administrator's (三权分立).
+  requirePlatform(requireCaller(req), 'users.unlock');
   const { id } = validate(req, userParams, 'params');
   const { db } = deps(req);
   if (!(await db('users').where({ id }).first())) throw new NotFoundError({ resource: 'user', id });
   await clearSecondFactor(db, id);
   await db('sessions').where({ user_id: id }).delete();
-  res.status(204).end();
-});
-
-/** Lifts the sign-in locks of an account (its own, and every (username, IP) pair). */
-accountRouter.post('/users/:id/unlock', async (req, res) => {
-  requireAdmin(requireCaller(req));
-  const { id } = validate(req, userParams, 'params');
-  if (!(await deps(req).db('users').where({ id }).first())) throw new NotFoundError({ resource: 'user', id });
-  await deps(req).auth.unlock(id);
   res.status(204).end();
 });

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { auditedLogin, auditedLogout } from '../audit/auth-events.js';
 import { z } from 'zod';
 import { deps, requireCaller, SESSION_COOKIE } from '../http/request.js';
 import { validate } from '../http/validate.js';
@@ -18,7 +19,7 @@ const loginBody = z.strictObject({
 authRouter.post('/auth/login', async (req, res) => {
   const { username, password, otp } = validate(req, loginBody);
   const { auth, db } = deps(req);
-  const result = await auth.login(username, password, { ip: req.ip, userAgent: req.get('user-agent'), otp });
+  const result = await auditedLogin(req, res, username, () => auth.login(username, password, { ip: req.ip, userAgent: req.get('user-agent'), otp }));
   res.cookie(SESSION_COOKIE, result.token, {
     httpOnly: true,
     sameSite: 'lax',
@@ -34,7 +35,7 @@ authRouter.post('/auth/login', async (req, res) => {
 
 authRouter.post('/auth/logout', async (req, res) => {
   const token = req.signedCookies?.[SESSION_COOKIE];
-  if (typeof token === 'string' && token) await deps(req).auth.logout(token);
+  if (typeof token === 'string' && token) await auditedLogout(req, res, token);
   res.clearCookie(SESSION_COOKIE, { path: '/' });
   res.status(204).end();
 });
@@ -43,8 +44,8 @@ authRouter.get('/me', async (req, res) => {
   const caller = requireCaller(req);
   const organizations = await new OrganizationsService({ knex: deps(req).db, caller }).list();
   res.json({
-    user: { id: caller.userId, username: caller.username, displayName: caller.displayName, isAdmin: caller.isAdmin },
-    roles: [...(caller.isAdmin ? ['admin'] : []), ...new Set(caller.memberships.values())],
+    user: { id: caller.userId, username: caller.username, displayName: caller.displayName, isAdmin: caller.isAdmin, platformRoles: caller.platformRoles },
+    roles: [...caller.platformRoles, ...new Set(caller.memberships.values())],
     memberships: organizations
       .filter((o) => o.role)
       .map((o) => ({ organizationId: o.id, organizationName: o.name, role: o.role })),

@@ -63,3 +63,14 @@ organizationsRouter.delete('/organizations/:id/members/:membershipId', async (re
   await service(req).removeMember(id, membershipId);
   res.status(204).end();
 });
+
+organizationsRouter.post('/organizations/:id/members/:membershipId/accept', async (req, res) => {
+  const { id, membershipId } = validate(req, memberParams, 'params');
+  res.json(await service(req).acceptMember(id, membershipId));
+});
+
+organizationsRouter.post('/organizations/:id/members/:membershipId/decline', async (req, res) => {
+  const { id, membershipId } = validate(req, memberParams, 'params');
+  await service(req).declineMember(id, membershipId);
+  res.status(204).end();
+});

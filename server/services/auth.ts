@@ -71,6 +71,13 @@ export class AuthService {
    * Checks a password (and, for users with TOTP, `meta.otp`) and opens a session. A lock in force
    * refuses before the password is looked at; see LoginThrottle for how parallel guesses are counted.
    */
+  /** The lock now in force on this username from this address (for the audit trail's lockout entry). */
+  async lockOf(username: string, ip: string | undefined): Promise<Refusal | undefined> {
+    const name = username.trim().toLowerCase();
+    const user = await this.knex('users').where({ username: name }).first();
+    return this.throttle.currentLock(name, ip, user, now());
+  }
+
   async login(username: string, password: string, meta: LoginMeta = {}): Promise<LoginResult> {
     const result = await this.passwordStep(username, password, meta);
     if ('secondFactorFor' in result) throw new MfaRequiredError();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { ORG_ROLES } from '../context.js';
+import { ORG_ROLES, PLATFORM_ROLES } from '../context.js';
 import { transaction } from '../database/transaction.js';
 import { newId, now } from '../util.js';
 import { projectRoot } from '../version.js';
@@ -46,6 +46,8 @@ const demoSchema = z.object({
     z.strictObject({
       username: z.string(),
       displayName: z.string(),
+      /** 三权分立 roles; the old `isAdmin: true` means system_admin. */
+      roles: z.array(z.enum(PLATFORM_ROLES)).optional(),
       isAdmin: z.boolean().optional(),
       memberships: z.array(z.strictObject({ organization: z.string(), role: z.enum(ORG_ROLES) })),
     }),
@@ -76,7 +78,7 @@ export async function loadDemoData(knex: Knex, data: DemoData = readDemoData(), 
       await trx('organizations').insert({ id, name: org.name, name_en: org.nameEn, address: org.address, created_at: at, updated_at: at });
     }
     for (const u of data.users) {
-      const user = await createUser(trx, { username: u.username, displayName: u.displayName, password: data.password, isAdmin: u.isAdmin });
+      const user = await createUser(trx, { username: u.username, displayName: u.displayName, password: data.password, roles: u.roles ?? (u.isAdmin ? ['system_admin'] : []) });
       for (const m of u.memberships) {
         await trx('memberships').insert({ id: newId(), organization_id: orgIds.get(m.organization)!, user_id: user.id, role: m.role, created_at: now() });
       }

@@ -1,3 +1,4 @@
+import { auditedLogin } from '../audit/auth-events.js';
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../errors.js';
 import { identityGate } from '../http/guards.js';
@@ -134,7 +135,9 @@ accountPagesRouter.post('/login/mfa', requireCsrf, async (req, res) => {
   const view = { title: req.t('ui.sign_in'), mfaStep: true };
   if (!userId) return renderPage(req, res, 'login', { title: req.t('ui.sign_in'), error: req.t('errors.session_expired') }, 401);
   try {
-    const result = await deps(req).auth.secondFactor(userId, str(req.body.code), { ip: req.ip, userAgent: req.get('user-agent') });
+    const { auth, db } = deps(req);
+    const username = ((await db('users').where({ id: userId }).first())?.username as string | undefined) ?? '';
+    const result = await auditedLogin(req, res, username, () => auth.secondFactor(userId, str(req.body.code), { ip: req.ip, userAgent: req.get('user-agent') }));
     startSession(req, res, result);
     res.redirect(303, result.mustChangePassword ? '/account' : safeBack(req.query.back));
   } catch (err) {

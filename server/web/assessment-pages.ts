@@ -1,3 +1,4 @@
+import { OrganizationScope } from '../context.js';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { ReportsService } from '../../reports/jobs.js';
@@ -17,6 +18,7 @@ import { EvidenceService } from '../evidence/service.js';
 import { parseUpload } from '../http/multipart.js';
 import { paginate, renderPage, signedIn } from './render.js';
 import { hazardBoard } from './hazard-pages.js';
+import { AuditService } from '../audit/service.js';
 
 /** The assessment workspace, the findings board and the reports page. */
 export const assessmentPagesRouter = Router();
@@ -31,7 +33,7 @@ assessmentPagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
   const assessments = new AssessmentsService(ctx, deps(req).catalogue);
   const a = await assessments.get(id);
   const row = await assessments.load(id);
-  const canEdit = WRITABLE.has(a.status) && !!ctx.caller.memberships.get(a.organizationId) && ctx.caller.memberships.get(a.organizationId) !== 'auditor';
+  const canEdit = WRITABLE.has(a.status) && new OrganizationScope(ctx.caller).can(a.organizationId, 'edit');
   const units = await unitsInScope(ctx.knex, row.catalogue_version_id, a.level, a.requirementSets);
   const unit = new Map(units.map((u) => [u.code, u]));
   const all = await new ResultsService(ctx).list(id);
@@ -54,6 +56,13 @@ assessmentPagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
   const cpName = (u: { set: string; controlPoint: { zh: string; en: string } }) =>
     u.set === 'general' ? pick(req, u.controlPoint) : `${pick(req, u.controlPoint)}${req.lang === 'zh-CN' ? `（${setMeta[u.set]!.zh}）` : ` (${setMeta[u.set]!.en})`}`;
   const groups: Array<{ name: string; rows: unknown[] }> = [];
+  // Each row's history from the audit trail: who, when, old → new.
+  const history = await AuditService.resultHistory(ctx.knex, a.organizationId, rows.map((r) => r.id));
+  const historyOf = (resultId: string) =>
+    (history.get(resultId) ?? []).map((e) => {
+      const c = (e.changes ?? {}) as { value?: [string, string]; record?: unknown };
+      return { actorName: e.actorName, at: e.at.slice(0, 16).replace('T', ' '), from: c.value ? valueLabel(c.value[0]) : '', to: c.value ? valueLabel(c.value[1]) : '', recordChanged: !!c.record };
+    });
   for (const r of rows) {
     const u = unit.get(r.code)!;
     const name = cpName(u);
@@ -68,6 +77,7 @@ assessmentPagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
       evidence: req.lang === 'zh-CN' ? u.test.evidence.zh : u.test.evidence.en,
       highRisk: deps(req).catalogue.highRiskCaseIds(u.code).join(', '),
       valueLabel: valueLabel(r.value),
+      history: historyOf(r.id),
     });
   }
   const tree = layers.map((code) => {
@@ -136,7 +146,6 @@ assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res
     overdue: !!f.remediation?.dueDate && f.remediation.dueDate < today && !['verified', 'risk_accepted'].includes(f.remediation.status),
   }));
   const a = await new AssessmentsService(ctx, deps(req).catalogue).get(id);
-  const role = ctx.caller.memberships.get(a.organizationId);
   renderPage(req, res, 'findings', {
     title: L.findings_board,
     nav: 'systems',
@@ -145,7 +154,7 @@ assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res
     L,
     risk,
     statuses: ['open', 'in_progress', 'fixed', 'verified', 'risk_accepted'].map((key) => ({ key, label: req.t(`report.remediation_status_${key}`) })),
-    canEdit: WRITABLE.has(a.status) && (role === 'officer' || role === 'consultant'),
+    canEdit: WRITABLE.has(a.status) && new OrganizationScope(ctx.caller).can(a.organizationId, 'edit'),
     error: typeof req.query.error === 'string' ? req.query.error : undefined,
     fieldErrors: fieldErrors(req),
     ...(await hazardBoard(req, id, findings)),
@@ -165,8 +174,7 @@ assessmentPagesRouter.get('/assessments/:id/reports', signedIn, async (req, res)
     ...(({ items, ...pager }) => ({ reports: items, pager }))(paginate(req, reports)),
     canImport: await (async () => {
       const a = await new AssessmentsService(serviceContext(req), d.catalogue).get(id);
-      const role = serviceContext(req).caller.memberships.get(a.organizationId);
-      return WRITABLE.has(a.status) && (role === 'officer' || role === 'consultant');
+      return WRITABLE.has(a.status) && new OrganizationScope(serviceContext(req).caller).can(a.organizationId, 'edit');
     })(),
     types: ['test_report', 'gap_analysis', 'remediation_plan', 'executive_summary'].map((key) => ({ key, label: L[`report_${key}`] })),
     L,

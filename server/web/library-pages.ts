@@ -1,3 +1,4 @@
+import { OrganizationScope } from '../context.js';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { PlatformsService, responsibilityMatrix } from '../cloud/platforms.js';
 import { EVIDENCE_KINDS } from '../database/migrations/20261126C-evidence.js';
@@ -43,7 +44,7 @@ libraryPagesRouter.get('/evidence', signedIn, async (req, res) => {
     kind,
     expired: req.query.expired,
     kinds: EVIDENCE_KINDS,
-    canUpload: [...ctx.caller.memberships.values()].some((r) => r !== 'auditor'),
+    canUpload: new OrganizationScope(ctx.caller).organizationIds('edit').length > 0,
     requests: (await new EvidenceRequestsService(ctx).list({ organizationId: selectedOrganization(req), status: 'open' })).slice(0, 50),
     error: q(req.query.error),
     L: req.t('ui', { returnObjects: true }),

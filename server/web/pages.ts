@@ -1,3 +1,4 @@
+import { auditedLogin, auditedLogout } from '../audit/auth-events.js';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { barChartSvg, riskChartSvg } from '../../reports/render.js';
@@ -40,7 +41,8 @@ pagesRouter.post('/login', requireCsrf, async (req, res) => {
     return renderPage(req, res, 'login', { ...view, fieldErrors }, 400);
   }
   try {
-    const result = await deps(req).auth.passwordStep(parsed.data.username, parsed.data.password, { ip: req.ip, userAgent: req.get('user-agent') });
+    const { auth } = deps(req);
+    const result = await auditedLogin(req, res, parsed.data.username, () => auth.passwordStep(parsed.data.username, parsed.data.password, { ip: req.ip, userAgent: req.get('user-agent') }));
     if ('secondFactorFor' in result) {
       startSecondFactorStep(req, res, result.secondFactorFor);
       return renderPage(req, res, 'login', { ...view, mfaStep: true });
@@ -55,7 +57,7 @@ pagesRouter.post('/login', requireCsrf, async (req, res) => {
 
 pagesRouter.post('/logout', requireCsrf, async (req, res) => {
   const token = req.signedCookies?.[SESSION_COOKIE];
-  if (typeof token === 'string' && token) await deps(req).auth.logout(token);
+  if (typeof token === 'string' && token) await auditedLogout(req, res, token);
   res.clearCookie(SESSION_COOKIE, { path: '/' });
   res.redirect(303, '/login');
 });
@@ -204,7 +206,7 @@ pagesRouter.get('/systems', signedIn, async (req, res) => {
   renderPage(req, res, 'systems', {
     title: req.t('ui.systems'),
     nav: 'systems',
-    canCreate: [...(req.caller?.memberships.values() ?? [])].includes('officer'),
+    canCreate: !!req.caller && new OrganizationScope(req.caller).organizationIds('manage').length > 0,
     status,
     level,
     stages: LIFECYCLE_STATES.map((key) => ({ key, label: stageName(req, key) })),

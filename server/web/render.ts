@@ -4,6 +4,8 @@ import type { NextFunction, Request, Response } from 'express';
 import Handlebars from 'handlebars';
 import { projectRoot } from '../version.js';
 import { csrfToken } from './csrf.js';
+import { seesAdminPage } from './admin-pages.js';
+import { seesAuditPage } from './audit-pages.js';
 
 let hb: typeof Handlebars | undefined;
 let pages: Map<string, HandlebarsTemplateDelegate> | undefined;
@@ -45,7 +47,8 @@ export function renderPage(req: Request, res: Response, page: string, view: Reco
     otherLangLabel: req.lang === 'zh-CN' ? 'English' : '中文',
     path: req.originalUrl,
     csrf: csrfToken(req, res),
-    me: caller ? { username: caller.username, displayName: caller.displayName, isAdmin: caller.isAdmin } : null,
+    // What the header offers is asked of the policy (context.ts `can`), not of role names.
+    me: caller ? { username: caller.username, displayName: caller.displayName, isAdmin: caller.isAdmin, seesAdmin: seesAdminPage(caller), seesAudit: seesAuditPage(caller) } : null,
     orgChoices: (req as Request & { orgChoices?: unknown }).orgChoices ?? [],
     selectedOrg: selectedOrganization(req) ?? '',
   });

@@ -1,3 +1,4 @@
+import { OrganizationScope } from '../context.js';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { PlatformsService } from '../cloud/platforms.js';
 import { todayInChina } from '../dates.js';
@@ -37,7 +38,7 @@ export function fieldErrors(req: Request): Record<string, string> {
 
 systemPagesRouter.get('/systems/new', signedIn, async (req, res) => {
   const ctx = serviceContext(req);
-  const orgs = await ctx.knex('organizations').whereIn('id', [...ctx.caller.memberships].filter(([, r]) => r === 'officer').map(([id]) => id));
+  const orgs = await ctx.knex('organizations').whereIn('id', new OrganizationScope(ctx.caller).organizationIds('manage'));
   renderPage(req, res, 'system-new', {
     title: req.t('ui.new_system'),
     nav: 'systems',
@@ -165,15 +166,14 @@ systemPagesRouter.post('/systems/:id/filing-attachments', signedIn, requireCsrf,
 export async function systemFormsView(req: Request, systemId: string) {
   const ctx = serviceContext(req);
   const row = await ctx.knex('systems').where({ id: systemId }).first();
-  const canManage = ctx.caller.memberships.get(row.organization_id) === 'officer';
+  const canManage = new OrganizationScope(ctx.caller).can(row.organization_id, 'manage');
   const latest = await ctx.knex('gradings').where({ system_id: systemId }).orderBy('version', 'desc').first();
   const g = gradingData();
   const pick = (t: { zh: string; en: string }) => (req.lang === 'zh-CN' ? t.zh : t.en);
   const { productCatalogue } = await import('../cloud/products.js');
-  const role = ctx.caller.memberships.get(row.organization_id);
   return {
     canManage,
-    canEditSystem: role === 'officer' || role === 'consultant',
+    canEditSystem: new OrganizationScope(ctx.caller).can(row.organization_id, 'edit'),
     productChoices: productCatalogue(deps(req).catalogue).products.map((p) => ({ id: p.id, label: `${pick(p.vendor.name)} ${pick(p.name)}` })),
     ungraded: !latest || !!latest.reviewed_on,
     latestGrading: latest ? { id: latest.id } : null,

@@ -7,11 +7,12 @@ import { describeEachEngine } from '../utils/each-engine.js';
 describeEachEngine('tenancy API', (ctx) => {
   let app: Express;
   let orgs: { citybrain: string; bank: string };
-  let admin: Agent, officer: Agent, consultant: Agent, auditor: Agent, officer2: Agent;
+  let admin: Agent, secadmin: Agent, officer: Agent, consultant: Agent, auditor: Agent, officer2: Agent;
   before(async () => {
     app = await createTestApp(ctx.db);
     orgs = await demoOrganizations(ctx.db);
     admin = await signIn(app, 'admin');
+    secadmin = await signIn(app, 'secadmin');
     officer = await signIn(app, 'officer');
     consultant = await signIn(app, 'consultant');
     auditor = await signIn(app, 'auditor');
@@ -60,7 +61,7 @@ describeEachEngine('tenancy API', (ctx) => {
     await officer2.get(`/api/v1/organizations/${orgs.citybrain}`).expect(200);
     await officer2.patch(`/api/v1/organizations/${orgs.citybrain}`).send({ address: 'x' }).expect(403);
 
-    const changed = await admin.patch(`/api/v1/organizations/${orgs.citybrain}/members/${added.body.id}`).send({ role: 'consultant' }).expect(200);
+    const changed = await secadmin.patch(`/api/v1/organizations/${orgs.citybrain}/members/${added.body.id}`).send({ role: 'consultant' }).expect(200);
     expect(changed.body.role).to.equal('consultant');
     await officer.delete(`/api/v1/organizations/${orgs.citybrain}/members/${added.body.id}`).expect(204);
     await officer2.get(`/api/v1/organizations/${orgs.citybrain}`).expect(404);
@@ -84,7 +85,9 @@ describeEachEngine('tenancy API', (ctx) => {
     const user = await admin.post('/api/v1/users').send({ username: 'newbie', displayName: 'New Bie', password: 'Str0ng-Passw0rd' }).expect(201);
     expect(user.body).to.include({ username: 'newbie', isAdmin: false });
     expect(user.body).not.to.have.property('passwordHash');
-    await admin.post(`/api/v1/organizations/${org.body.id}/members`).send({ username: 'newbie', role: 'officer' }).expect(201);
+    // The first officer of a new organisation comes from the security administrator (the system administrator cannot).
+    await admin.post(`/api/v1/organizations/${org.body.id}/members`).send({ username: 'newbie', role: 'officer' }).expect(404);
+    await secadmin.post(`/api/v1/organizations/${org.body.id}/members`).send({ username: 'newbie', role: 'officer' }).expect(201);
     const newbie = await signIn(app, 'newbie', 'Str0ng-Passw0rd');
     const me = await newbie.get('/api/v1/me').expect(200);
     expect(me.body.memberships).to.deep.equal([{ organizationId: org.body.id, organizationName: '测试单位', role: 'officer' }]);

@@ -36,7 +36,7 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await (app.locals.deps as { printer: { close(): Promise<void> } }).printer.close();
   });
 
-  async function signIn(username: string): Promise<Page> {
+  async function signIn(username: string, password = 'Dengbao#2026'): Promise<Page> {
     const context = await browser.createBrowserContext();
     const page = await context.newPage();
     await page.setViewport({ width: 1360, height: 900 });
@@ -44,7 +44,7 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await page.goto(`${base}/`);
     expect(page.url()).to.contain('/login');
     await page.type('input[name=username]', username);
-    await page.type('input[name=password]', 'Dengbao#2026');
+    await page.type('input[name=password]', password);
     await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
     return page;
   }
@@ -143,8 +143,8 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await page.browserContext().close();
   });
 
-  it('as admin: creates a user and an organisation and adds the user as its officer; members cannot open admin', async function () {
-    this.timeout(60_000);
+  it('三权分立 in the admin page: the system admin creates, the security admin proposes, an officer accepts; others cannot open it', async function () {
+    this.timeout(90_000);
     const page = await signIn('admin');
     await page.goto(`${base}/admin`);
     await page.type('form[action="/admin/users"] input[name=username]', 'newofficer');
@@ -160,15 +160,28 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await Promise.all([page.waitForNavigation(), page.click('form[action="/admin/organizations"] button')]);
     const org = await ctx.db.knex('organizations').where({ name: `UI 测试单位 ${ctx.engine}` }).first();
     const form = `form[action="/admin/organizations/${org.id}/members"]`;
-    await page.type(`${form} input[name=username]`, 'newofficer');
-    await page.select(`${form} select[name=role]`, 'officer');
-    await Promise.all([page.waitForNavigation(), page.click(`${form} button`)]);
-    const user = await ctx.db.knex('users').where({ username: 'newofficer' }).first();
-    expect(await ctx.db.knex('memberships').where({ organization_id: org.id, user_id: user.id }).first()).to.include({ role: 'officer' });
-    await page.type(`${form} input[name=username]`, 'officer2');
-    await page.select(`${form} select[name=role]`, 'auditor');
-    await Promise.all([page.waitForNavigation(), page.click(`${form} button`)]);
+    // The system administrator has no membership form; the security administrator has.
+    expect(await page.$(form)).to.equal(null);
     await page.screenshot({ path: path.join(ARTIFACTS, `admin-${ctx.engine}.png`), fullPage: true });
+    await page.browserContext().close();
+    const sec = await signIn('secadmin');
+    await sec.goto(`${base}/admin`);
+    await sec.type(`${form} input[name=username]`, 'newofficer');
+    await sec.select(`${form} select[name=role]`, 'officer');
+    await Promise.all([sec.waitForNavigation(), sec.click(`${form} button`)]);
+    const user = await ctx.db.knex('users').where({ username: 'newofficer' }).first();
+    // The first officer of a new organisation is active at once; later proposals wait for that officer.
+    expect(await ctx.db.knex('memberships').where({ organization_id: org.id, user_id: user.id }).first()).to.include({ role: 'officer', status: 'active' });
+    await sec.type(`${form} input[name=username]`, 'officer2');
+    await sec.select(`${form} select[name=role]`, 'auditor');
+    await Promise.all([sec.waitForNavigation(), sec.click(`${form} button`)]);
+    expect(await sec.$eval(`li[data-member="officer2"]`, (e) => e.textContent ?? '')).to.contain('待合规负责人确认');
+    await sec.browserContext().close();
+    const newOfficer = await signIn('newofficer', 'Str0ng-Passw0rd!');
+    await newOfficer.goto(`${base}/admin`);
+    await Promise.all([newOfficer.waitForNavigation(), newOfficer.click(`li[data-member="officer2"] form[action$="/accept"] button`)]);
+    expect(await newOfficer.$eval(`li[data-member="officer2"]`, (e) => e.textContent ?? '')).not.to.contain('待合规负责人确认');
+    await newOfficer.browserContext().close();
     // A member of two organisations switches between them in the header.
     const two = await signIn('officer2');
     expect(await two.$$eval('.org-switch option', (o) => o.length)).to.equal(3); // all + 2
@@ -178,11 +191,10 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await two.goto(`${base}/systems`);
     expect(await two.$eval('main', (m) => m.textContent ?? '')).not.to.contain('金融云核心渠道系统');
     await two.browserContext().close();
-    await page.browserContext().close();
-    const officer = await signIn('officer');
-    const res = await officer.goto(`${base}/admin`);
+    const consultant = await signIn('consultant');
+    const res = await consultant.goto(`${base}/admin`);
     expect(res!.status()).to.equal(403);
-    await officer.browserContext().close();
+    await consultant.browserContext().close();
   });
 
   it('browses the catalogue: search by phrase, open a unit with its steps, products and high-risk cases', async function () {
@@ -216,7 +228,7 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     for (const lang of ['zh-CN', 'en']) {
       await page.goto(`${base}/lang?to=${lang}&back=/`);
       const assessment = (await ctx.db.knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
-      for (const p of ['/', '/systems', systemHref!, '/catalogue', '/catalogue?level=4&set=cloud', '/catalogue/L3-PES1-01', '/systems/00000000-0000-0000-0000-000000000000', `/assessments/${assessment}`, `/assessments/${assessment}/findings`, `/assessments/${assessment}/reports`, '/evidence', '/evidence?expired=true', '/platforms', '/systems?status=testing&level=3', platformHref!, evidenceHref!, '/account']) {
+      for (const p of ['/', '/systems', systemHref!, '/catalogue', '/catalogue?level=4&set=cloud', '/catalogue/L3-PES1-01', '/systems/00000000-0000-0000-0000-000000000000', `/assessments/${assessment}`, `/assessments/${assessment}/findings`, `/assessments/${assessment}/reports`, '/evidence', '/evidence?expired=true', '/platforms', '/systems?status=testing&level=3', platformHref!, evidenceHref!, '/account', '/audit', '/admin']) {
         await page.goto(`${base}${p}`);
         const body = await page.$eval('body', (b) => b.innerText);
         expect(body, `${lang} ${p}`).not.to.match(RAW_KEY);

@@ -23,7 +23,7 @@ describeEachEngine('auth service', (ctx) => {
 
   it('loads the demo data once', async () => {
     expect(await loadDemoData(ctx.db.knex)).to.equal(false);
-    expect(await ctx.db.knex('users').pluck('username')).to.have.members(['admin', 'officer', 'consultant', 'auditor', 'officer2']);
+    expect(await ctx.db.knex('users').pluck('username')).to.have.members(['admin', 'secadmin', 'auditadmin', 'officer', 'consultant', 'auditor', 'officer2']);
   });
 
   it('signs in with the right password and stores only a hash of the session token', async () => {

@@ -7,6 +7,7 @@ const caller = (memberships: Record<string, 'officer' | 'consultant' | 'auditor'
   username: 'u',
   displayName: 'u',
   isAdmin: false,
+  platformRoles: [],
   memberships: new Map(Object.entries(memberships)),
   via: 'session',
 });

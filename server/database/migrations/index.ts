@@ -9,6 +9,7 @@ import * as reports from './20261126G-reports.js';
 import * as outsideMapping from './20261130A-outside-mapping.js';
 import * as hazards from './20261130B-hazards.js';
 import * as identity from './20261130D-identity.js';
+import * as separationAudit from './20261130E-separation-audit.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -25,6 +26,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130A-outside-mapping': outsideMapping,
   '20261130B-hazards': hazards,
   '20261130D-identity': identity,
+  '20261130E-separation-audit': separationAudit,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
