@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { engineOf } from '../database/index.js';
 import { PLATFORM_ROLES, requirePlatform, type Caller, type PlatformRole } from '../context.js';
 import { recordAudit } from '../audit/chain.js';
 import { transaction } from '../database/transaction.js';
@@ -30,14 +31,15 @@ export async function keepLastSecurityAdmin(trx: Knex, userId: string): Promise<
   await keepLastHolder(trx, 'security_admin', userId);
 }
 async function keepLastHolder(trx: Knex, role: PlatformRole, userId: string): Promise<void> {
-  const others = await trx('platform_roles')
+  const holders = trx('platform_roles')
     .join('users', 'users.id', 'platform_roles.user_id')
     .where('platform_roles.role', role)
-    .whereNot('platform_roles.user_id', userId)
     .where('users.disabled', false)
-    .count({ n: '*' })
-    .first();
-  if (Number(others?.n ?? 0) === 0) throw new ConflictError({ reason: 'last_role_holder' });
+    .select('platform_roles.user_id');
+  // PostgreSQL: lock the role's rows, so two removals at once cannot each see the other still in
+  // place (SQLite runs one write transaction at a time).
+  const rows: Array<{ user_id: string }> = await (engineOf(trx) === 'postgres' ? holders.forUpdate('platform_roles') : holders);
+  if (!rows.some((r) => r.user_id !== userId)) throw new ConflictError({ reason: 'last_role_holder' });
 }
 const LAST_HOLDER_CHECKS: Partial<Record<PlatformRole, (trx: Knex, userId: string) => Promise<void>>> = {
   system_admin: keepLastSystemAdmin,

@@ -109,9 +109,11 @@ describeEachEngine('identity: forced password change, policy, TOTP second factor
     await login(confirmed.recoveryCodes[3].toLowerCase()).expect(200);
     await login(confirmed.recoveryCodes[3]).expect(401);
     expect((await agent.get('/api/v1/me/mfa').expect(200)).body.recoveryCodesLeft).to.equal(9);
-    // An administrator removes it (lost phone); the user signs in with the password alone again.
-    const admin = await signIn(app, 'admin');
-    await admin.delete(`/api/v1/users/${row.id}/mfa`).expect(204);
+    // The security administrator removes it (lost phone; a security setting under 三权分立), not the
+    // system administrator; the user signs in with the password alone again.
+    await (await signIn(app, 'admin')).delete(`/api/v1/users/${row.id}/mfa`).expect(403);
+    const secadmin = await signIn(app, 'secadmin');
+    await secadmin.delete(`/api/v1/users/${row.id}/mfa`).expect(204);
     await login().expect(200);
   });
 

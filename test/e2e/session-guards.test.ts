@@ -70,20 +70,21 @@ describeEachEngine('sessions, cross-site writes, password change, last administr
     await signIn(app, 'auditor', 'Second#Change-02');
   });
 
-  it('refuses to remove the admin flag from, or disable, the last administrator (409, translated)', async () => {
+  it('refuses to disable the last system administrator or to take the last security administrator\'s role (409, translated)', async () => {
     const admin = await signIn(app, 'admin');
+    const secadmin = await signIn(app, 'secadmin');
     const me = (await admin.get('/api/v1/me').expect(200)).body.user;
-    const zh = await admin.patch(`/api/v1/users/${me.id}`).send({ isAdmin: false }).expect(409);
-    expect(zh.body.error).to.include({ code: 'conflict', reason: 'last_admin', message: '平台至少需要保留一名启用状态的管理员' });
-    const en = await admin.patch(`/api/v1/users/${me.id}?lang=en`).send({ disabled: true }).expect(409);
-    expect(en.body.error.message).to.equal('The platform must keep at least one enabled administrator');
-    expect((await ctx.db.knex('users').where({ id: me.id }).first()).is_admin).to.be.oneOf([true, 1]);
-    // With a second administrator, the first may step down.
-    const second = (await admin.post('/api/v1/users').send({ username: 'admin2', displayName: 'Second admin', password: 'Adm1n#Second-2026', isAdmin: true }).expect(201)).body;
-    // Two demotions at once (the last two administrators): one of them is refused.
-    const [a, b] = await Promise.all([admin.patch(`/api/v1/users/${me.id}`).send({ isAdmin: false }), admin.patch(`/api/v1/users/${second.id}`).send({ isAdmin: false })]);
-    // (409 last_admin, or 403 when the demoted caller's second request is no longer an admin's.)
+    const sec = (await secadmin.get('/api/v1/me').expect(200)).body.user;
+    const zh = await admin.patch(`/api/v1/users/${me.id}`).send({ disabled: true }).expect(409);
+    expect(zh.body.error).to.include({ code: 'conflict', reason: 'last_role_holder', message: '不能撤销最后一名系统管理员或最后一名安全管理员的角色' });
+    const en = await secadmin.put(`/api/v1/users/${sec.id}/roles?lang=en`).send({ roles: [] }).expect(409);
+    expect(en.body.error.message).to.equal('The last system administrator and the last security administrator cannot lose their role');
+    expect(await ctx.db.knex('platform_roles').where({ user_id: me.id, role: 'system_admin' })).to.have.length(1);
+    // With a second system administrator, the first may step down; two at once: one is refused.
+    const second = (await admin.post('/api/v1/users').send({ username: 'admin2', displayName: 'Second admin', password: 'Adm1n#Second-2026' }).expect(201)).body;
+    await secadmin.put(`/api/v1/users/${second.id}/roles`).send({ roles: ['system_admin'] }).expect(200);
+    const [a, b] = await Promise.all([secadmin.put(`/api/v1/users/${me.id}/roles`).send({ roles: [] }), secadmin.put(`/api/v1/users/${second.id}/roles`).send({ roles: [] })]);
     expect([a.status, b.status].filter((st) => st === 200), `${a.status} ${b.status}`).to.have.length(1);
-    expect(await ctx.db.knex('users').where({ is_admin: true, disabled: false })).to.have.length(1);
+    expect(await ctx.db.knex('platform_roles').where({ role: 'system_admin' })).to.have.length(1);
   });
 });
