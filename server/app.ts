@@ -8,6 +8,7 @@ import { shippedCatalogue, type Catalogue } from './catalogue/index.js';
 import type { Config } from './config.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { authenticate, language, type AppDeps } from './http/request.js';
+import { rejectUnsafeText } from './http/safe-text.js';
 import type { Logger } from './logger.js';
 import { assessmentsRouter } from './routes/assessments.js';
 import { authRouter } from './routes/auth.js';
@@ -95,6 +96,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   app.use(cookieParser(config.sessionSecret));
   app.use(language);
   app.use(express.json({ limit: '1mb' }));
+  app.use(rejectUnsafeText);
   app.use(healthRouter);
 
   const api = express.Router();
@@ -104,7 +106,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();
-  pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate, loadOrgChoices);
+  pages.use(express.urlencoded({ extended: false, limit: '100kb' }), rejectUnsafeText, authenticate, loadOrgChoices);
   pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, libraryPagesRouter, adminPagesRouter);
   app.use(pages, pageErrors);
 

@@ -30,6 +30,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   async stage(input: Readable, maxBytes: number): Promise<StagedBlob> {
+    // The input may fail while the directory is created, before pipeline() listens: pipeline
+    // still sees it (the stream is destroyed), but the 'error' event must not go unhandled.
+    input.on('error', () => undefined);
     await mkdir(this.tmp, { recursive: true });
     const tmpFile = path.join(this.tmp, `${randomBytes(12).toString('hex')}.part`);
     const sha = createHash('sha256');
