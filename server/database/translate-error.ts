@@ -6,6 +6,25 @@ import {
 } from '../errors.js';
 
 /**
+ * A column list as the API names it (snake_case → camelCase): table names, constraint names and
+ * the SQL text never reach the client.
+ */
+const SCOPE_COLUMNS = new Set(['organization_id', 'system_id', 'assessment_id', 'evidence_id']);
+
+export function apiFieldNames(columns: string | undefined): string | undefined {
+  if (!columns) return undefined;
+  const names = columns
+    .split(',')
+    .map((c) => c.trim().replace(/^"|"$/g, '').split('.').pop() ?? '')
+    .map((c) => c.replace(/^(lower|upper|coalesce)\((.*)\)$/i, '$2').replace(/::\w+$/, ''))
+    .filter((c) => /^[a-z][a-z0-9_]*$/.test(c));
+  // In a composite key the parent (organisation, system, …) is the scope, not what the client got wrong.
+  const own = names.filter((c) => !SCOPE_COLUMNS.has(c));
+  const shown = (own.length ? own : names).map((c) => c.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase()));
+  return shown.length ? shown.join(', ') : undefined;
+}
+
+/**
  * Turns a driver error into a typed AppError (unique → 409, foreign key → 409, not null → 400),
  * or returns undefined when it is not a constraint error.
  */
@@ -16,24 +35,25 @@ export function translateDatabaseError(err: unknown): AppError | undefined {
   // PostgreSQL SQLSTATE codes
   switch (e.code) {
     case '23505': {
-      const m = /Key \(([^)]+)\)=/.exec(e.detail ?? '');
-      return new UniqueViolationError({ field: m?.[1] ?? e.constraint });
+      const m = /Key \((.+?)\)=\(/.exec(e.detail ?? '');
+      const field = apiFieldNames(m?.[1]);
+      return new UniqueViolationError(field ? { field } : {}, field ? [{ path: field, code: 'unique_violation', message: 'already exists' }] : []);
     }
     case '23503':
       return new ForeignKeyViolationError();
     case '23502':
-      return new NotNullViolationError({ field: e.column });
+      return new NotNullViolationError({ field: apiFieldNames(e.column) });
   }
   // better-sqlite3 codes
   if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     const m = /UNIQUE constraint failed: (.+)$/.exec(message);
-    const fields = m?.[1]?.split(',').map((s) => s.trim().split('.').pop()).join(', ');
-    return new UniqueViolationError({ field: fields });
+    const field = apiFieldNames(m?.[1]);
+    return new UniqueViolationError(field ? { field } : {}, field ? [{ path: field, code: 'unique_violation', message: 'already exists' }] : []);
   }
   if (e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return new ForeignKeyViolationError();
   if (e.code === 'SQLITE_CONSTRAINT_NOTNULL') {
     const m = /NOT NULL constraint failed: (.+)$/.exec(message);
-    return new NotNullViolationError({ field: m?.[1]?.split('.').pop() });
+    return new NotNullViolationError({ field: apiFieldNames(m?.[1]) });
   }
   return undefined;
 }
