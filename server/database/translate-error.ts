@@ -1,5 +1,6 @@
 import {
   AppError,
+  BadRequestError,
   ForeignKeyViolationError,
   NotNullViolationError,
   UniqueViolationError,
@@ -41,6 +42,16 @@ export function translateDatabaseError(err: unknown): AppError | undefined {
     }
     case '23503':
       return new ForeignKeyViolationError();
+    // Data the client sent that PostgreSQL cannot hold (SQLite stores it as is): a 400, never a
+    // 500. Validation refuses these first; this is the backstop for a route that forgot.
+    case '22P02': // invalid_text_representation, e.g. a malformed uuid in a page URL
+    case '22001': // string_data_right_truncation: longer than the column
+    case '22003': // numeric_value_out_of_range
+    case '22007': // invalid_datetime_format
+    case '22008': // datetime_field_overflow
+    case '22021': // character_not_in_repertoire (NUL)
+    case '22P05': // untranslatable_character
+      return new BadRequestError({ reason: 'invalid_value' });
     case '23502':
       return new NotNullViolationError({ field: apiFieldNames(e.column) });
   }
