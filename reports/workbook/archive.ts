@@ -19,6 +19,10 @@ export interface WorkbookLimits {
   maxCellChars: number;
   /** Time for the whole check (seconds): past it the workbook is refused. */
   maxCheckSeconds: number;
+  /** Time for ExcelJS to parse a checked workbook, in its own thread (seconds). */
+  maxParseSeconds: number;
+  /** Heap of that thread (MB): past it the parse is stopped. */
+  maxParseMemoryMb: number;
 }
 
 const MB = 1024 * 1024;
@@ -47,6 +51,8 @@ export function workbookLimits(env: NodeJS.ProcessEnv = process.env): WorkbookLi
     maxSharedStrings: num('WORKBOOK_MAX_SHARED_STRINGS', 200_000),
     maxCellChars: num('WORKBOOK_MAX_CELL_CHARS', 32_767),
     maxCheckSeconds: num('WORKBOOK_MAX_CHECK_SECONDS', 20),
+    maxParseSeconds: num('WORKBOOK_MAX_PARSE_SECONDS', 60),
+    maxParseMemoryMb: num('WORKBOOK_MAX_PARSE_MEMORY_MB', 1024),
   };
 }
 

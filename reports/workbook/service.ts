@@ -2,10 +2,11 @@ import { ResultsService } from '../../server/assessments/results.js';
 import { AssessmentsService } from '../../server/assessments/service.js';
 import { ScopedService } from '../../server/context.js';
 import { ConflictError, UnsupportedMediaTypeError, ValidationError, type ErrorDetail } from '../../server/errors.js';
-import { checkWorkbookArchive } from './archive.js';
+import { checkWorkbookArchive, WORKBOOK_LIMITS } from './archive.js';
+import { parseWorkbookInThread, WorkbookBudgetError } from './parse-pool.js';
 import { assembleWorkbookData } from './data.js';
 import { buildWorkbook, workbookFileName } from './export.js';
-import { diffWorkbook, parseWorkbook, type ConflictItem, type ProblemItem, type WorkbookDiff } from './import.js';
+import { diffWorkbook, type ConflictItem, type ProblemItem, type WorkbookDiff } from './import.js';
 import type { Lang } from './layout.js';
 
 export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -55,8 +56,10 @@ export class WorkbookService extends ScopedService {
     }
     let sheets;
     try {
-      sheets = await parseWorkbook(buffer);
+      // In the parser thread, within a time and memory budget: the event loop keeps serving.
+      sheets = await parseWorkbookInThread(buffer, { timeoutMs: WORKBOOK_LIMITS.maxParseSeconds * 1000, maxMemoryMb: WORKBOOK_LIMITS.maxParseMemoryMb });
     } catch (err) {
+      if (err instanceof WorkbookBudgetError) throw new ValidationError({}, [{ path: 'file', code: err.code, message: err.message }]);
       throw new ValidationError({}, [{ path: 'file', code: 'invalid_workbook', message: `the workbook cannot be read: ${(err as Error).message}` }]);
     }
     const data = await assembleWorkbookData({ knex: this.knex, caller: this.caller }, assessmentId, 'edit');

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { existsSync, readdirSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import { WORKBOOK_LIMITS } from '../../reports/workbook/archive.js';
 import { createTestApp } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { cookieFor, listen, multipart, multipartHeaders, rawRequest, sharedStringsBomb, xlsxParts, zip } from '../utils/raw-http.js';
@@ -71,6 +73,51 @@ describeEachEngine('hostile workbooks: refused within a budget, the server keeps
     expect(web.res.status).to.equal(400);
     expect(web.slowest).to.be.below(1_000);
     expect(filesUnder(evidenceDir())).to.deep.equal(before);
+  });
+
+  it('a real record workbook (the demo assessment, every row) imports as a dry run while /healthz keeps answering', async function () {
+    this.timeout(120_000);
+    const xlsx = await new Promise<Buffer>((resolve, reject) => {
+      http.get(`${base}/api/v1/assessments/${assessmentId}/workbook.xlsx`, { headers: { cookie: consultant.cookie } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+      }).on('error', reject);
+    });
+    const { res, slowest, elapsed } = await importWhileWatchingHealth(xlsx);
+    expect(res.status, res.text.slice(0, 300)).to.equal(200);
+    if (process.env.TEST_VERBOSE) console.log(`      real workbook ${Math.round(xlsx.length / 1024)} KB: import ${elapsed} ms, slowest /healthz ${slowest} ms`);
+    expect(slowest, 'slowest /healthz during a real import (ms)').to.be.below(2_000);
+  });
+
+  it('a workbook inside the limits but past the parse budget: stopped (too_slow, too_much_memory), /healthz answers, the next import works', async function () {
+    this.timeout(240_000);
+    const items = 150_000;
+    const heavy = await zip({
+      ...xlsxParts(1),
+      'xl/sharedStrings.xml': `<sst count="${items}" uniqueCount="${items}">${Array.from({ length: items }, (_, i) => `<si><t>${String(i).padEnd(90, 'x')}</t></si>`).join('')}</sst>`,
+      'xl/worksheets/sheet1.xml': `<worksheet><sheetData>${Array.from({ length: 15_000 }, (_, r) => `<row r="${r + 1}">${Array.from({ length: 9 }, (_, c) => `<c r="${String.fromCharCode(65 + c)}${r + 1}" t="s"><v>${(r * 9 + c) % items}</v></c>`).join('')}</row>`).join('')}</sheetData></worksheet>`,
+    });
+    const saved = { ...WORKBOOK_LIMITS };
+    try {
+      WORKBOOK_LIMITS.maxParseSeconds = 0.5;
+      const slow = await importWhileWatchingHealth(heavy);
+      expect(slow.res.status).to.equal(400);
+      expect(slow.error.details[0]).to.include({ code: 'too_slow' });
+      expect(slow.slowest).to.be.below(1_000);
+      WORKBOOK_LIMITS.maxParseSeconds = saved.maxParseSeconds;
+      WORKBOOK_LIMITS.maxParseMemoryMb = 16;
+      const fat = await importWhileWatchingHealth(heavy);
+      expect(fat.res.status).to.equal(400);
+      expect(fat.error.details[0]).to.include({ code: 'too_much_memory' });
+      expect(fat.slowest).to.be.below(1_000);
+    } finally {
+      Object.assign(WORKBOOK_LIMITS, saved);
+    }
+    // Within the budget the same workbook parses (it matches nothing of the assessment).
+    const ok = await importWhileWatchingHealth(heavy);
+    expect(ok.res.status, ok.res.text.slice(0, 300)).to.equal(200);
+    expect(ok.slowest).to.be.below(1_000);
   });
 
   it('shared strings under the size limit but too many, or one cell too long: 400 naming the limit', async function () {
