@@ -112,4 +112,3 @@ export const BrowserUnavailableError = createError<{ hint: string }>(
 // ---- hostile input (issue 13) ----
 export const MalformedUrlError = createError<{ path?: string }>('malformed_url', 400, () => 'The address contains malformed percent-encoding');
 export const BadRequestError = createError<{ reason?: string }>('bad_request', 400, () => 'The request is malformed');
-export const WorkbookTooComplexError = createError<{ limit?: string }>('workbook_too_complex', 422, (p) => `The workbook exceeds the import limits${p.limit ? ` (${p.limit})` : ''}`);
