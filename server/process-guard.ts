@@ -23,7 +23,12 @@ export function isClientStreamError(err: unknown): boolean {
  * flight finish (at most 10 s) and exits 1 for the supervisor (systemd Restart=always, a
  * container restart policy) to start it again.
  */
-export function installProcessGuard(logger: Logger, server: () => Server | undefined, exit: (code: number) => void = (c) => process.exit(c)): () => void {
+export function installProcessGuard(
+  logger: Logger,
+  server: () => Server | undefined,
+  exit: (code: number) => void = (c) => process.exit(c),
+  target: NodeJS.EventEmitter = process,
+): () => void {
   let stopping = false;
   const onRejection = (reason: unknown) => {
     logger.error({ err: reason }, 'unhandled promise rejection (kept serving)');
@@ -42,10 +47,10 @@ export function installProcessGuard(logger: Logger, server: () => Server | undef
     if (s) s.close(() => exit(1));
     else exit(1);
   };
-  process.on('unhandledRejection', onRejection);
-  process.on('uncaughtException', onException);
+  target.on('unhandledRejection', onRejection);
+  target.on('uncaughtException', onException);
   return () => {
-    process.off('unhandledRejection', onRejection);
-    process.off('uncaughtException', onException);
+    target.off('unhandledRejection', onRejection);
+    target.off('uncaughtException', onException);
   };
 }
