@@ -65,6 +65,7 @@ describeEachEngine('hostile workbooks: refused within a budget, the server keeps
     const { res, slowest, checks, elapsed, error } = await importWhileWatchingHealth(bomb);
     expect(res.status).to.equal(400);
     expect(error.details[0]).to.include({ code: 'shared_strings_too_large' });
+    if (process.env.TEST_VERBOSE) console.log(`      ${Math.round(bomb.length / 1024)} KB bomb refused in ${elapsed} ms; ${checks} health checks, slowest ${slowest} ms`);
     expect(elapsed, 'time to refuse').to.be.below(5_000);
     expect(checks).to.be.greaterThan(0);
     expect(slowest, 'slowest /healthz during the import (ms)').to.be.below(1_000);
