@@ -166,3 +166,17 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
 export async function latestArchivedReport(knex: Knex, assessmentId: string): Promise<Record<string, any> | undefined> {
   return knex('reports').where({ assessment_id: assessmentId, type: 'test_report', format: 'pdf', status: 'done' }).orderBy('finished_at', 'desc').first();
 }
+
+/** Why a job was interrupted (stored on the job; shown with the failed report). */
+export const INTERRUPTED_REPORT_ERROR = 'interrupted: the server stopped while the report was being generated; request it again';
+
+/**
+ * At start: report jobs left queued or running by a previous process (a crash, kill -9, a
+ * restart) can never finish, since their work lived in that process. They are marked failed
+ * with the reason, so nobody waits for them and they can be requested again. Returns how many.
+ */
+export async function failInterruptedReports(knex: Knex): Promise<number> {
+  return knex('reports')
+    .whereIn('status', ['queued', 'running'])
+    .update({ status: 'failed', error: INTERRUPTED_REPORT_ERROR, finished_at: now() });
+}

@@ -12,6 +12,7 @@ import { apiGuards, pageGuards } from './http/guards.js';
 import { accountRouter } from './routes/account.js';
 import { accountPagesRouter } from './web/account-pages.js';
 import { auditRequests, bindAuditContext } from './audit/middleware.js';
+import { rejectUnsafeText } from './http/safe-text.js';
 import type { Logger } from './logger.js';
 import { assessmentsRouter } from './routes/assessments.js';
 import { hazardsRouter } from './routes/hazards.js';
@@ -109,6 +110,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   app.use(cookieParser(config.sessionSecret));
   app.use(language);
   app.use(express.json({ limit: '1mb' }));
+  app.use(rejectUnsafeText);
   app.use(healthRouter);
 
   const api = express.Router();
@@ -119,7 +121,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();
-  pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate, bindAuditContext, loadOrgChoices);
+  pages.use(express.urlencoded({ extended: false, limit: '100kb' }), rejectUnsafeText, authenticate, bindAuditContext, loadOrgChoices);
   pages.use(pageGuards, accountPagesRouter);
   pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
   app.use(pages, pageErrors);

@@ -137,3 +137,6 @@ export const PasswordChangeRequiredError = createError('password_change_required
 export const MfaEnrolmentRequiredError = createError('mfa_enrolment_required', 403, () => 'Platform administrators must set up a second factor first (POST /api/v1/me/mfa/totp)');
 export const CrossSiteRequestError = createError('cross_site_request', 403, () => 'Cross-site request refused');
 export const ReadOnlyTokenError = createError('token_read_only', 403, () => 'This API token is read-only');
+// ---- hostile input (issue 13) ----
+export const MalformedUrlError = createError<{ path?: string }>('malformed_url', 400, () => 'The address contains malformed percent-encoding');
+export const BadRequestError = createError<{ reason?: string }>('bad_request', 400, () => 'The request is malformed');

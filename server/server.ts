@@ -10,6 +10,8 @@ import { upsertCatalogue } from './catalogue/store.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase, migrateLatest } from './database/index.js';
 import { createLogger } from './logger.js';
+import { installProcessGuard } from './process-guard.js';
+import { failInterruptedReports } from '../reports/jobs.js';
 import { AuthService } from './services/auth.js';
 import { SecretBox } from './services/mfa.js';
 import { loadDemoData, readDemoData } from './services/demo.js';
@@ -28,6 +30,8 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  let listening: Server | undefined;
+  installProcessGuard(logger, () => listening);
   let catalogue: Catalogue;
   try {
     catalogue = config.catalogueDir ? loadCatalogue(config.catalogueDir) : shippedCatalogue();
@@ -66,6 +70,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   // Uploads interrupted by a crash or restart leave temporary files only; remove them.
   const leftovers = await new FsBlobStore(path.join(config.dataDir, 'evidence')).cleanTemporary();
   if (leftovers) logger.info({ files: leftovers }, 'removed interrupted uploads');
+  // Report jobs of a previous process cannot finish: marked failed with the reason.
+  const interrupted = await failInterruptedReports(db);
+  if (interrupted) logger.warn({ reports: interrupted }, 'report jobs interrupted by a restart marked failed');
   const purge = setInterval(() => void auth.purgeExpiredSessions().catch((err) => logger.warn({ err }, 'session purge failed')), 15 * 60_000);
   purge.unref();
 
@@ -73,6 +80,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });
+  listening = server;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   const lines = [

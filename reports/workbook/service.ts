@@ -5,11 +5,12 @@ import { syncScope, unitsInScope } from '../../server/assessments/scope.js';
 import { insertOutsideRows } from '../../server/assessments/outside-rows.js';
 import { transaction } from '../../server/database/transaction.js';
 import { ConflictError, UnsupportedMediaTypeError, ValidationError, WorkbookLevelMismatchError, WorkbookUnmatchedError, type ErrorDetail } from '../../server/errors.js';
-import { checkWorkbookArchive } from './archive.js';
+import { checkWorkbookArchive, WORKBOOK_LIMITS } from './archive.js';
+import { parseWorkbookInThread, WorkbookBudgetError } from './parse-pool.js';
 import { assembleWorkbookData, type WorkbookData, type WorkbookUnit } from './data.js';
 import { otherLevel, scoreLevels } from './level.js';
 import { buildWorkbook, workbookFileName } from './export.js';
-import { diffWorkbook, parseWorkbook, type ConflictItem, type ParsedSheet, type ProblemItem, type WorkbookDiff } from './import.js';
+import { diffWorkbook, type ConflictItem, type ParsedSheet, type ProblemItem, type WorkbookDiff } from './import.js';
 import type { Lang } from './layout.js';
 
 export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -81,8 +82,10 @@ export class WorkbookService extends ScopedService {
     }
     let sheets;
     try {
-      sheets = await parseWorkbook(buffer);
+      // In the parser thread, within a time and memory budget: the event loop keeps serving.
+      sheets = await parseWorkbookInThread(buffer, { timeoutMs: WORKBOOK_LIMITS.maxParseSeconds * 1000, maxMemoryMb: WORKBOOK_LIMITS.maxParseMemoryMb });
     } catch (err) {
+      if (err instanceof WorkbookBudgetError) throw new ValidationError({}, [{ path: 'file', code: err.code, message: err.message }]);
       throw new ValidationError({}, [{ path: 'file', code: 'invalid_workbook', message: `the workbook cannot be read: ${(err as Error).message}` }]);
     }
     const data = await assembleWorkbookData({ knex: this.knex, caller: this.caller }, assessmentId, 'edit');

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/chain.js';
 import { ScopedService, type ServiceContext } from '../context.js';
+import { lockRow } from '../database/locking.js';
 import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { registerLinkTarget } from '../evidence/link-targets.js';
@@ -192,7 +193,9 @@ export class FindingsService extends ScopedService {
     const current = await this.loadFinding(id);
     await transaction(this.knex, async (trx) => {
       const a = await this.assessments.loadWritable(current.assessment_id, trx);
-      const row = await trx('findings').where({ id }).first();
+      // Under the row lock (PostgreSQL): a concurrent stale update gets stale_row_version with
+      // the current row, as on SQLite, instead of silently overwriting.
+      const row = (await lockRow(trx, 'findings', { id }))!;
       if (Number(row.row_version) !== patch.rowVersion) {
         throw new ConflictError({ reason: 'stale_row_version' }, [{ path: 'rowVersion', code: 'stale_row_version', message: 'changed by someone else', current: findingView(row) }]);
       }

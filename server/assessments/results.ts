@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { ScopedService, type ServiceContext } from '../context.js';
+import { lockRow } from '../database/locking.js';
 import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
 import { registerLinkTarget } from '../evidence/link-targets.js';
@@ -128,7 +129,10 @@ export class ResultsService extends ScopedService {
           assessed_at: at,
           row_version: Number(row.row_version) + 1,
         });
-      if (!n) throw new ConflictError({ reason: `result ${row.code} changed meanwhile` });
+      if (!n) {
+        const current = await trx('assessment_results').where({ id: row.id }).first();
+        throw new ConflictError({ reason: 'stale_row_version' }, [{ path: 'rowVersion', code: 'stale_row_version', message: 'changed by someone else', unit: row.code, current: current ? resultView(current) : null }]);
+      }
       // The result's history (who changed 符合 to 不符合, when): one audit entry per row, same transaction.
       const changes: Record<string, unknown> = { code: row.code, objectKey: row.object_key, rowVersion: [Number(row.row_version), Number(row.row_version) + 1] };
       if (row.value !== input.value) changes.value = [row.value, input.value];
@@ -143,6 +147,9 @@ export class ResultsService extends ScopedService {
   private async write(assessmentId: string, inputs: ResultInput[]): Promise<ResultView[]> {
     return transaction(this.knex, async (trx) => {
       const a = await this.assessments.loadWritable(assessmentId, trx);
+      // Writers of one assessment queue on its row (PostgreSQL), so a stale write is always seen
+      // as stale_row_version with the current row, as on SQLite — never a bare failed update.
+      await lockRow(trx, 'assessments', { id: a.id });
       const { matched, problems, conflicts } = await this.resolve(trx, a, inputs);
       if (problems.length) throw new ValidationError({}, problems);
       if (conflicts.length) throw new ConflictError({ reason: 'stale_row_version' }, conflicts as ErrorDetail[]);

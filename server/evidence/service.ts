@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Readable } from 'node:stream';
 import { ScopedService, type ServiceContext } from '../context.js';
+import { lockRow } from '../database/locking.js';
 import { transaction } from '../database/transaction.js';
 import {
   ConflictError,
@@ -107,12 +108,17 @@ export class EvidenceService extends ScopedService {
     }
   }
 
-  private async storeBlob(trx: Knex, organizationId: string, staged: StagedBlob, mediaType: string): Promise<void> {
-    await staged.commit(organizationId);
-    const exists = await trx('evidence_blobs').where({ organization_id: organizationId, hash: staged.hash }).first();
-    if (!exists) {
-      await trx('evidence_blobs').insert({ organization_id: organizationId, hash: staged.hash, size: staged.size, media_type: mediaType, stored_at: now() });
-    }
+  /**
+   * Registers the blob, idempotently: concurrent uploads of the same content in one organisation
+   * all succeed, on PostgreSQL too (where the loser of the race would otherwise hit the primary
+   * key). The file itself is moved into place by `staged.commit` as the transaction's last step:
+   * a refused request never moves a file, and a committed row always has its file.
+   */
+  private async registerBlob(trx: Knex, organizationId: string, staged: StagedBlob, mediaType: string): Promise<void> {
+    await trx('evidence_blobs')
+      .insert({ organization_id: organizationId, hash: staged.hash, size: staged.size, media_type: mediaType, stored_at: now() })
+      .onConflict(['organization_id', 'hash'])
+      .ignore();
   }
 
   private async event(trx: Knex, evidenceId: string, organizationId: string, action: string, details: unknown = null): Promise<void> {
@@ -126,7 +132,11 @@ export class EvidenceService extends ScopedService {
     });
   }
 
-  async create(organizationId: string, meta: EvidenceMetadata, upload: UploadedFile, requestId?: string): Promise<EvidenceDetail> {
+  /**
+   * A new evidence record with its first version. `links` are checked before anything is
+   * written and created in the same transaction: a bad target leaves no record and no file.
+   */
+  async create(organizationId: string, meta: EvidenceMetadata, upload: UploadedFile, requestId?: string, links: Array<{ targetType: string; targetId: string }> = []): Promise<EvidenceDetail> {
     try {
       this.scope.require(organizationId, 'edit', 'organization');
     } catch (err) {
@@ -138,7 +148,8 @@ export class EvidenceService extends ScopedService {
     try {
       await transaction(this.knex, async (trx) => {
         const request = requestId ? await this.openRequest(trx, organizationId, requestId) : undefined;
-        await this.storeBlob(trx, organizationId, upload.staged, mediaType);
+        for (const l of links) await assertLinkTarget(trx, organizationId, l.targetType, l.targetId);
+        await this.registerBlob(trx, organizationId, upload.staged, mediaType);
         const at = now();
         await trx('evidence').insert({
           id,
@@ -159,6 +170,8 @@ export class EvidenceService extends ScopedService {
         for (const tag of new Set(meta.tags ?? [])) await trx('evidence_tags').insert({ evidence_id: id, tag });
         await this.event(trx, id, organizationId, 'created', { version: 1, hash: upload.staged.hash, originalName: name });
         if (request) await this.fulfil(trx, request, id);
+        for (const l of links) await this.insertLink(trx, id, organizationId, l.targetType, l.targetId);
+        await upload.staged.commit(organizationId);
       });
     } catch (err) {
       await upload.staged.discard();
@@ -196,14 +209,17 @@ export class EvidenceService extends ScopedService {
     try {
       await transaction(this.knex, async (trx) => {
         const request = requestId ? await this.openRequest(trx, row.organization_id, requestId) : undefined;
-        // Read the version inside the transaction so two concurrent uploads cannot take the same number.
-        const current = await trx('evidence').where({ id }).first();
+        // The next number under the record's row lock (PostgreSQL; SQLite runs one writer at a
+        // time): concurrent uploads queue and each gets its own number, none fails.
+        const current = await lockRow(trx, 'evidence', { id });
+        if (!current || current.deleted_at) throw new ConflictError({ reason: 'evidence_deleted' });
         const version = Number(current.current_version) + 1;
-        await this.storeBlob(trx, row.organization_id, upload.staged, mediaType);
+        await this.registerBlob(trx, row.organization_id, upload.staged, mediaType);
         await this.insertVersion(trx, id, row.organization_id, version, upload.staged, mediaType, name, note ?? null);
-        await trx('evidence').where({ id, current_version: version - 1 }).update({ current_version: version, updated_at: now() });
+        await trx('evidence').where({ id }).update({ current_version: version, updated_at: now() });
         await this.event(trx, id, row.organization_id, 'version_added', { version, hash: upload.staged.hash, originalName: name });
         if (request) await this.fulfil(trx, request, id);
+        await upload.staged.commit(row.organization_id);
       });
     } catch (err) {
       await upload.staged.discard();
@@ -326,18 +342,22 @@ export class EvidenceService extends ScopedService {
     const row = await this.findScoped<Record<string, any> & { organization_id: string }>('evidence', id, 'edit', 'evidence');
     await assertLinkTarget(this.knex, row.organization_id, targetType, targetId);
     await transaction(this.knex, async (trx) => {
-      await trx('evidence_links').insert({
-        id: newId(),
-        organization_id: row.organization_id,
-        evidence_id: id,
-        target_type: targetType,
-        target_id: targetId,
-        created_by: this.caller.userId,
-        created_at: now(),
-      });
-      await this.event(trx, id, row.organization_id, 'linked', { targetType, targetId });
+      await this.insertLink(trx, id, row.organization_id, targetType, targetId);
     });
     return this.get(id);
+  }
+
+  private async insertLink(trx: Knex, id: string, organizationId: string, targetType: string, targetId: string): Promise<void> {
+    await trx('evidence_links').insert({
+      id: newId(),
+      organization_id: organizationId,
+      evidence_id: id,
+      target_type: targetType,
+      target_id: targetId,
+      created_by: this.caller.userId,
+      created_at: now(),
+    });
+    await this.event(trx, id, organizationId, 'linked', { targetType, targetId });
   }
 
   async unlink(id: string, targetType: string, targetId: string): Promise<EvidenceDetail> {

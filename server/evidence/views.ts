@@ -1,4 +1,5 @@
 import { todayInChina } from '../dates.js';
+import { ACTIVE_MEDIA_TYPES } from '../storage/media-type.js';
 
 export interface EvidenceVersionView {
   version: number;
@@ -9,6 +10,8 @@ export interface EvidenceVersionView {
   uploadedBy: string;
   uploadedAt: string;
   note: string | null;
+  /** A web document (HTML, XHTML, SVG) a browser would run: download only, never shown inline. */
+  activeContent: boolean;
 }
 
 export interface EvidenceView {
@@ -40,6 +43,7 @@ export const versionView = (r: Record<string, any>): EvidenceVersionView => ({
   uploadedBy: r.uploaded_by,
   uploadedAt: r.uploaded_at,
   note: r.note ?? null,
+  activeContent: ACTIVE_MEDIA_TYPES.has(r.media_type),
 });
 
 export function evidenceView(r: Record<string, any>, tags: string[], current: Record<string, any>, today = todayInChina()): EvidenceView {

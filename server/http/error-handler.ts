@@ -8,6 +8,7 @@ import {
   RouteNotFoundError,
 } from '../errors.js';
 import { translator } from '../i18n.js';
+import { clientInputError } from './client-errors.js';
 
 /** Unknown routes: 404 in the same error shape. */
 export function notFound(req: Request, _res: Response, next: NextFunction): void {
@@ -20,7 +21,7 @@ export function toAppError(err: unknown): AppError {
   const type = (err as { type?: string })?.type;
   if (type === 'entity.parse.failed') return new InvalidJsonError();
   if (type === 'entity.too.large') return new PayloadTooLargeError();
-  return translateDatabaseError(err) ?? new InternalError();
+  return clientInputError(err) ?? translateDatabaseError(err) ?? new InternalError();
 }
 
 /**

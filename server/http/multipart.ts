@@ -1,6 +1,7 @@
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { AppError, FileTooLargeError, ValidationError } from '../errors.js';
+import { isUnsafeText, unsafeTextError } from './safe-text.js';
 import { BlobTooLargeError, type BlobStore, type StagedBlob } from '../storage/blob-store.js';
 
 export interface ParsedUpload {
@@ -45,15 +46,23 @@ export function parseUpload(req: Request, store: BlobStore, maxBytes: number, li
       else reject(new ValidationError({}, [{ path: 'body', code: 'invalid_multipart', message: (err as Error)?.message ?? 'malformed multipart body' }]));
     };
     parser.on('field', (name, value) => {
+      // NUL and lone surrogates: refused like in any other body (400 naming the field).
+      if (isUnsafeText(name) || isUnsafeText(value)) return void fail(unsafeTextError(req, 'body', isUnsafeText(name) ? '(field name)' : name));
       (fields[name] ??= []).push(value);
     });
     parser.on('file', (name, stream, info) => {
       if (name !== 'file' || staging) {
+        stream.on('error', () => undefined); // reported through the parser's 'error'
         stream.resume(); // ignore extra parts
         return;
       }
-      clientName = info.filename;
+      clientName = info.filename !== undefined && isUnsafeText(info.filename) ? info.filename.replace(/[\u0000\uD800-\uDFFF]/g, '') : info.filename;
       fileStream = stream;
+      // busboy destroys the file stream with its own error (e.g. "Unexpected end of form") at
+      // once, possibly before the store has attached its pipeline (it creates its directory
+      // first): without a listener here that error would be unhandled and end the process.
+      // The same error reaches the parser's 'error' handler below, which answers the request.
+      stream.on('error', () => undefined);
       staging = store.stage(stream, maxBytes);
       staging.catch(fail);
     });

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ValidationError, type ErrorDetail } from '../errors.js';
+import { unsafeTextError, unsafeTextPath } from './safe-text.js';
 
 const zodLocales = { 'zh-CN': z.locales.zhCN(), en: z.locales.en() };
 
@@ -26,6 +27,9 @@ export function validate<S extends z.ZodType>(
   location: 'body' | 'query' | 'params' = 'body',
 ): z.output<S> {
   const input = location === 'body' ? (req.body ?? {}) : req[location];
+  // Also here, for input that did not come through the app's middleware (route parameters).
+  const unsafe = unsafeTextPath(input);
+  if (unsafe) throw unsafeTextError(req, location, location === 'body' ? unsafe : `${location}.${unsafe}`);
   const parsed = schema.safeParse(input, { error: zodLocales[req.lang].localeError });
   if (parsed.success) return parsed.data;
   throw new ValidationError({ location }, issuesToDetails(parsed.error.issues, location === 'body' ? undefined : location));

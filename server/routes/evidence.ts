@@ -118,11 +118,17 @@ evidenceRouter.post('/evidence/:id/versions', async (req, res) => {
   res.status(201).json(await svc.addVersion(id, upload, values.note, values.requestId));
 });
 
+/** A sandboxed, resource-less document: what a browser may do with a downloaded file opened anyway. */
+export const DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'";
+
 async function sendDownload(req: Request, res: Response, version?: number) {
   const { id } = validate(req, idParams, 'params');
   const file = await service(req).download(id, version);
   res.setHeader('Content-Type', file.mediaType);
-  res.setHeader('Content-Disposition', contentDisposition(file.fileName));
+  // Always a download, never a page of ours: even a stored HTML/SVG with script cannot run in
+  // the app's origin (nosniff is set by helmet for every answer).
+  res.setHeader('Content-Disposition', contentDisposition(file.fileName, { type: 'attachment' }));
+  res.setHeader('Content-Security-Policy', DOWNLOAD_CSP);
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('ETag', `"sha256-${file.hash}"`);
   res.setHeader('Repr-Digest', `sha-256=:${Buffer.from(file.hash, 'hex').toString('base64')}:`);

@@ -1,3 +1,4 @@
+import { DOWNLOAD_CSP } from './evidence.js';
 import { create as contentDisposition } from 'content-disposition';
 import { Router, type Request } from 'express';
 import { pipeline } from 'node:stream/promises';
@@ -36,6 +37,7 @@ reportsRouter.get('/reports/:id/download', async (req, res) => {
   const file = await service(req).download(id);
   res.setHeader('Content-Type', file.view.mediaType!);
   res.setHeader('Content-Disposition', contentDisposition(file.view.fileName!));
+  res.setHeader('Content-Security-Policy', DOWNLOAD_CSP); // an HTML report is a download, sandboxed if opened
   res.setHeader('Content-Length', String(file.view.size));
   res.setHeader('Repr-Digest', `sha-256=:${Buffer.from(file.view.sha256!, 'hex').toString('base64')}:`);
   await pipeline(file.open(), res);

@@ -20,7 +20,7 @@ const OVERHEAD = 64 * 1024; // multipart boundaries and part headers
  * declared body over the cap is refused before reading, a stream that grows past it is cut off
  * (413 file_too_large). Other parts are ignored.
  */
-function readWorkbookUpload(req: Request, maxBytes = WORKBOOK_LIMITS.maxBytes): Promise<Buffer> {
+export function readWorkbookUpload(req: Request, maxBytes = WORKBOOK_LIMITS.maxBytes): Promise<Buffer> {
   const limitMb = Math.round(maxBytes / 1024 / 1024);
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > maxBytes + OVERHEAD) return Promise.reject(new FileTooLargeError({ limitMb }));
@@ -43,6 +43,9 @@ function readWorkbookUpload(req: Request, maxBytes = WORKBOOK_LIMITS.maxBytes): 
       else reject(new ValidationError({}, [{ path: 'body', code: 'invalid_multipart', message: (err as Error)?.message ?? 'malformed multipart body' }]));
     };
     parser.on('file', (name, stream) => {
+      // A truncated body destroys the file stream with "Unexpected end of form": handled here,
+      // never an unhandled 'error' event (which would end the process).
+      stream.on('error', fail);
       if (name !== 'file' || found) {
         stream.resume();
         return;

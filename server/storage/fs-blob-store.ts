@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -30,6 +31,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   async stage(input: Readable, maxBytes: number): Promise<StagedBlob> {
+    // The input may fail while the directory is created, before pipeline() listens: pipeline
+    // still sees it (the stream is destroyed), but the 'error' event must not go unhandled.
+    input.on('error', () => undefined);
     await mkdir(this.tmp, { recursive: true });
     const tmpFile = path.join(this.tmp, `${randomBytes(12).toString('hex')}.part`);
     const sha = createHash('sha256');
@@ -48,9 +52,14 @@ export class FsBlobStore implements BlobStore {
         done(null, chunk);
       },
     });
+    const out = createWriteStream(tmpFile, { flags: 'wx', mode: 0o600 });
     try {
-      await pipeline(input, meter, createWriteStream(tmpFile, { flags: 'wx', mode: 0o600 }));
+      await pipeline(input, meter, out);
     } catch (err) {
+      // The file is opened asynchronously: when the input failed at once (a truncated body), the
+      // open may complete after pipeline() gave up. Wait for the stream to close, then remove it,
+      // or the temporary file would outlive the refused request.
+      if (!out.closed) await once(out, 'close').catch(() => undefined);
       await rm(tmpFile, { force: true });
       throw err;
     }

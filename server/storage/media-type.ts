@@ -15,7 +15,26 @@ export const ALLOWED_MEDIA_TYPES = new Set([
   'application/x-cfb', // legacy .doc/.xls/.ppt
   'application/zip',
   'text/plain', 'text/csv', 'application/json', 'application/xml', 'application/yaml',
+  // Web documents (saved pages, diagrams): kept as evidence, but only ever served as downloads.
+  'text/html', 'application/xhtml+xml', 'image/svg+xml',
 ]);
+
+/**
+ * Media types a browser would run as a document (scripts, event handlers): never rendered
+ * inline — downloads only (attachment, nosniff, a sandbox CSP) and flagged in the UI.
+ */
+export const ACTIVE_MEDIA_TYPES = new Set(['text/html', 'application/xhtml+xml', 'image/svg+xml']);
+
+/** Markup that a browser runs: markers searched in the head of an XML-like text file. */
+const SCRIPT_MARKERS = /<script[\s>/]|\son(?:load|error|click|dblclick|mouse\w+|pointer\w+|focus\w*|blur|key\w+|submit|change|input|begin|end|animation\w+|transition\w+|toggle|wheel|drag\w*|drop|touch\w+)\s*=|javascript:|<\?xml-stylesheet|http:\/\/www\.w3\.org\/1999\/xhtml|<iframe[\s>/]|<object[\s>/]|<embed[\s>/]/i;
+
+/** Classifies markup text: SVG, (X)HTML, XML carrying script, or plain XML. */
+function markupType(text: string): string {
+  if (/<svg[\s>/]/i.test(text)) return 'image/svg+xml';
+  if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<!doctype\s+html|<html[\s>/]/i.test(text)) return /http:\/\/www\.w3\.org\/1999\/xhtml/i.test(text) ? 'application/xhtml+xml' : 'text/html';
+  if (SCRIPT_MARKERS.test(text)) return 'application/xhtml+xml';
+  return 'application/xml';
+}
 
 function looksLikeText(head: Buffer): boolean {
   if (head.includes(0)) return false;
@@ -43,6 +62,8 @@ function looksLikeText(head: Buffer): boolean {
  */
 export async function sniffMediaType(head: Buffer, fileName: string): Promise<string | undefined> {
   const detected = await fileTypeFromBuffer(head);
+  // file-type names any `<?xml` file application/xml: the markup decides whether it is a web document.
+  if (detected && /xml|html|svg/.test(detected.mime) && looksLikeText(head)) return markupType(head.toString('utf8').replace(/^\uFEFF/, '').trimStart());
   if (detected) {
     // file-type calls some zip-based office files plain zip when the head is short; keep its answer.
     return detected.mime;
@@ -50,7 +71,7 @@ export async function sniffMediaType(head: Buffer, fileName: string): Promise<st
   if (!looksLikeText(head)) return undefined;
   const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
   const ext = fileName.toLowerCase().split('.').pop() ?? '';
-  if (/^<\?xml|^<[A-Za-z!]/.test(text)) return 'application/xml';
+  if (/^<\?xml|^<[A-Za-z!]/.test(text)) return markupType(text);
   if (/^[{[]/.test(text) && ext !== 'csv' && ext !== 'txt') return 'application/json';
   if (ext === 'csv') return 'text/csv';
   if (ext === 'yaml' || ext === 'yml' || text.startsWith('---')) return 'application/yaml';

@@ -16,6 +16,8 @@ import { OutsideRowsService } from '../assessments/outside-rows.js';
 import { fieldErrors, formAction } from './system-pages.js';
 import { EvidenceService } from '../evidence/service.js';
 import { parseUpload } from '../http/multipart.js';
+import { readWorkbookUpload } from '../routes/workbook.js';
+import { Readable } from 'node:stream';
 import { paginate, renderPage, signedIn } from './render.js';
 import { hazardBoard } from './hazard-pages.js';
 import { AuditService } from '../audit/service.js';
@@ -206,12 +208,13 @@ assessmentPagesRouter.post('/assessments/:id/results/:rid/evidence', signedIn, r
   const d = deps(req);
   const ctx = serviceContext(req);
   const evidence = new EvidenceService(ctx, d.store);
-  evidence.assertCanUpload();
+  // 404 / 403 before the body is read; the result is checked (and linked) in the same
+  // transaction as the record is created: a refused upload leaves no file and no record.
+  const a = await new AssessmentsService(ctx, d.catalogue).get(id);
+  evidence.assertCanUpload(a.organizationId);
   const parsed = await parseUpload(req, d.store, d.config.maxUploadMb * 1024 * 1024, d.config.maxUploadMb);
   if (!parsed.file) return res.redirect(303, `/assessments/${id}`);
-  const a = await new AssessmentsService(ctx, d.catalogue).get(id);
-  const created = await evidence.create(a.organizationId, { title: parsed.file.clientName ?? 'evidence', kind: 'other' }, parsed.file);
-  await evidence.link(created.id, 'assessment_result', resultId);
+  await evidence.create(a.organizationId, { title: parsed.file.clientName ?? 'evidence', kind: 'other' }, parsed.file, undefined, [{ targetType: 'assessment_result', targetId: resultId }]);
   const back = parsed.fields.back?.[0];
   res.redirect(303, back?.startsWith('/assessments/') ? back : `/assessments/${id}`);
 });
@@ -230,13 +233,14 @@ assessmentPagesRouter.post('/assessments/:id/workbook-import', signedIn, require
   const workbook = new WorkbookService(ctx);
   await workbook.assertCanImport(id);
   const a = await new AssessmentsService(ctx, d.catalogue).get(id);
-  const parsed = await parseUpload(req, d.store, 20 * 1024 * 1024, 20);
-  if (!parsed.file) return res.redirect(303, `/assessments/${id}/reports`);
-  await parsed.file.staged.commit(a.organizationId);
-  const hash = parsed.file.staged.hash;
   try {
-    const diff = await workbook.import(id, await readBlob(d.store.open(a.organizationId, hash)), { dryRun: true });
-    renderPage(req, res, 'workbook-diff', { title: req.t('ui.import_workbook'), nav: 'systems', assessmentId: id, diff, hash, canApply: !diff.conflicts.length && !diff.problems.length && diff.changed.length > 0 });
+    // Read into memory (20 MB cap) and checked first: only a workbook that can be previewed is
+    // kept (content-addressed, for step 2); a refused one leaves nothing behind.
+    const buffer = await readWorkbookUpload(req);
+    const diff = await workbook.import(id, buffer, { dryRun: true });
+    const staged = await d.store.stage(Readable.from([buffer]), buffer.length);
+    await staged.commit(a.organizationId);
+    renderPage(req, res, 'workbook-diff', { title: req.t('ui.import_workbook'), nav: 'systems', assessmentId: id, diff, hash: staged.hash, canApply: !diff.conflicts.length && !diff.problems.length && diff.changed.length > 0 });
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500) throw err;
     renderPage(req, res, 'workbook-diff', { title: req.t('ui.import_workbook'), nav: 'systems', assessmentId: id, diff: { changed: [], unchanged: 0, conflicts: [], unmatched: [], problems: err.details.map((x) => ({ message: x.message })) }, error: req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }), canApply: false }, err.status);

@@ -59,7 +59,13 @@ libraryPagesRouter.post('/evidence', signedIn, requireCsrf, async (req, res) => 
     const parsed = await parseUpload(req, d.store, d.config.maxUploadMb * 1024 * 1024, d.config.maxUploadMb);
     if (!parsed.file) return res.redirect(303, '/evidence');
     const kind = parsed.fields.kind?.[0] ?? 'other';
-    const org = svc.resolveOrganization(selectedOrganization(req));
+    let org: string;
+    try {
+      org = svc.resolveOrganization(selectedOrganization(req));
+    } catch (err) {
+      await parsed.file.staged.discard(); // a refused upload leaves no temporary file
+      throw err;
+    }
     await svc.create(org, { title: parsed.fields.title?.[0]?.trim() || parsed.file.clientName || 'evidence', kind: (EVIDENCE_KINDS as readonly string[]).includes(kind) ? kind : 'other' }, parsed.file);
     res.redirect(303, '/evidence');
   } catch (err) {
