@@ -14,7 +14,8 @@ Commands:
   demo                       load the demo organisations and users into an empty database
   user create <username> --password <pw> [--name <display name>] [--admin]
                              create a user (the first admin of a DEMO=0 installation)
-  evidence verify            re-hash every stored evidence file; exit 1 listing missing or corrupted ones
+  evidence verify            re-hash every stored file (evidence, archived reports, workbook uploads);
+                             exit 1 listing missing or corrupted ones
   pack verify <zip>          check an evidence pack against its manifest; exit 1 listing each problem
   catalogue validate [--dir <controls dir>]
                              check the catalogue data; lists every problem, exit 1 if any
@@ -104,13 +105,19 @@ export async function runCli(argv: string[]): Promise<number> {
     case 'evidence': {
       if (rest[0] !== 'verify') return usage(`Unknown evidence command: ${rest[0] ?? '(none)'}`);
       const config = loadConfig();
-      const { verifyEvidenceFiles } = await import('./evidence/verify.js');
+      const { verifyStoredFiles } = await import('./evidence/verify.js');
       const { FsBlobStore } = await import('./storage/fs-blob-store.js');
       const path = await import('node:path');
       return withDb(async (db) => {
-        const report = await verifyEvidenceFiles(db, new FsBlobStore(path.join(config.dataDir, 'evidence')));
-        for (const p of report.problems) console.error(`${p.state.toUpperCase()}: organisation ${p.organizationId} file ${p.hash} (evidence ${p.evidence.join(', ')})`);
-        console.log(`Checked ${report.checked} stored files: ${report.problems.length} missing or corrupted`);
+        const report = await verifyStoredFiles(db, new FsBlobStore(path.join(config.dataDir, 'evidence')));
+        const what = { evidence: 'evidence', report: 'report', workbook: 'workbook upload for assessment' } as const;
+        for (const p of report.problems) console.error(`${p.state.toUpperCase()}: organisation ${p.organizationId} file ${p.hash} (${what[p.kind]} ${p.refs.join(', ') || '-'})`);
+        for (const u of report.unregistered) console.error(`WARNING: unregistered file: organisation ${u.organizationId} file ${u.hash} (no record points at it)`);
+        const k = report.byKind;
+        console.log(
+          `Checked ${report.checked} stored files (evidence ${k.evidence}, archived reports ${k.report}, workbook uploads ${k.workbook}): ` +
+            `${report.problems.length} missing or corrupted${report.unregistered.length ? `, ${report.unregistered.length} unregistered` : ''}`,
+        );
         return report.problems.length ? 1 : 0;
       });
     }

@@ -15,6 +15,8 @@ import { fieldErrors, formAction } from './system-pages.js';
 import { EvidenceService } from '../evidence/service.js';
 import { parseUpload } from '../http/multipart.js';
 import { paginate, renderPage, signedIn } from './render.js';
+import { registerWorkbookUpload } from '../storage/registry.js';
+import { now } from '../util.js';
 
 /** The assessment workspace, the findings board and the reports page. */
 export const assessmentPagesRouter = Router();
@@ -208,6 +210,8 @@ assessmentPagesRouter.post('/assessments/:id/workbook-import', signedIn, require
   if (!parsed.file) return res.redirect(303, `/assessments/${id}/reports`);
   await parsed.file.staged.commit(a.organizationId);
   const hash = parsed.file.staged.hash;
+  // Registered like every stored file, so `evidence verify` and backups cover it.
+  await registerWorkbookUpload(d.db, { organizationId: a.organizationId, hash, size: parsed.file.staged.size, assessmentId: id, userId: ctx.caller.userId, at: now() });
   try {
     const diff = await workbook.import(id, await readBlob(d.store.open(a.organizationId, hash)), { dryRun: true });
     renderPage(req, res, 'workbook-diff', { title: req.t('ui.import_workbook'), nav: 'systems', assessmentId: id, diff, hash, canApply: !diff.conflicts.length && !diff.problems.length && diff.changed.length > 0 });
