@@ -16,6 +16,10 @@ Commands:
                              create a user (the first admin of a DEMO=0 installation)
   evidence verify            re-hash every stored file (evidence, archived reports, workbook uploads);
                              exit 1 listing missing or corrupted ones
+  backup <dir>               online backup into an empty directory: the database (consistent snapshot),
+                             every stored file, manifest.json with their SHA-256 and the row counts
+  restore <dir>              restore a backup into an empty database and DATA_DIR; verifies every hash
+                             first and the row counts after; exit 1 naming what fails
   pack verify <zip>          check an evidence pack against its manifest; exit 1 listing each problem
   catalogue validate [--dir <controls dir>]
                              check the catalogue data; lists every problem, exit 1 if any
@@ -120,6 +124,56 @@ export async function runCli(argv: string[]): Promise<number> {
         );
         return report.problems.length ? 1 : 0;
       });
+    }
+    case 'backup': {
+      if (!rest[0]) return usage('Usage: dengbao backup <dir>');
+      const { createBackup, discardBackup, BackupRefusedError } = await import('./backup/backup.js');
+      const path = await import('node:path');
+      const dir = path.resolve(rest[0]);
+      const config = loadConfig();
+      return withDb(async (db) => {
+        try {
+          const result = await createBackup(config, db, dir);
+          if (!result.manifest) {
+            for (const p of result.problems) console.error(p);
+            await discardBackup(dir);
+            console.error(`Backup FAILED: ${result.problems.length} stored file(s) missing or corrupted; nothing kept in ${dir}`);
+            return 1;
+          }
+          const m = result.manifest;
+          const rows = Object.values(m.tables).reduce((a, b) => a + b, 0);
+          console.log(`Backup written to ${dir}: ${m.engine} database (${Object.keys(m.tables).length} tables, ${rows} rows), ${m.blobs.length} stored files; manifest.json lists their SHA-256`);
+          return 0;
+        } catch (err) {
+          if (err instanceof BackupRefusedError) {
+            console.error(err.message);
+            return 1;
+          }
+          await discardBackup(dir);
+          throw err;
+        }
+      });
+    }
+    case 'restore': {
+      if (!rest[0]) return usage('Usage: dengbao restore <dir>');
+      const { restoreBackup } = await import('./backup/restore.js');
+      const path = await import('node:path');
+      const dir = path.resolve(rest[0]);
+      const result = await restoreBackup(loadConfig(), dir);
+      for (const p of result.problems) console.error(p);
+      const m = result.manifest;
+      if (result.outcome === 'restored') {
+        console.log(`Restored ${dir}: ${Object.keys(m!.tables).length} tables with the backup's row counts, ${m!.blobs.length} stored files verified`);
+        return 0;
+      }
+      console.error(
+        result.outcome === 'invalid'
+          ? `Restore REFUSED: the backup does not match its manifest (${result.problems.length} problem(s)); nothing was restored`
+          : result.outcome === 'refused'
+            ? 'Restore REFUSED: restore only into an empty database and an empty DATA_DIR; nothing was restored'
+            : `Restore FAILED the checks after restoring: ${result.problems.length} problem(s)`,
+      );
+      return 1;
     }
     case undefined:
     case 'help':

@@ -1,16 +1,15 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { FsBlobStore } from '../../server/storage/fs-blob-store.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { csrfOf } from '../utils/csrf.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { pdf } from '../utils/files.js';
 import { binary } from '../utils/http.js';
 import { runCli } from '../utils/process.js';
+import { archivedReport } from '../utils/reports.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -31,18 +30,7 @@ describeEachEngine('stored-file integrity (reports and workbook uploads)', (ctx)
     auditor = await signIn(app, 'auditor');
     orgs = await demoOrganizations(ctx.db);
     [demo] = (await auditor.get('/api/v1/assessments?status=in_progress')).body.data.filter((x: { kind: string }) => x.kind === 'formal_test');
-    // An archived PDF test report, as the report job leaves it (stored, then registered on its row).
-    const store = new FsBlobStore(path.join(ctx.db.dataDir, 'evidence'));
-    const staged = await store.stage(Readable.from([report]), 1024 * 1024);
-    await staged.commit(orgs.citybrain);
-    const a = await ctx.db.knex('assessments').where({ id: demo.id }).first();
-    const requester = await ctx.db.knex('users').where({ username: 'consultant' }).first();
-    const at = new Date().toISOString();
-    await ctx.db.knex('reports').insert({
-      id: randomUUID(), organization_id: orgs.citybrain, assessment_id: demo.id, assessment_revision: a.revision, type: 'test_report', format: 'pdf', lang: 'zh-CN',
-      status: 'done', progress: 100, file_name: 'test-report.pdf', media_type: 'application/pdf', hash: staged.hash, size: staged.size, generator: 'dengbao test',
-      requested_by: requester.id, requested_at: at, finished_at: at,
-    });
+    await archivedReport(ctx.db, demo.id, report);
   });
 
   it('a corrupted archived report refuses the evidence pack (500 evidence_corrupted naming report/), and verify names the report', async () => {
