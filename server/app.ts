@@ -105,6 +105,11 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();
   pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate, loadOrgChoices);
+  // A POST with no form body (no Content-Type) leaves req.body undefined in express 5: the page handlers read fields from it.
+  pages.use((req, _res, next) => {
+    req.body ??= {};
+    next();
+  });
   pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, libraryPagesRouter, adminPagesRouter);
   app.use(pages, pageErrors);
 

@@ -6,8 +6,11 @@ import {
   InvalidJsonError,
   PayloadTooLargeError,
   RouteNotFoundError,
+  ValidationError,
 } from '../errors.js';
 import { translator } from '../i18n.js';
+import { z } from 'zod';
+import { issuesToDetails } from './validate.js';
 
 /** Unknown routes: 404 in the same error shape. */
 export function notFound(req: Request, _res: Response, next: NextFunction): void {
@@ -20,6 +23,8 @@ export function toAppError(err: unknown): AppError {
   const type = (err as { type?: string })?.type;
   if (type === 'entity.parse.failed') return new InvalidJsonError();
   if (type === 'entity.too.large') return new PayloadTooLargeError();
+  // A schema.parse() in a handler (the page forms) is bad input like any other: 400 naming the fields, never a 500.
+  if (err instanceof z.ZodError) return new ValidationError({}, issuesToDetails(err.issues));
   return translateDatabaseError(err) ?? new InternalError();
 }
 

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ValidationError, type ErrorDetail } from '../errors.js';
+import { recordSchema } from './route-schemas.js';
 
 const zodLocales = { 'zh-CN': z.locales.zhCN(), en: z.locales.en() };
 
@@ -26,6 +27,7 @@ export function validate<S extends z.ZodType>(
   location: 'body' | 'query' | 'params' = 'body',
 ): z.output<S> {
   const input = location === 'body' ? (req.body ?? {}) : req[location];
+  recordSchema(req, location, schema);
   const parsed = schema.safeParse(input, { error: zodLocales[req.lang].localeError });
   if (parsed.success) return parsed.data;
   throw new ValidationError({ location }, issuesToDetails(parsed.error.issues, location === 'body' ? undefined : location));

@@ -197,6 +197,8 @@ export class SystemsService extends ScopedService {
   async transition(id: string, input: { to: LifecycleState; note?: string; effectiveOn?: string; force?: boolean; reason?: string }): Promise<SystemView> {
     let row: SystemRow;
     if (input.force) {
+      // Another organisation's system stays a 404 (as for every route), not a 403 that confirms it exists.
+      if (!this.caller.isAdmin) await this.load(id, 'read');
       if (!this.caller.isAdmin) throw new ForbiddenError({ action: 'force' });
       if (!input.reason) throw new ValidationError({}, [{ path: 'reason', code: 'required', message: 'a forced transition needs a reason' }]);
       row = (await this.knex('systems').where({ id }).first()) as SystemRow;
