@@ -33,6 +33,22 @@ const formError = (res: { status: number; headers: Record<string, string> }) =>
 const refusedForFields = (route: RouteEntry, res: { status: number; headers: Record<string, string> }) =>
   isPage(route) && (res.status === 400 || !!formError(res)?.startsWith(t('errors.validation_failed') as string));
 
+/**
+ * Routes that need the officer's `manage` permission (ROLE_PERMISSIONS in server/context.ts:
+ * "manage: systems, programme and memberships"), as the services require it. A consultant
+ * (read, download, edit) gets 403 on each. Routes whose need depends on the state (assessment
+ * transitions to locked/completed, gradings outside the grading stage) are covered by their own tests.
+ */
+const OFFICER_ONLY = [
+  'PATCH /api/v1/organizations/:id', 'POST /api/v1/organizations/:id/members', 'PATCH /api/v1/organizations/:id/members/:membershipId',
+  'DELETE /api/v1/organizations/:id/members/:membershipId', 'POST /api/v1/systems', 'PATCH /api/v1/systems/:id', 'DELETE /api/v1/systems/:id',
+  'POST /api/v1/systems/:id/transitions', 'POST /api/v1/systems/:id/gradings/:gid/review', 'POST /api/v1/systems/:id/gradings/:gid/approval',
+  'PUT /api/v1/systems/:id/filing', 'POST /api/v1/systems/:id/inspections', 'PATCH /api/v1/systems/:id/inspections/:iid', 'PATCH /api/v1/platforms/:id',
+  'DELETE /api/v1/evidence/:id',
+  'POST /systems', 'POST /systems/:id/gradings/:gid/review', 'POST /systems/:id/gradings/:gid/approval', 'POST /systems/:id/filing',
+  'POST /systems/:id/inspections', 'POST /admin/organizations/:id/members',
+];
+
 /** What a user of the other organisation sees: nothing but 404 (pages: the not-found page or a redirect that says so). */
 function expectHidden(route: RouteEntry, res: { status: number; headers: Record<string, string>; text: string }, failures: string[]) {
   if (res.status === 404) return;
@@ -138,6 +154,23 @@ describeEachEngine('sweeps over the route table', (ctx) => {
         statuses.push(res.status);
         const forbidden = res.status === 403 || formError(res) === t('errors.forbidden') || refusedForFields(route, res);
         if (!forbidden) failures.push(`${key} → ${res.status} ${res.text.slice(0, 160).replace(/\s+/g, ' ')}${res.headers.location ? ` (Location ${res.headers.location})` : ''}`);
+      }
+    }
+    expect(failures, failures.join('\n')).to.deep.equal([]);
+  });
+
+  it('role sweep: every officer-only route as a consultant is 403', async function () {
+    this.timeout(300_000);
+    expect(ROLE_PERMISSIONS.consultant).to.include('edit').and.not.include('manage');
+    const known = new Set(routes.map(label));
+    expect(OFFICER_ONLY.filter((r) => !known.has(r)), 'officer-only routes missing from the route table').to.deep.equal([]);
+    const failures: string[] = [];
+    for (const route of routes.filter((r) => OFFICER_ONLY.includes(label(r)))) {
+      const path = fillPath(route.path, cityIds, '00000000-0000-4000-8000-000000000000');
+      for (const body of validBodies(route, cityIds).slice(0, 2)) {
+        const res = await send({ agent: consultant, route, path, body, csrf: csrf.get(consultant), multipart: !!schemasOf(route).multipart });
+        const forbidden = res.status === 403 || formError(res) === t('errors.forbidden') || refusedForFields(route, res);
+        if (!forbidden) failures.push(`${label(route)} → ${res.status} ${res.text.slice(0, 160).replace(/\s+/g, ' ')}${res.headers.location ? ` (Location ${res.headers.location})` : ''}`);
       }
     }
     expect(failures, failures.join('\n')).to.deep.equal([]);

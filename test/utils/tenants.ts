@@ -43,7 +43,7 @@ export async function tenantIds(db: TestDatabase, organizationId: string): Promi
     organization: organizationId,
     membership: member?.id,
     user: member?.user_id,
-    token: member ? await first('api_tokens', { user_id: member.user_id }) : undefined,
+    token: ((await k('api_tokens').whereIn('user_id', k('memberships').where({ organization_id: organizationId }).select('user_id')).orderBy('id').first('id')) as { id: string } | undefined)?.id,
     system: await first('systems'),
     grading: await first('gradings'),
     inspection: await first('inspections'),
