@@ -6,7 +6,7 @@ import { createDatabase } from '../database/index.js';
 import { verifyStoredFiles } from '../evidence/verify.js';
 import { FsBlobStore } from '../storage/fs-blob-store.js';
 import { listTables, openSqliteFile, restorePostgres, tableCounts } from './database.js';
-import { blobPath, copyHashed, hashFile, readManifest, type BackupManifest } from './manifest.js';
+import { blobPath, copyHashed, DATABASE_FILE, hashFile, readManifest, type BackupManifest } from './manifest.js';
 
 export interface RestoreResult {
   /** 'refused': the target is not empty or the backup is for another engine; nothing was written. */
@@ -38,7 +38,9 @@ export async function verifyBackup(dir: string): Promise<{ manifest?: BackupMani
     if (got.size !== size) problems.push(`size mismatch: ${rel} (manifest ${size} bytes, file ${got.size} bytes)`);
     else if (got.sha256 !== sha256) problems.push(`hash mismatch: ${rel} (manifest ${sha256}, file ${got.sha256})`);
   };
-  await check(manifest.database.file, manifest.database.sha256, manifest.database.size);
+  // Only the expected name: a crafted manifest must not make restore read some other file.
+  if (manifest.database.file !== DATABASE_FILE[manifest.engine]) problems.push(`bad database file name in the manifest: ${manifest.database.file}`);
+  else await check(manifest.database.file, manifest.database.sha256, manifest.database.size);
   const listed = new Set<string>();
   for (const b of manifest.blobs) {
     if (b.path !== blobPath(b.organizationId, b.sha256)) problems.push(`bad path in the manifest: ${b.path}`);
@@ -89,18 +91,27 @@ export async function restoreBackup(config: Config, dir: string): Promise<Restor
   if (refusals.length) return { outcome: 'refused', problems: refusals, manifest };
 
   const failed: string[] = [];
-  for (const b of manifest.blobs) {
-    const target = store.pathOf(b.organizationId, b.sha256);
-    if (existsSync(target)) continue; // listed under several kinds
-    const got = await copyHashed(path.join(dir, b.path), target);
-    if (got.sha256 !== b.sha256) failed.push(`hash mismatch while copying ${b.path}`);
-  }
-  if (engine === 'sqlite') {
-    for (const f of [filename!, `${filename}-wal`, `${filename}-shm`]) await rm(f, { force: true });
-    const got = await copyHashed(path.join(dir, manifest.database.file), filename!);
-    if (got.sha256 !== manifest.database.sha256) failed.push(`hash mismatch while copying ${manifest.database.file}`);
-  } else {
-    await restorePostgres(config.database.url, path.join(dir, manifest.database.file));
+  const copied: string[] = [];
+  try {
+    for (const b of manifest.blobs) {
+      const target = store.pathOf(b.organizationId, b.sha256);
+      if (existsSync(target)) continue; // listed under several kinds
+      const got = await copyHashed(path.join(dir, b.path), target);
+      copied.push(target);
+      if (got.sha256 !== b.sha256) failed.push(`hash mismatch while copying ${b.path}`);
+    }
+    if (engine === 'sqlite') {
+      for (const f of [filename!, `${filename}-wal`, `${filename}-shm`]) await rm(f, { force: true });
+      const got = await copyHashed(path.join(dir, manifest.database.file), filename!);
+      if (got.sha256 !== manifest.database.sha256) failed.push(`hash mismatch while copying ${manifest.database.file}`);
+    } else {
+      await restorePostgres(config.database.url, path.join(dir, manifest.database.file));
+    }
+  } catch (err) {
+    // Leave the target as empty as it was, so the restore can be run again.
+    for (const f of copied) await rm(f, { force: true });
+    if (engine === 'sqlite') await rm(filename!, { force: true });
+    throw err;
   }
 
   // The restored installation, checked as the server will see it.
