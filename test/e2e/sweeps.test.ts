@@ -83,7 +83,13 @@ describeEachEngine('sweeps over the route table', (ctx) => {
       await agent.post('/api/v1/tokens').send({ name: 'sweep' }).expect(201);
     }
     const bankSystem = (await officer2.get(`/api/v1/systems?organizationId=${orgs.bank}`)).body.data[0].id;
-    await officer2.post('/api/v1/assessments').send({ systemId: bankSystem, kind: 'formal_test' });
+    // The bank's system is still being graded: moved on by the admin so it can have an assessment and a finding.
+    await admin.post(`/api/v1/systems/${bankSystem}/transitions`).send({ to: 'testing', force: true, reason: 'sweep set-up' });
+    const bankAssessment = await officer2.post('/api/v1/assessments').send({ systemId: bankSystem, kind: 'formal_test' });
+    if (bankAssessment.status === 201) {
+      const [result] = (await officer2.get(`/api/v1/assessments/${bankAssessment.body.id}/results`)).body.data ?? [];
+      if (result) await officer2.post(`/api/v1/assessments/${bankAssessment.body.id}/findings`).send({ title: 'sweep', units: [result.code], risk: 'low' });
+    }
     cityIds = await tenantIds(ctx.db, orgs.citybrain);
     bankIds = await tenantIds(ctx.db, orgs.bank);
     for (const ids of [cityIds, bankIds]) if (ids.assessment && !ids.report) await archivedReport(ctx.db, ids.assessment, pdf('sweep'));
