@@ -122,6 +122,11 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();
   pages.use(express.urlencoded({ extended: false, limit: '100kb' }), rejectUnsafeText, authenticate, bindAuditContext, loadOrgChoices);
+  // A POST with no form body (no Content-Type) leaves req.body undefined in express 5: the page handlers read fields from it.
+  pages.use((req, _res, next) => {
+    req.body ??= {};
+    next();
+  });
   pages.use(pageGuards, accountPagesRouter);
   pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
   app.use(pages, pageErrors);

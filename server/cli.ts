@@ -23,7 +23,12 @@ Commands:
   audit verify               check every audit chain; exit 1 naming each modified, inserted or deleted entry
   audit purge --before <date>
                              delete audit entries older than the date (refused when younger than 180 days)
-  evidence verify            re-hash every stored evidence file; exit 1 listing missing or corrupted ones
+  evidence verify            re-hash every stored file (evidence, archived reports, workbook uploads);
+                             exit 1 listing missing or corrupted ones
+  backup <dir>               online backup into an empty directory: the database (consistent snapshot),
+                             every stored file, manifest.json with their SHA-256 and the row counts
+  restore <dir>              restore a backup into an empty database and DATA_DIR; verifies every hash
+                             first and the row counts after; exit 1 naming what fails
   pack verify <zip>          check an evidence pack against its manifest; exit 1 listing each problem
   catalogue validate [--dir <controls dir>]
                              check the catalogue data; lists every problem, exit 1 if any
@@ -170,15 +175,71 @@ export async function runCli(argv: string[]): Promise<number> {
     case 'evidence': {
       if (rest[0] !== 'verify') return usage(`Unknown evidence command: ${rest[0] ?? '(none)'}`);
       const config = loadConfig();
-      const { verifyEvidenceFiles } = await import('./evidence/verify.js');
+      const { verifyStoredFiles } = await import('./evidence/verify.js');
       const { FsBlobStore } = await import('./storage/fs-blob-store.js');
       const path = await import('node:path');
       return withDb(async (db) => {
-        const report = await verifyEvidenceFiles(db, new FsBlobStore(path.join(config.dataDir, 'evidence')));
-        for (const p of report.problems) console.error(`${p.state.toUpperCase()}: organisation ${p.organizationId} file ${p.hash} (evidence ${p.evidence.join(', ')})`);
-        console.log(`Checked ${report.checked} stored files: ${report.problems.length} missing or corrupted`);
+        const report = await verifyStoredFiles(db, new FsBlobStore(path.join(config.dataDir, 'evidence')));
+        const what = { evidence: 'evidence', report: 'report', workbook: 'workbook upload for assessment' } as const;
+        for (const p of report.problems) console.error(`${p.state.toUpperCase()}: organisation ${p.organizationId} file ${p.hash} (${what[p.kind]} ${p.refs.join(', ') || '-'})`);
+        for (const u of report.unregistered) console.error(`WARNING: unregistered file: organisation ${u.organizationId} file ${u.hash} (no record points at it)`);
+        const k = report.byKind;
+        console.log(
+          `Checked ${report.checked} stored files (evidence ${k.evidence}, archived reports ${k.report}, workbook uploads ${k.workbook}): ` +
+            `${report.problems.length} missing or corrupted${report.unregistered.length ? `, ${report.unregistered.length} unregistered` : ''}`,
+        );
         return report.problems.length ? 1 : 0;
       });
+    }
+    case 'backup': {
+      if (!rest[0]) return usage('Usage: dengbao backup <dir>');
+      const { createBackup, discardBackup, BackupRefusedError } = await import('./backup/backup.js');
+      const path = await import('node:path');
+      const dir = path.resolve(rest[0]);
+      const config = loadConfig();
+      return withDb(async (db) => {
+        try {
+          const result = await createBackup(config, db, dir);
+          if (!result.manifest) {
+            for (const p of result.problems) console.error(p);
+            await discardBackup(dir);
+            console.error(`Backup FAILED: ${result.problems.length} stored file(s) missing or corrupted; nothing kept in ${dir}`);
+            return 1;
+          }
+          const m = result.manifest;
+          const rows = Object.values(m.tables).reduce((a, b) => a + b, 0);
+          console.log(`Backup written to ${dir}: ${m.engine} database (${Object.keys(m.tables).length} tables, ${rows} rows), ${m.blobs.length} stored files; manifest.json lists their SHA-256`);
+          return 0;
+        } catch (err) {
+          if (err instanceof BackupRefusedError) {
+            console.error(err.message);
+            return 1;
+          }
+          await discardBackup(dir);
+          throw err;
+        }
+      });
+    }
+    case 'restore': {
+      if (!rest[0]) return usage('Usage: dengbao restore <dir>');
+      const { restoreBackup } = await import('./backup/restore.js');
+      const path = await import('node:path');
+      const dir = path.resolve(rest[0]);
+      const result = await restoreBackup(loadConfig(), dir);
+      for (const p of result.problems) console.error(p);
+      const m = result.manifest;
+      if (result.outcome === 'restored') {
+        console.log(`Restored ${dir}: ${Object.keys(m!.tables).length} tables with the backup's row counts, ${m!.blobs.length} stored files verified`);
+        return 0;
+      }
+      console.error(
+        result.outcome === 'invalid'
+          ? `Restore REFUSED: the backup does not match its manifest (${result.problems.length} problem(s)); nothing was restored`
+          : result.outcome === 'refused'
+            ? 'Restore REFUSED: restore only into an empty database and an empty DATA_DIR; nothing was restored'
+            : `Restore FAILED the checks after restoring: ${result.problems.length} problem(s)`,
+      );
+      return 1;
     }
     case 'browser': {
       const { browserCommand } = await import('./cli-browser.js');

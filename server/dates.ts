@@ -18,4 +18,6 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
 
-export const isDate = (s: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+// Years 1900–2999 only: dates derived from an input (validity = test date + N months, deadlines)
+// must stay YYYY-MM-DD; 9999-12-31 + 12 months overflowed the date columns on PostgreSQL (500).
+export const isDate = (s: string): boolean => /^(19|2\d)\d{2}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);

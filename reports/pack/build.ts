@@ -29,6 +29,10 @@ export interface ExtraFile {
   size?: number;
   title?: string;
   mediaType?: string;
+  /** The SHA-256 recorded for the stored file: checked before the first byte, and while streaming. */
+  expectedHash?: string;
+  /** Re-hashes the stored file: anything but 'ok' refuses the pack (500 evidence_corrupted). */
+  check?(): Promise<'ok' | 'missing' | 'corrupted'>;
 }
 
 /** An evidence pack ready to stream: everything is loaded and every stored file re-hashed. */
@@ -177,6 +181,11 @@ export class EvidencePackService extends ScopedService {
     const broken: ErrorDetail[] = records
       .filter((r) => states.get(r.hash) !== 'ok')
       .map((r) => ({ path: `evidence/${r.id}`, code: states.get(r.hash)!, message: `evidence ${r.id} version ${r.version} is ${states.get(r.hash)}`, evidenceId: r.id, version: Number(r.version), hash: r.hash }));
+    // Extra files (the archived report) are stored files too: a bad one refuses the pack, never silently left out.
+    for (const x of options.extraFiles ?? []) {
+      const state = x.check ? await x.check() : 'ok';
+      if (state !== 'ok') broken.push({ path: x.path, code: state, message: `${x.path} is ${state}`, hash: x.expectedHash });
+    }
     if (broken.length) throw new EvidenceCorruptedError({}, broken);
 
     // ---- the files, with their links ----
@@ -234,6 +243,7 @@ export class EvidencePackService extends ScopedService {
         path: x.path,
         open: x.open,
         size: x.size,
+        expectedHash: x.expectedHash,
         compress: compressible(x.mediaType),
         meta: { path: x.path, evidenceId: null, title: x.title ?? null, version: null, mediaType: x.mediaType ?? null, kind: null, originalName: null, linkedUnits: [], linkedObjects: [], linkedFindings: [], links: [] },
       });

@@ -6,6 +6,7 @@ import {
   InvalidJsonError,
   PayloadTooLargeError,
   RouteNotFoundError,
+  ValidationError,
 } from '../errors.js';
 import { translator } from '../i18n.js';
 import { clientInputError } from './client-errors.js';

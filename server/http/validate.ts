@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { ValidationError, type ErrorDetail } from '../errors.js';
 import { unsafeTextError, unsafeTextPath } from './safe-text.js';
+import { recordSchema } from './route-schemas.js';
 
 const zodLocales = { 'zh-CN': z.locales.zhCN(), en: z.locales.en() };
 
@@ -30,6 +31,7 @@ export function validate<S extends z.ZodType>(
   // Also here, for input that did not come through the app's middleware (route parameters).
   const unsafe = unsafeTextPath(input);
   if (unsafe) throw unsafeTextError(req, location, location === 'body' ? unsafe : `${location}.${unsafe}`);
+  recordSchema(req, location, schema);
   const parsed = schema.safeParse(input, { error: zodLocales[req.lang].localeError });
   if (parsed.success) return parsed.data;
   throw new ValidationError({ location }, issuesToDetails(parsed.error.issues, location === 'body' ? undefined : location));

@@ -10,6 +10,7 @@ import { EvidenceService, type UploadedFile } from '../evidence/service.js';
 import { parseUpload, type ParsedUpload } from '../http/multipart.js';
 import { deps, serviceContext } from '../http/request.js';
 import { fields, issuesToDetails, validate } from '../http/validate.js';
+import { recordSchema } from '../http/route-schemas.js';
 
 export const evidenceRouter = Router();
 
@@ -45,6 +46,7 @@ function formValues(parsed: ParsedUpload): Record<string, unknown> {
 
 /** Reads the upload and validates its fields; the staged file is discarded when the fields are bad. */
 async function readUpload<S extends z.ZodType>(req: Request, schema: S): Promise<{ values: z.output<S>; upload: UploadedFile }> {
+  recordSchema(req, 'multipart', schema);
   const { store, config } = deps(req);
   const parsed = await parseUpload(req, store, config.maxUploadMb * 1024 * 1024, config.maxUploadMb);
   const checked = schema.safeParse(formValues(parsed));

@@ -35,4 +35,6 @@ export interface BlobStore {
   verify(namespace: string, hash: string): Promise<'ok' | 'missing' | 'corrupted'>;
   /** Removes leftovers of interrupted uploads. */
   cleanTemporary(): Promise<number>;
+  /** Every stored blob (not temporary files): for integrity checks and backups. */
+  list?(): Promise<Array<{ namespace: string; hash: string }>>;
 }

@@ -103,6 +103,20 @@ export class FsBlobStore implements BlobStore {
     return sha.digest('hex') === hash ? 'ok' : 'corrupted';
   }
 
+  async list(): Promise<Array<{ namespace: string; hash: string }>> {
+    const out: Array<{ namespace: string; hash: string }> = [];
+    const dirs = (p: string) => readdir(p, { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name)).catch(() => [] as string[]);
+    for (const namespace of (await dirs(this.root)).filter((n) => NAMESPACE.test(n)).sort()) {
+      for (const a of (await dirs(path.join(this.root, namespace))).sort()) {
+        for (const b of (await dirs(path.join(this.root, namespace, a))).sort()) {
+          const names = await readdir(path.join(this.root, namespace, a, b)).catch(() => [] as string[]);
+          for (const hash of names.filter((n) => HASH.test(n)).sort()) out.push({ namespace, hash });
+        }
+      }
+    }
+    return out;
+  }
+
   async cleanTemporary(): Promise<number> {
     const names = await readdir(this.tmp).catch(() => [] as string[]);
     await Promise.all(names.map((n) => rm(path.join(this.tmp, n), { force: true })));

@@ -21,6 +21,8 @@ import { Readable } from 'node:stream';
 import { paginate, renderPage, signedIn } from './render.js';
 import { hazardBoard } from './hazard-pages.js';
 import { AuditService } from '../audit/service.js';
+import { registerWorkbookUpload } from '../storage/registry.js';
+import { now } from '../util.js';
 
 /** The assessment workspace, the findings board and the reports page. */
 export const assessmentPagesRouter = Router();
@@ -240,6 +242,8 @@ assessmentPagesRouter.post('/assessments/:id/workbook-import', signedIn, require
     const diff = await workbook.import(id, buffer, { dryRun: true });
     const staged = await d.store.stage(Readable.from([buffer]), buffer.length);
     await staged.commit(a.organizationId);
+    // Registered like every stored file, so `evidence verify` and backups cover it.
+    await registerWorkbookUpload(d.db, { organizationId: a.organizationId, hash: staged.hash, size: buffer.length, assessmentId: id, userId: ctx.caller.userId, at: now() });
     renderPage(req, res, 'workbook-diff', { title: req.t('ui.import_workbook'), nav: 'systems', assessmentId: id, diff, hash: staged.hash, canApply: !diff.conflicts.length && !diff.problems.length && diff.changed.length > 0 });
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500) throw err;

@@ -157,6 +157,9 @@ systemPagesRouter.post('/systems/:id/filing-attachments', signedIn, requireCsrf,
     } else if (b.evidenceId) {
       const { EvidenceService } = await import('../evidence/service.js');
       await new EvidenceService(serviceContext(req), deps(req).store).link(b.evidenceId, 'filing_attachment', `${systemId}:${b.slot ?? ''}`);
+    } else {
+      // Neither action: say so rather than answer as if something was attached.
+      throw new ValidationError({}, [{ path: 'evidenceId', code: 'required', message: req.t('errors.file_required') }]);
     }
     return `/systems/${systemId}`;
   }),

@@ -10,6 +10,7 @@ import * as outsideMapping from './20261130A-outside-mapping.js';
 import * as hazards from './20261130B-hazards.js';
 import * as identity from './20261130D-identity.js';
 import * as separationAudit from './20261130E-separation-audit.js';
+import * as workbookUploads from './20261130F-workbook-uploads.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -27,6 +28,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130B-hazards': hazards,
   '20261130D-identity': identity,
   '20261130E-separation-audit': separationAudit,
+  '20261130F-workbook-uploads': workbookUploads,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
