@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import ExcelJS from 'exceljs';
 import type { Express } from 'express';
+import { binary } from '../utils/http.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { shippedCatalogue } from '../../server/catalogue/index.js';
@@ -137,5 +139,93 @@ describeEachEngine('level 2 and the extension sets', (ctx) => {
     await consultant.post(`/api/v1/systems/${sys.id}/objects`).send({ category: 'spaceship', name: 'X', importance: 'key' }).expect(400);
     await consultant.post(`/api/v1/systems/${sys.id}/objects`).send({ category: 'mdm', name: 'MDM-01', importance: 'key' }).expect(201);
     expect((await auditor.get(`/api/v1/systems/${sys.id}/objects`)).body.data.map((o: { name: string }) => o.name)).to.deep.equal(['MDM-01']);
+  });
+
+  describe('record workbook at level 2', () => {
+    const LABEL: Record<string, string> = { conform: '符合', partial: '部分符合', nonconform: '不符合', na: '不适用' };
+    const load = async (buffer: Buffer) => {
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(buffer as unknown as ArrayBuffer);
+      return wb;
+    };
+    const save = async (wb: ExcelJS.Workbook) => Buffer.from(await wb.xlsx.writeBuffer());
+    const key = (code: string, objectId: string | null) => `${code}|${objectId ?? 'system'}`;
+
+    async function level2Assessment() {
+      const { sys, objects } = await gradedSystem(2, {}, LEVEL2_OBJECTS);
+      const a = (await consultant.post('/api/v1/assessments').send({ systemId: sys.id, kind: 'gap_analysis' }).expect(201)).body;
+      return { a, objects };
+    }
+
+    it('exports a level-2 assessment and imports it back: changed cells are applied exactly', async () => {
+      const { a } = await level2Assessment();
+      const results = async (): Promise<Row[]> => (await consultant.get(`/api/v1/assessments/${a.id}/results`).expect(200)).body.data;
+      const before = await results();
+      const file = (await consultant.get(`/api/v1/assessments/${a.id}/workbook.xlsx`).buffer(true).parse(binary).expect(200)).body as Buffer;
+      const wb = await load(file);
+      // dengbao's hidden machine columns: F code, G object id, H row version.
+      const rows: Array<{ ws: ExcelJS.Worksheet; row: number; code: string; objectId: string | null }> = [];
+      wb.eachSheet((ws) =>
+        ws.eachRow((row, n) => {
+          const code = row.getCell(6).value;
+          if (typeof code === 'string' && /^L\d-[A-Z]{3}\d-\d{2}$/.test(code)) {
+            const o = String(row.getCell(7).value);
+            rows.push({ ws, row: n, code, objectId: o === 'system' ? null : o });
+          }
+        }),
+      );
+      expect(rows).to.have.length(before.length);
+      expect(rows.every((r) => r.code.startsWith('L2-'))).to.equal(true);
+      const picked = [0, 7, 30, 61, 99, 150].map((i) => rows[i]!);
+      for (const p of picked) p.ws.getRow(p.row).getCell(5).value = LABEL.nonconform!;
+      const res = await consultant.post(`/api/v1/assessments/${a.id}/workbook`).attach('file', await save(wb), 'level2.xlsx').expect(200);
+      expect(res.body).to.include({ applied: picked.length });
+      expect(res.body.problems).to.deep.equal([]);
+      expect(res.body.conflicts).to.deep.equal([]);
+      const after = await results();
+      const changed = after.filter((r) => r.value !== 'not_assessed').map((r) => key(r.code, r.objectId)).sort();
+      expect(changed).to.deep.equal(picked.map((p) => key(p.code, p.objectId)).sort());
+      expect(after.filter((r) => r.value === 'nonconform')).to.have.length(picked.length);
+    });
+
+    it('imports a level-2 field workbook (same layout, fewer items) by control point and text', async () => {
+      const { a, objects } = await level2Assessment();
+      const server = objects.find((o) => o.name === 'APP-SRV-01')!;
+      const all: Row[] = (await consultant.get(`/api/v1/assessments/${a.id}/results`).expect(200)).body.data;
+      const cat = shippedCatalogue();
+      const ces = all.filter((r) => r.objectId === server.id && r.code.startsWith('L2-CES1-')).slice(0, 5);
+      const wb = new ExcelJS.Workbook();
+      const ws = wb.addWorksheet('APP-SRV-01');
+      ws.getCell('A1').value = 'IP：10.0.1.11';
+      ws.getRow(2).values = ['扩展标准', '控制点', '测评项', '结果记录', '符合情况'];
+      ces.forEach((r, i) => {
+        const unit = cat.byCode.get(r.code)!;
+        ws.getRow(3 + i).values = [i === 0 ? '安全通用要求' : '', unit.controlPoint.zh, unit.text.zh, `二级现场记录 ${i}`, '部分符合'];
+      });
+      const dry = await consultant.post(`/api/v1/assessments/${a.id}/workbook?dryRun=1`).attach('file', await save(wb), 'field-l2.xlsx').expect(200);
+      expect(dry.body.problems).to.deep.equal([]);
+      expect(dry.body.unmatched).to.deep.equal([]);
+      expect(dry.body.changed.map((c: { code: string }) => c.code).sort()).to.deep.equal(ces.map((r) => r.code).sort());
+      expect(dry.body.changed.every((c: { matchedBy: string }) => c.matchedBy === 'text')).to.equal(true);
+      await consultant.post(`/api/v1/assessments/${a.id}/workbook`).attach('file', await save(wb), 'field-l2.xlsx').expect(200);
+      const after: Row[] = (await consultant.get(`/api/v1/assessments/${a.id}/results`).expect(200)).body.data;
+      expect(after.filter((r) => r.value === 'partial').map((r) => r.code).sort()).to.deep.equal(ces.map((r) => r.code).sort());
+    });
+
+    it('labels the extension sets in the exported workbook', async () => {
+      const { sys } = await gradedSystem(2, { ics: true }, [{ category: 'control_device', name: 'PLC-01' }]);
+      const a = (await consultant.post('/api/v1/assessments').send({ systemId: sys.id, kind: 'gap_analysis' }).expect(201)).body;
+      const wb = await load((await consultant.get(`/api/v1/assessments/${a.id}/workbook.xlsx`).buffer(true).parse(binary).expect(200)).body as Buffer);
+      const labels = new Map<string, string>();
+      wb.eachSheet((ws) =>
+        ws.eachRow((row) => {
+          const code = row.getCell(6).value;
+          const label = row.getCell(1).value;
+          if (typeof code === 'string' && typeof label === 'string' && label) labels.set(code, label);
+        }),
+      );
+      expect(labels.get('L2-CES5-01')).to.equal('工业控制系统安全扩展要求');
+      expect(labels.get('L2-CES1-01')).to.equal('安全通用要求');
+    });
   });
 });
