@@ -141,6 +141,29 @@ describeEachEngine('level 2 and the extension sets', (ctx) => {
     expect((await auditor.get(`/api/v1/systems/${sys.id}/objects`)).body.data.map((o: { name: string }) => o.name)).to.deep.equal(['MDM-01']);
   });
 
+  it('a level-2 tenant on a valid level-3 cloud platform inherits every level-2 provider unit', async () => {
+    const p = (
+      await officer
+        .post('/api/v1/platforms')
+        .send({ organizationId: org, provider: '阿里云', product: `专有云 L2-${++n}`, level: 3, reportNumber: 'P-26-0001-02', assessingOrganization: '测评机构', conclusion: '符合', testDate: '2026-06-01' })
+        .expect(201)
+    ).body;
+    const sys = (await officer.post('/api/v1/systems').send({ organizationId: org, name: `L2 tenant ${++n}`, deployment: 'cloud', platformId: p.id }).expect(201)).body;
+    await officer.post(`/api/v1/systems/${sys.id}/gradings`).send({ businessHarms: harms('citizens', 'serious'), serviceHarms: harms('citizens', 'general'), rationale: RATIONALE, gradedOn: '2026-01-05' }).expect(201);
+    await consultant.post(`/api/v1/systems/${sys.id}/objects`).send({ objects: [{ category: 'server_storage', name: 'ECS-01', importance: 'key' }] }).expect(201);
+    const a = (await consultant.post('/api/v1/assessments').send({ systemId: sys.id, kind: 'formal_test', startDate: '2026-11-01' }).expect(201)).body;
+    expect(a).to.include({ level: 2 });
+    expect(a.requirementSets).to.deep.equal(['general', 'cloud']);
+    const provider = shippedCatalogue().items.filter((u) => u.level === 2 && u.cloudResponsibility === 'provider');
+    expect(provider.length).to.be.greaterThan(15);
+    expect(a.inheritance).to.include({ state: 'applied', platformId: p.id, inheritedUnits: provider.length });
+    const results: Array<Row & { inherited: boolean; record: string }> = (await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data;
+    const inherited = results.filter((r) => r.inherited);
+    expect(new Set(inherited.map((r) => r.code))).to.deep.equal(new Set(provider.map((u) => u.code)));
+    expect(inherited.map((r) => r.code)).to.include.members(['L2-PES1-01', 'L2-PES2-01']);
+    expect(inherited.every((r) => r.value === 'conform' && r.record.includes('P-26-0001-02'))).to.equal(true);
+  });
+
   describe('record workbook at level 2', () => {
     const LABEL: Record<string, string> = { conform: '符合', partial: '部分符合', nonconform: '不符合', na: '不适用' };
     const load = async (buffer: Buffer) => {
