@@ -134,6 +134,17 @@ describeEachEngine('level 2 and the extension sets', (ctx) => {
     expect([...sets]).to.have.members(['general', 'mobile', 'iot', 'ics']);
   });
 
+  it('the new-system form offers the extension sets and stores the flags', async () => {
+    const page = await officer.get('/systems/new').expect(200);
+    for (const name of ['ext_mobile', 'ext_iot', 'ext_ics', 'ext_bigData']) expect(page.text).to.contain(`name="${name}"`);
+    expect(page.text).to.contain('工业控制系统安全扩展要求');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const res = await officer.post('/systems').type('form').send({ _csrf: csrf, organizationId: org, name: `Form system ${++n}`, deployment: 'on_premises', ext_iot: '1', ext_ics: '1' }).expect(303);
+    const id = /\/systems\/([0-9a-f-]{36})/.exec(res.headers.location as string)![1];
+    const sys = (await auditor.get(`/api/v1/systems/${id}`).expect(200)).body;
+    expect(sys.extensions).to.deep.equal({ cloud: false, mobile: false, iot: true, ics: true, bigData: false });
+  });
+
   it('refuses an unknown object category and stores nothing', async () => {
     const sys = (await officer.post('/api/v1/systems').send({ organizationId: org, name: `Objects ${++n}`, deployment: 'on_premises' }).expect(201)).body;
     await consultant.post(`/api/v1/systems/${sys.id}/objects`).send({ category: 'spaceship', name: 'X', importance: 'key' }).expect(400);
