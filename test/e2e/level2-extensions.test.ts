@@ -93,6 +93,12 @@ describeEachEngine('level 2 and the extension sets', (ctx) => {
     expect((await finding('未制定应急预案', ['L2-MMS1-28'])).body.highRiskCase).to.deep.include({ id: '6.10.1.1' });
     // 6.1.1.1 machine-room access control applies from level 3: nothing at level 2.
     expect((await finding('机房无人值守', ['L2-PES1-03'])).body.highRiskCase).to.equal(null);
+    // Every case the guide applies from level 2 lists its level-2 units — except 7.4.3.2 (migration means for cloud
+    // customers): the guide scopes it from level 2, but the requirement exists only from level 3 (no level-2 clause).
+    const cases = (await auditor.get('/api/v1/catalogue/high-risk-cases?level=2').expect(200)).body.data as Array<{ id: string; minLevel: number; units: string[] }>;
+    expect(cases.length).to.be.greaterThan(20);
+    expect(cases.filter((c) => !c.units.length).map((c) => c.id)).to.deep.equal(['7.4.3.2']);
+    expect(cases.every((c) => c.minLevel <= 2 && c.units.every((u) => u.startsWith('L2-')))).to.equal(true);
     // A level-3 unit is not in a level-2 assessment's scope.
     const out = await consultant.post(`/api/v1/assessments/${a.id}/findings`).send({ title: 'x', units: ['L3-CES1-01'], risk: 'low' }).expect(400);
     expect(out.body.error.details[0]).to.include({ path: 'units', code: 'out_of_scope' });
