@@ -181,6 +181,26 @@ describeEachEngine('level 2 and the extension sets', (ctx) => {
     expect(inherited.every((r) => r.value === 'conform' && r.record.includes('P-26-0001-02'))).to.equal(true);
   });
 
+  it('renders the level-2 test report (HTML) with the extension control points under their set', async () => {
+    const { sys, objects } = await gradedSystem(2, { ics: true }, [...LEVEL2_OBJECTS, { category: 'control_device', name: 'PLC-01' }]);
+    const a = (await consultant.post('/api/v1/assessments').send({ systemId: sys.id, kind: 'gap_analysis' }).expect(201)).body;
+    const plc = objects.find((o) => o.name === 'PLC-01')!;
+    await consultant.put(`/api/v1/assessments/${a.id}/results/L2-CES5-01`).send({ objectId: plc.id, value: 'nonconform', record: 'PLC无身份鉴别', rowVersion: 1 }).expect(200);
+    const job = (await consultant.post(`/api/v1/assessments/${a.id}/reports`).send({ type: 'test_report', format: 'html', lang: 'zh-CN' }).expect(202)).body;
+    let done: { status: string; error?: string; id: string } = job;
+    for (let i = 0; i < 300 && done.status !== 'done' && done.status !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      done = (await consultant.get(`/api/v1/reports/${job.id}`).expect(200)).body;
+    }
+    expect(done.status, done.error).to.equal('done');
+    const html = (await auditor.get(`/api/v1/reports/${job.id}/download`).expect(200)).text;
+    expect(html).to.contain(sys.name);
+    expect(html).to.contain('控制设备安全');
+    expect(html).to.contain('工业控制系统安全扩展要求');
+    expect(html).to.contain('PLC无身份鉴别');
+    expect(html).to.contain('S2A1G2');
+  });
+
   describe('record workbook at level 2', () => {
     const LABEL: Record<string, string> = { conform: '符合', partial: '部分符合', nonconform: '不符合', na: '不适用' };
     const load = async (buffer: Buffer) => {
