@@ -1,16 +1,7 @@
 import type { Knex } from 'knex';
 import type { CatalogueItem } from '../catalogue/index.js';
-import { SETS, type RequirementSet } from '../catalogue/schema.js';
+import { SETS } from '../catalogue/schema.js';
 import { bool, newId } from '../util.js';
-
-/**
- * Requirement sets an assessment of a system covers: general plus each extension flagged on the system
- * (cloud, mobile, IoT, industrial control). Big data has no numbered units (annex H), so its flag adds none.
- */
-export function requirementSetsOf(system: Record<string, unknown>): RequirementSet[] {
-  const flags: Record<Exclude<RequirementSet, 'general'>, unknown> = { cloud: system.ext_cloud, mobile: system.ext_mobile, iot: system.ext_iot, ics: system.ext_ics };
-  return SETS.filter((s) => s === 'general' || bool(flags[s]));
-}
 
 /** Catalogue items of a stored catalogue version, for a level and requirement sets, in standard order. */
 export async function unitsInScope(knex: Knex, catalogueVersionId: string, level: number, sets: string[]): Promise<CatalogueItem[]> {

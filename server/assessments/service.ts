@@ -6,7 +6,8 @@ import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { SystemsService } from '../systems/service.js';
 import { newId, now } from '../util.js';
-import { requirementSetsOf, syncScope } from './scope.js';
+import { requirementSetsOf } from '../catalogue/sets.js';
+import { syncScope } from './scope.js';
 import { applyInheritance } from '../cloud/inheritance.js';
 import { conclusionSchemes } from './schemes.js';
 

@@ -115,6 +115,7 @@ describeEachEngine('level 2 and the extension sets', (ctx) => {
     ]);
     const system = (await auditor.get(`/api/v1/systems/${sys.id}`).expect(200)).body;
     expect(system.extensions).to.include({ mobile: true, iot: true, ics: true, bigData: true });
+    expect(system.requirementSets).to.deep.equal(['general', 'mobile', 'iot', 'ics']);
     const a = (await consultant.post('/api/v1/assessments').send({ systemId: sys.id, kind: 'gap_analysis' }).expect(201)).body;
     // Big data has no numbered units (annex H): its flag adds no set.
     expect(a.requirementSets).to.deep.equal(['general', 'mobile', 'iot', 'ics']);
