@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createDatabase, migrateDown, migrateLatest, migrationStatus, type Knex } from './database/index.js';
 import { loadDemoData } from './services/demo.js';
 import { createUser } from './services/users.js';
+import type { RequirementSet } from './catalogue/schema.js';
 
 const HELP = `Usage: dengbao <command> [options]
 
@@ -34,7 +35,7 @@ Commands:
                              check the catalogue data; lists every problem, exit 1 if any
   browser status             which browser prints PDF reports, or why none (exit 1 when none)
   browser install            download chrome-headless-shell when no browser is found
-  catalogue export [--level 3|4] [--set general|cloud] [--format json|csv|xlsx] [--out <file>]
+  catalogue export [--level 2|3|4] [--set general|cloud|mobile|iot|ics] [--format json|csv|xlsx] [--out <file>]
                              write the catalogue (or a part) to a file or to standard output
 
 Configuration comes from environment variables (see README.md).`;
@@ -270,6 +271,7 @@ async function catalogueCommand(args: string[]): Promise<number> {
     },
   });
   const { validateCatalogue } = await import('./catalogue/validate.js');
+  const { LEVELS, SETS } = await import('./catalogue/schema.js');
   const report = validateCatalogue(values.dir);
   if (positionals[0] === 'validate') {
     if (!report.ok) {
@@ -277,11 +279,9 @@ async function catalogueCommand(args: string[]): Promise<number> {
       return 1;
     }
     const c = report.catalogue!;
-    const count = (level: number, set: 'general' | 'cloud') => c.query({ level, set }).length;
-    console.log(
-      `Catalogue ${c.version} is valid: ${c.items.length} units (level 3: ${count(3, 'general')} general + ${count(3, 'cloud')} cloud; ` +
-        `level 4: ${count(4, 'general')} general + ${count(4, 'cloud')} cloud), ${c.highRiskCases.length} high-risk cases`,
-    );
+    // e.g. "level 3: 211 general + 46 cloud + 19 mobile + 20 iot + 21 ics"
+    const perLevel = LEVELS.map((level) => `level ${level}: ${SETS.map((set) => `${c.query({ level, set }).length} ${set}`).join(' + ')}`);
+    console.log(`Catalogue ${c.version} is valid: ${c.items.length} units (${perLevel.join('; ')}), ${c.highRiskCases.length} high-risk cases`);
     return 0;
   }
   if (positionals[0] === 'export') {
@@ -290,13 +290,13 @@ async function catalogueCommand(args: string[]): Promise<number> {
       return 1;
     }
     const level = values.level === undefined ? undefined : Number(values.level);
-    if (level !== undefined && level !== 3 && level !== 4) return usage('--level must be 3 or 4');
-    if (values.set !== undefined && values.set !== 'general' && values.set !== 'cloud') return usage('--set must be general or cloud');
+    if (level !== undefined && !(LEVELS as readonly number[]).includes(level)) return usage(`--level must be one of ${LEVELS.join(', ')}`);
+    if (values.set !== undefined && !(SETS as readonly string[]).includes(values.set)) return usage(`--set must be one of ${SETS.join(', ')}`);
     const format = values.format!;
     if (!['json', 'csv', 'xlsx'].includes(format)) return usage('--format must be json, csv or xlsx');
     if (format === 'xlsx' && !values.out) return usage('--out <file> is required for xlsx');
     const c = report.catalogue;
-    const items = c.query({ level, set: values.set as 'general' | 'cloud' | undefined });
+    const items = c.query({ level, set: values.set as RequirementSet | undefined });
     const { catalogueCsv, catalogueJson, catalogueXlsx } = await import('../reports/catalogue/export.js');
     const title = `${c.meta.name.zh} ${level ? `L${level}` : ''} ${values.set ?? ''}`.trim();
     const body = format === 'json' ? catalogueJson(c, items) : format === 'csv' ? catalogueCsv(c, items) : await catalogueXlsx(c, items, title);

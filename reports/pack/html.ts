@@ -131,7 +131,7 @@ export function renderIndex(page: PackPage): string {
 
   out.push('<h2 id="results">测评结果 Results</h2>');
   for (const layer of page.layers) {
-    const ext = layer.set === 'general' ? '' : layer.set === 'cloud' ? '（云计算扩展要求 cloud extension）' : ` (${layer.set})`;
+    const ext = layer.set === 'general' ? '' : (EXTENSION_LABELS[layer.set] ?? ` (${layer.set})`);
     out.push(`<h3 id="layer-${esc(layer.code)}${layer.set === 'general' ? '' : `-${esc(layer.set)}`}">${esc(layer.name.zh)}${esc(ext)} <span class="muted">${esc(layer.name.en)} (${esc(layer.code)})</span></h3>`);
     for (const cp of layer.controlPoints) {
       out.push(`<h4>${esc(cp.name.zh)} <span class="muted">${esc(cp.name.en)}</span></h4>`);
@@ -179,3 +179,11 @@ export function renderIndex(page: PackPage): string {
   out.push('</body></html>\n');
   return out.join('\n');
 }
+
+/** Bilingual labels of the extension requirement sets in the pack index. */
+const EXTENSION_LABELS: Record<string, string> = {
+  cloud: '（云计算扩展要求 cloud extension）',
+  mobile: '（移动互联扩展要求 mobile internet extension）',
+  iot: '（物联网扩展要求 IoT extension）',
+  ics: '（工业控制系统扩展要求 industrial control extension）',
+};

@@ -74,7 +74,8 @@ export interface ReportData {
   highRiskCases: Array<{ id: string; title: string; scope: string; units: string[] }>;
 }
 
-const CATEGORY_ORDER = ['machine_room', 'network_device', 'security_device', 'server_storage', 'terminal', 'other_device', 'management_platform', 'business_application', 'data_resource', 'crypto_product', 'security_personnel', 'management_document'];
+const CATEGORY_ORDER = ['machine_room', 'network_device', 'security_device', 'server_storage', 'terminal', 'other_device', 'management_platform', 'business_application', 'data_resource', 'crypto_product', 'security_personnel', 'management_document',
+  'wireless_access_point', 'mobile_terminal', 'mobile_app', 'mdm', 'sensor_node', 'gateway_node', 'field_device', 'control_device'];
 
 /** Reads everything a report needs through the scoped services (the caller must be allowed to download). */
 export async function assembleReport(knex: Knex, caller: Caller, catalogue: Catalogue, assessmentId: string, type: ReportType, lang: Language, today: string): Promise<ReportData> {

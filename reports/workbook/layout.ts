@@ -27,9 +27,9 @@ export const HEADERS: Record<Lang, { set: string; controlPoint: string; text: st
   en: { set: 'Requirement set', controlPoint: 'Control point', text: 'Requirement', record: 'Record', result: 'Result', code: 'code', objectId: 'objectId', rowVersion: 'rowVersion', object: 'Assessed object' },
 };
 
-export const SET_LABELS: Record<Lang, Record<'general' | 'cloud', string>> = {
-  'zh-CN': { general: '安全通用要求', cloud: '云计算安全扩展要求' },
-  en: { general: 'General requirements', cloud: 'Cloud computing extension' },
+export const SET_LABELS: Record<Lang, Record<'general' | 'cloud' | 'mobile' | 'iot' | 'ics', string>> = {
+  'zh-CN': { general: '安全通用要求', cloud: '云计算安全扩展要求', mobile: '移动互联安全扩展要求', iot: '物联网安全扩展要求', ics: '工业控制系统安全扩展要求' },
+  en: { general: 'General requirements', cloud: 'Cloud computing extension', mobile: 'Mobile internet extension', iot: 'IoT extension', ics: 'Industrial control extension' },
 };
 
 export const RESULT_LABELS: Record<Lang, Record<Exclude<ResultValue, 'not_assessed'>, string>> = {

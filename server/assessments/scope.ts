@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { CatalogueItem } from '../catalogue/index.js';
+import { SETS } from '../catalogue/schema.js';
 import { bool, newId } from '../util.js';
 import { withOutsideMapping } from './outside-mapping.js';
 
@@ -8,7 +9,7 @@ export async function unitsInScope(knex: Knex, catalogueVersionId: string, level
   const rows = await knex('catalogue_items').where({ catalogue_version_id: catalogueVersionId, level }).whereIn('set', sets).select('data');
   return rows
     .map((r: { data: string }) => JSON.parse(r.data) as CatalogueItem)
-    .sort((a, b) => Number(a.set === 'cloud') - Number(b.set === 'cloud') || a.layerOrder - b.layerOrder || a.controlPoint.order - b.controlPoint.order || a.order - b.order);
+    .sort((a, b) => SETS.indexOf(a.set) - SETS.indexOf(b.set) || a.layerOrder - b.layerOrder || a.controlPoint.order - b.controlPoint.order || a.order - b.order);
 }
 
 /**

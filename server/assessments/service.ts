@@ -6,6 +6,7 @@ import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { SystemsService } from '../systems/service.js';
 import { newId, now } from '../util.js';
+import { requirementSetsOf } from '../catalogue/sets.js';
 import { syncScope } from './scope.js';
 import { applyInheritance } from '../cloud/inheritance.js';
 import { conclusionSchemes } from './schemes.js';
@@ -130,7 +131,7 @@ export class AssessmentsService extends ScopedService {
     const id = newId();
     await transaction(this.knex, async (trx) => {
       const catalogueVersionId = await this.catalogueVersionId(trx);
-      const sets = ['general', ...(Number(system.ext_cloud) || system.ext_cloud === true ? ['cloud'] : [])];
+      const sets = requirementSetsOf(system);
       const start = input.startDate ?? null;
       const reportNumber =
         input.reportNumber ?? (input.kind === 'formal_test' && input.assessingOrganizationCode && start ? await this.reportNumber(trx, input.systemId, input.assessingOrganizationCode, start) : null);

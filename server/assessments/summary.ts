@@ -14,6 +14,7 @@ const OBJECT_DOMAIN: Record<string, string> = {
   machine_room: 'physical',
   business_application: 'application',
   data_resource: 'application',
+  mobile_app: 'application',
   security_personnel: 'management',
   management_document: 'management',
 };

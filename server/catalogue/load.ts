@@ -8,6 +8,7 @@ import {
   highRiskFileSchema,
   layerFileSchema,
   metaSchema,
+  SETS,
   type CatalogueMeta,
   type LayerFile,
 } from './schema.js';
@@ -63,8 +64,8 @@ function describeItem(data: unknown, p: PropertyKey[]): string {
   return ` control point ${cp?.zh ?? p[1]}`;
 }
 
-/** Chapter of a clause for a level and set: level 3 general → "8.1.", level 4 cloud → "9.2.". */
-const clausePrefix = (level: number, set: string) => `${level + 5}.${set === 'general' ? 1 : 2}.`;
+/** Chapter of a clause for a level and set digit: level 3 general → "8.1.", level 4 cloud → "9.2.", level 2 IoT → "7.4.". */
+const clausePrefix = (level: number, digit: number) => `${level + 5}.${digit}.`;
 
 /**
  * Loads and checks the catalogue under `dir`: the metadata, every layer file (strict schema),
@@ -105,8 +106,8 @@ export function loadCatalogue(dir: string = defaultCatalogueDir()): Catalogue {
         if (gap !== expectedNumber) problems.push(`${name} control point ${cp.zh}: gapsBefore ${gap} but the next free number is ${expectedNumber}`);
         expectedNumber = gap + 1;
       }
-      if (!cp.clause.startsWith(clausePrefix(data.level, data.set))) {
-        problems.push(`${name} control point ${cp.zh}: field clause: ${cp.clause} is not in chapter ${clausePrefix(data.level, data.set)}`);
+      if (!cp.clause.startsWith(clausePrefix(data.level, digit))) {
+        problems.push(`${name} control point ${cp.zh}: field clause: ${cp.clause} is not in chapter ${clausePrefix(data.level, digit)}`);
       }
       cp.items.forEach((it, itemIndex) => {
         const where = `${name} item ${it.code}`;
@@ -155,11 +156,11 @@ export function loadCatalogue(dir: string = defaultCatalogueDir()): Catalogue {
     });
   }
 
-  // Standard order: level, general before cloud, layer, control point, item.
+  // Standard order: level, set (general, cloud, mobile, IoT, industrial control), layer, control point, item.
   items.sort(
     (a, b) =>
       a.level - b.level ||
-      Number(a.set === 'cloud') - Number(b.set === 'cloud') ||
+      SETS.indexOf(a.set) - SETS.indexOf(b.set) ||
       a.layerOrder - b.layerOrder ||
       a.controlPoint.order - b.controlPoint.order ||
       a.order - b.order,
@@ -187,7 +188,7 @@ function loadHighRiskCases(file: string, items: CatalogueItem[], problems: strin
     const units: string[] = [];
     const unresolved: string[] = [];
     for (const ref of c.clauses) {
-      // Only levels and sets the catalogue holds can resolve; level 2 and the mobile/IoT/ICS sets are not loaded yet.
+      // Only levels and sets the catalogue holds can resolve; `catalogue validate` reports what does not.
       const codes = byClause.get(`${ref.level}|${ref.clause}`);
       if (codes) units.push(...codes);
       else unresolved.push(`L${ref.level} ${ref.clause}`);

@@ -2,8 +2,9 @@ import { z } from 'zod';
 
 /** Zod schemas of the catalogue data under controls/ (see controls/FORMAT.md). Strict: unknown keys are errors. */
 export const LAYER_CODES = ['PES', 'CNS', 'ABS', 'CES', 'SMC', 'PSS', 'ORS', 'HRS', 'CMS', 'MMS'] as const;
-export const SETS = ['general', 'cloud'] as const;
-export const LEVELS = [3, 4] as const;
+/** Requirement sets in GB/T 28448 set-digit order (1 general, 2 cloud, 3 mobile, 4 IoT, 5 industrial control). */
+export const SETS = ['general', 'cloud', 'mobile', 'iot', 'ics'] as const;
+export const LEVELS = [2, 3, 4] as const;
 export const DOMAINS = ['physical', 'network', 'device', 'application', 'management'] as const;
 export const METHODS = ['interview', 'inspection', 'testing'] as const;
 export const WEIGHTS = ['key', 'important', 'general'] as const;
@@ -11,8 +12,13 @@ export const RESPONSIBILITIES = ['provider', 'shared', 'tenant'] as const;
 export const OBJECT_CATEGORIES = [
   'machine_room', 'network_device', 'security_device', 'server_storage', 'terminal', 'other_device',
   'management_platform', 'business_application', 'data_resource', 'crypto_product', 'security_personnel',
-  'management_document', 'system',
+  'management_document',
+  // Extension objects (mobile internet, IoT, industrial control).
+  'wireless_access_point', 'mobile_terminal', 'mobile_app', 'mdm', 'sensor_node', 'gateway_node', 'field_device', 'control_device',
+  'system',
 ] as const;
+/** Categories an assessed object can have (every category but `system`, which means "once per system"). */
+export const ASSESSABLE_OBJECT_CATEGORIES = OBJECT_CATEGORIES.filter((c): c is Exclude<(typeof OBJECT_CATEGORIES)[number], 'system'> => c !== 'system');
 export const EXTENSIONS = ['general', 'cloud', 'mobile', 'iot', 'ics'] as const;
 
 export type LayerCode = (typeof LAYER_CODES)[number];
@@ -40,7 +46,7 @@ export const itemFileSchema = z.strictObject({
 });
 
 export const layerFileSchema = z.strictObject({
-  level: z.union([z.literal(3), z.literal(4)]),
+  level: z.union([z.literal(2), z.literal(3), z.literal(4)]),
   set: z.enum(SETS),
   layer: z.enum(LAYER_CODES),
   source: z.string().min(1),

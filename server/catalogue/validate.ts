@@ -16,8 +16,8 @@ export interface ValidationReport {
 /**
  * Everything `dengbao catalogue validate` checks: the loader's checks (schema, unique and
  * sequential codes, clauses), item counts per control point against controls/expected-counts.yaml
- * (level 3 from the verified reference, level 4 the project's pinned decisions), and every
- * general/cloud high-risk case resolving to a unit at each level the catalogue holds.
+ * (level 3 from the verified reference, levels 2 and 4 and the extension sets the project's pinned
+ * decisions), and every clause reference of every high-risk case resolving to a unit.
  */
 export function validateCatalogue(dir: string = defaultCatalogueDir()): ValidationReport {
   let catalogue: Catalogue;
@@ -50,14 +50,18 @@ export function validateCatalogue(dir: string = defaultCatalogueDir()): Validati
       if (want !== have) problems.push(`count ${key}: expected ${want ?? 'no such control point'}, catalogue has ${have ?? 0}`);
     }
   }
+  // Every clause a high-risk case names must resolve to a unit: a case that points at nothing would
+  // silently never be suggested (all five requirement sets, every level the catalogue holds).
   const levels = new Set(catalogue.items.map((i) => i.level));
   for (const c of catalogue.highRiskCases) {
-    if (c.extension !== 'general' && c.extension !== 'cloud') continue;
     if (!c.units.length) problems.push(`high-risk case ${c.id}: resolves to no test unit`);
     for (const ref of c.clauses) {
-      if (levels.has(ref.level) && c.unresolved.includes(`L${ref.level} ${ref.clause}`)) {
-        problems.push(`high-risk case ${c.id}: clause L${ref.level} ${ref.clause} matches no item`);
-      }
+      if (!c.unresolved.includes(`L${ref.level} ${ref.clause}`)) continue;
+      problems.push(
+        levels.has(ref.level)
+          ? `high-risk case ${c.id}: clause L${ref.level} ${ref.clause} matches no item`
+          : `high-risk case ${c.id}: clause L${ref.level} ${ref.clause} names a level the catalogue does not hold`,
+      );
     }
   }
   // The product catalogue's mappings must resolve against this catalogue too.

@@ -6,7 +6,8 @@ import { ObjectsService } from '../assessments/objects.js';
 import { METHODS, RESULT_INPUT_VALUES, ResultsService } from '../assessments/results.js';
 import { OutsideRowsService } from '../assessments/outside-rows.js';
 import { SummaryService } from '../assessments/summary.js';
-import { OBJECT_CATEGORIES_NO_SYSTEM, RESULT_VALUES } from '../database/migrations/20261126E-assessments.js';
+import { ASSESSABLE_OBJECT_CATEGORIES } from '../catalogue/schema.js';
+import { RESULT_VALUES } from '../database/migrations/20261126E-assessments.js';
 import { ValidationError } from '../errors.js';
 import { deps, serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
@@ -21,7 +22,7 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 
 // ---- assessed objects ----
 const objectFields = {
-  category: z.enum(OBJECT_CATEGORIES_NO_SYSTEM),
+  category: z.enum(ASSESSABLE_OBJECT_CATEGORIES),
   name: text(200),
   ip: text(100).nullable().optional(),
   model: text(200).nullable().optional(),

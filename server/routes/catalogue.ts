@@ -1,14 +1,14 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { CatalogueItem } from '../catalogue/index.js';
-import { DOMAINS, EXTENSIONS, LAYER_CODES, OBJECT_CATEGORIES, SETS, WEIGHTS } from '../catalogue/schema.js';
+import { DOMAINS, EXTENSIONS, LAYER_CODES, LEVELS, OBJECT_CATEGORIES, SETS, WEIGHTS } from '../catalogue/schema.js';
 import { NotFoundError } from '../errors.js';
 import { deps, requireCaller } from '../http/request.js';
 import { validate } from '../http/validate.js';
 
 export const catalogueRouter = Router();
 
-const level = z.coerce.number().int().min(3).max(4);
+const level = z.coerce.number().int().min(Math.min(...LEVELS)).max(Math.max(...LEVELS));
 const lang = z.string().optional();
 const itemsQuery = z.strictObject({
   level: level.optional(),

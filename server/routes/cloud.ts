@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import { LEVELS, SETS } from '../catalogue/schema.js';
 import { AssessmentsService } from '../assessments/service.js';
 import { SummaryService } from '../assessments/summary.js';
 import { DeployedProductsService } from '../cloud/deployed.js';
@@ -105,7 +106,7 @@ cloudRouter.patch('/platforms/:id', async (req, res) => {
 
 cloudRouter.get('/platforms/:id/responsibilities', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const q = validate(req, z.strictObject({ level: z.coerce.number().int().min(3).max(4).optional(), set: z.enum(['general', 'cloud']).optional(), lang }), 'query');
+  const q = validate(req, z.strictObject({ level: z.coerce.number().int().min(Math.min(...LEVELS)).max(Math.max(...LEVELS)).optional(), set: z.enum(SETS).optional(), lang }), 'query');
   res.json({ data: await platforms(req).responsibilities(id, q.level, q.set) });
 });
 

@@ -3,6 +3,7 @@ import { ScopedService, type Permission } from '../context.js';
 import { todayInChina } from '../dates.js';
 import { transaction } from '../database/transaction.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { requirementSetsOf } from '../catalogue/sets.js';
 import { bool, newId, now } from '../util.js';
 import { canTransition, TRANSITIONS, type LifecycleState } from './lifecycle.js';
 
@@ -28,7 +29,7 @@ export interface SystemView {
   deployment: 'on_premises' | 'cloud';
   platformId: string | null;
   extensions: { cloud: boolean; mobile: boolean; iot: boolean; ics: boolean; bigData: boolean };
-  /** Requirement sets in scope: general plus the extensions. */
+  /** Requirement sets in scope: general plus the flagged extensions (big data adds none: annex H has no units). */
   requirementSets: string[];
   status: LifecycleState;
   allowedTransitions: readonly LifecycleState[];
@@ -53,7 +54,7 @@ export function systemView(r: Record<string, any>, grading: Record<string, any> 
     deployment: r.deployment,
     platformId: r.platform_id ?? null,
     extensions,
-    requirementSets: ['general', ...Object.entries(extensions).filter(([, on]) => on).map(([k]) => (k === 'bigData' ? 'big_data' : k))],
+    requirementSets: requirementSetsOf(r),
     status: r.status,
     allowedTransitions: TRANSITIONS[r.status as LifecycleState],
     archivedAt: r.archived_at ?? null,

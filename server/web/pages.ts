@@ -1,6 +1,7 @@
 import { auditedLogin, auditedLogout } from '../audit/auth-events.js';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { LEVELS, SETS, type RequirementSet } from '../catalogue/schema.js';
 import { barChartSvg, riskChartSvg } from '../../reports/render.js';
 import { SummaryService } from '../assessments/summary.js';
 import { AssessmentsService } from '../assessments/service.js';
@@ -122,8 +123,8 @@ pagesRouter.get('/', signedIn, async (req, res) => {
 
 const catalogueQuery = z.object({
   q: z.string().trim().max(200).optional().transform((v) => v || undefined),
-  level: z.enum(['', '3', '4']).optional().transform((v) => (v ? Number(v) : undefined)),
-  set: z.enum(['', 'general', 'cloud']).optional().transform((v) => (v ? (v as 'general' | 'cloud') : undefined)),
+  level: z.enum(['', ...LEVELS.map(String)]).optional().transform((v) => (v ? Number(v) : undefined)),
+  set: z.enum(['', ...SETS]).optional().transform((v) => (v ? (v as RequirementSet) : undefined)),
   layer: z.string().max(3).optional().transform((v) => v || undefined),
   domain: z.string().max(20).optional().transform((v) => v || undefined),
   page: z.coerce.number().int().min(1).default(1),
@@ -152,7 +153,8 @@ pagesRouter.get('/catalogue', signedIn, (req, res) => {
     pages,
     prev: page > 1 ? link(page - 1) : null,
     next: page < pages ? link(page + 1) : null,
-    levels: [3, 4],
+    levels: LEVELS,
+    sets: SETS.map((code) => ({ code, name: pick(req, cat.meta.sets[code] ?? { zh: code, en: code }) })),
     layers: cat.meta.layers.map((l) => ({ code: l.code, name: pick(req, l) })),
     domains: ['physical', 'network', 'device', 'application', 'management'],
     items: all.slice((page - 1) * pageSize, page * pageSize).map((i) => ({

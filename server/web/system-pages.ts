@@ -44,6 +44,11 @@ systemPagesRouter.get('/systems/new', signedIn, async (req, res) => {
     nav: 'systems',
     organizations: orgs.map((o: Record<string, string>) => ({ id: o.id, name: o.name })),
     platforms: await new PlatformsService(ctx, deps(req).catalogue).list(),
+    // The extension requirement sets a system may take (cloud follows the deployment), and big data (a mark only).
+    extensions: [
+      ...(['mobile', 'iot', 'ics'] as const).map((code) => ({ code, name: req.lang === 'zh-CN' ? deps(req).catalogue.meta.sets[code]!.zh : deps(req).catalogue.meta.sets[code]!.en })),
+      { code: 'bigData', name: req.t('extensions.bigData') },
+    ],
     error: str(req.query.error),
     fieldErrors: fieldErrors(req),
   });
@@ -61,6 +66,7 @@ systemPagesRouter.post('/systems', signedIn, requireCsrf, (req, res) =>
       description: str(b.description) ?? null,
       deployment: b.deployment === 'cloud' ? 'cloud' : 'on_premises',
       platformId: str(b.platformId) ?? null,
+      extensions: { mobile: b.ext_mobile === '1', iot: b.ext_iot === '1', ics: b.ext_ics === '1', bigData: b.ext_bigData === '1' },
     });
     return `/systems/${s.id}`;
   }),

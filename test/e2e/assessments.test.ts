@@ -58,7 +58,7 @@ describeEachEngine('assessments', (ctx) => {
     expect(objects).to.have.length(20);
     // The scope computed independently from the catalogue (level 3, general + cloud) and the 20 objects.
     let rows = 0;
-    for (const u of shippedCatalogue().query({ level: 3 })) {
+    for (const u of shippedCatalogue().query({ level: 3 }).filter((x) => demo.requirementSets.includes(x.set))) {
       const cats = u.objectCategories as string[];
       rows += cats.includes('system') ? 1 : Math.max(1, objects.filter((o: { category: string }) => cats.includes(o.category)).length);
     }
@@ -104,7 +104,7 @@ describeEachEngine('assessments', (ctx) => {
     const before = (await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data.length;
     const fw = (await consultant.post(`/api/v1/systems/${sys.id}/objects`).send({ category: 'security_device', name: 'FW-01', importance: 'key' }).expect(201)).body;
     const after = (await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data;
-    const added = shippedCatalogue().query({ level: 3 }).filter((u) => !(u.objectCategories as string[]).includes('system') && (u.objectCategories as string[]).includes('security_device')).length;
+    const added = shippedCatalogue().query({ level: 3 }).filter((u) => ['general', 'cloud'].includes(u.set) && !(u.objectCategories as string[]).includes('system') && (u.objectCategories as string[]).includes('security_device')).length;
     expect(after.length).to.equal(before + added);
     await consultant.patch(`/api/v1/objects/${fw.id}`).send({ selected: false }).expect(200);
     expect((await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data.length).to.equal(before);
@@ -219,11 +219,13 @@ describeEachEngine('assessments', (ctx) => {
     const unit4 = shippedCatalogue().highRiskCases.find((c) => c.id === '6.1.3.2')!.units[0]!;
     const f4 = (await consultant.post(`/api/v1/assessments/${l4.a.id}/findings`).send({ title: '无应急供电', units: [unit4], risk: 'medium' }).expect(201)).body;
     expect(f4.highRiskCase?.id).to.equal('6.1.3.2');
-    // Level 2 is outside the catalogue (levels 3 and 4): a level-2 system cannot be assessed yet.
+    // A level-2 assessment holds level-2 units only (test/e2e/level2-extensions.test.ts covers level 2 in full).
     const l2 = await system(2);
     const res = await consultant.post('/api/v1/assessments').send({ systemId: l2.sys.id, kind: 'gap_analysis' });
     expect(res.status).to.equal(201);
-    expect((await auditor.get(`/api/v1/assessments/${res.body.id}/results`)).body.data).to.have.length(0);
+    const l2codes = (await auditor.get(`/api/v1/assessments/${res.body.id}/results`)).body.data.map((r: { code: string }) => r.code);
+    expect(new Set(l2codes).size).to.equal(135);
+    expect(l2codes.every((c: string) => c.startsWith('L2-'))).to.equal(true);
     // At level 3 the same control point (电力供应) suggests only the level-3 case (short-term backup power).
     const f3 = (await consultant.post(`/api/v1/assessments/${l3.a.id}/findings`).send({ title: '机房供电问题', units: ['L3-PES1-18', 'L3-PES1-19', 'L3-PES1-20'], risk: 'medium' }).expect(201)).body;
     expect(f3.highRiskCase?.id).to.equal('6.1.3.1');

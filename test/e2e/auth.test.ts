@@ -14,7 +14,7 @@ describeEachEngine('sign-in API', (ctx) => {
   it('GET /healthz reports status, engine and version', async () => {
     const res = await supertest(app).get('/healthz').expect(200);
     expect(res.body).to.deep.include({ status: 'ok', database: ctx.engine, version: '0.1.0' });
-    expect(res.body.catalogue).to.deep.include({ items: 534, highRiskCases: 81 });
+    expect(res.body.catalogue).to.deep.include({ items: 858, highRiskCases: 81 });
     expect(res.body.catalogue.version).to.match(/^\d{4}\.\d+\.\d+\+[0-9a-f]{12}$/);
   });
 

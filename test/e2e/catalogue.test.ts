@@ -28,7 +28,7 @@ describeEachEngine('catalogue API', (ctx) => {
       'L3-CES1-11', 'L3-CES1-12', 'L3-CES1-13', 'L3-CES1-14', 'L3-CES1-15', 'L3-CES1-17', 'L3-CES1-18', 'L3-CES1-19', 'L3-CES1-20', 'L3-CES1-21',
     ]);
     const byDomain = await auditor.get('/api/v1/catalogue/items?level=3&domain=physical&pageSize=500').expect(200);
-    expect(byDomain.body.meta.total).to.equal(23); // 22 general + 1 cloud
+    expect(byDomain.body.meta.total).to.equal(30); // 22 general + 1 cloud + 1 mobile + 4 IoT + 2 industrial control
     const byCategory = await auditor.get('/api/v1/catalogue/items?level=3&set=general&objectCategory=data_resource&pageSize=500').expect(200);
     expect(byCategory.body.data.every((i: { objectCategories: string[] }) => i.objectCategories.includes('data_resource'))).to.equal(true);
     const byPoint = await auditor.get(`/api/v1/catalogue/items?level=3&set=general&layer=CES&controlPoint=${encodeURIComponent('身份鉴别')}`).expect(200);
@@ -108,7 +108,7 @@ describe('catalogue export', () => {
     expect(csv.stdout.charCodeAt(0)).to.equal(0xfeff);
     expect(csv.stdout.trim().split('\r\n').length).to.be.greaterThan(49); // header + 49 units (some cells span lines)
     const json = await runCli(['catalogue', 'export', '--level', '4', '--format', 'json'], {});
-    expect(JSON.parse(json.stdout).items).to.have.length(277);
+    expect(JSON.parse(json.stdout).items).to.have.length(341); // 228 general + 49 cloud + 21 mobile + 21 IoT + 22 industrial control
     const bad = await runCli(['catalogue', 'export', '--level', '7'], {});
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain('--level');

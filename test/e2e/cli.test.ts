@@ -44,7 +44,7 @@ describeEachEngine(
         for (const u of ['admin', 'officer', 'consultant', 'auditor', 'officer2', 'Dengbao#2026']) expect(text).to.contain(u);
         const health = await (await fetch(`${url}/healthz`)).json();
         expect(health).to.deep.include({ status: 'ok', database: ctx.engine, version: '0.1.0' });
-        expect(health.catalogue.items).to.equal(534);
+        expect(health.catalogue.items).to.equal(858);
         const login = await fetch(`${url}/api/v1/auth/login`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

@@ -7,6 +7,8 @@ import { describeEachEngine } from '../utils/each-engine.js';
 
 const RATIONALE = '业务信息遭到破坏后会对社会秩序和公共利益造成严重损害。';
 
+const ON_PREMISES = ['industrial_firewall', 'unidirectional_gateway', 'ics_monitoring_audit', 'ics_host_whitelist', 'mdm_mobile_security', 'wireless_ids'];
+
 describe('product catalogue data', () => {
   it('maps every category to existing units at levels 3 and 4, and every product to existing categories', () => {
     const cat = shippedCatalogue();
@@ -16,9 +18,18 @@ describe('product catalogue data', () => {
       for (const cov of c.covers) expect(cat.byCode.has(cov.unit), `${c.id} → ${cov.unit}`).to.equal(true);
       expect(c.covers.some((x) => x.unit.startsWith('L3-')), c.id).to.equal(true);
       expect(c.covers.some((x) => x.unit.startsWith('L4-')), c.id).to.equal(true);
-      expect(pc.products.some((p) => p.vendor.id === 'alibaba-cloud' && p.categories.includes(c.id)), `${c.id} has an Alibaba Cloud product`).to.equal(true);
+      expect(pc.products.some((p) => p.categories.includes(c.id)), `${c.id} has a product`).to.equal(true);
+      // Cloud capabilities have an Alibaba Cloud product; the extension sets' on-premises capabilities have on-premises vendors.
+      if (!ON_PREMISES.includes(c.id)) expect(pc.products.some((p) => p.vendor.id === 'alibaba-cloud' && p.categories.includes(c.id)), `${c.id} has an Alibaba Cloud product`).to.equal(true);
     }
-    expect(pc.vendors.map((v) => v.id).sort()).to.deep.equal(['alibaba-cloud', 'aws-china', 'huawei-cloud', 'tencent-cloud']);
+    expect(pc.vendors.map((v) => v.id).sort()).to.deep.equal(['alibaba-cloud', 'aws-china', 'h3c', 'huawei', 'huawei-cloud', 'qianxin', 'tencent-cloud', 'topsec', 'winicssec']);
+    // The extension sets are mapped: industrial firewalls, MDM, WIDS/WIPS and IoT platforms cover their units at levels 2-4.
+    const byUnit = (code: string) => pc.categories.filter((c) => c.covers.some((x) => x.unit === code)).map((c) => c.id);
+    expect(byUnit('L2-ABS5-01')).to.include('industrial_firewall');
+    expect(byUnit('L3-CNS5-01')).to.include('unidirectional_gateway');
+    expect(byUnit('L4-CES3-07')).to.include('mdm_mobile_security');
+    expect(byUnit('L3-ABS3-08')).to.include('wireless_ids');
+    expect(byUnit('L2-ABS4-01')).to.include('iot_device_access');
     const names = pc.products.filter((p) => p.vendor.id === 'alibaba-cloud').map((p) => p.name.zh);
     for (const n of ['云防火墙', 'Web应用防火墙', '堡垒机', '数据库审计', '日志服务', '云安全中心', '操作审计', '配置审计', '访问控制']) expect(names).to.include(n);
   });

@@ -12,7 +12,7 @@ describeEachEngine('catalogue store', (ctx) => {
     const cat = shippedCatalogue();
     const first = await upsertCatalogue(ctx.db.knex, cat);
     expect(first.created).to.equal(true);
-    expect(first.itemCount).to.equal(534);
+    expect(first.itemCount).to.equal(858);
     const again = await upsertCatalogue(ctx.db.knex, cat);
     expect(again).to.deep.include({ id: first.id, created: false });
     expect(await ctx.db.knex('catalogue_versions').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 1);

@@ -11,6 +11,7 @@ import * as hazards from './20261130B-hazards.js';
 import * as identity from './20261130D-identity.js';
 import * as separationAudit from './20261130E-separation-audit.js';
 import * as workbookUploads from './20261130F-workbook-uploads.js';
+import * as extensionObjects from './20261130G-extension-objects.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -29,6 +30,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130D-identity': identity,
   '20261130E-separation-audit': separationAudit,
   '20261130F-workbook-uploads': workbookUploads,
+  '20261130G-extension-objects': extensionObjects,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
