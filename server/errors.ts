@@ -109,3 +109,8 @@ export const BrowserUnavailableError = createError<{ hint: string }>(
   503,
   (p) => `PDF reports need Chromium, which was not found: install it (${p.hint}) or set CHROMIUM_PATH`,
 );
+export const TemplateInvalidError = createError<{ count: number }>(
+  'template_invalid',
+  422,
+  (p) => `The Word template cannot be used: ${p.count} problem(s), each with its placeholder and position in details`,
+);

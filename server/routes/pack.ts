@@ -19,11 +19,14 @@ packRouter.get('/assessments/:id/evidence-pack.zip', async (req, res) => {
   const { store, db } = deps(req);
   const service = new EvidencePackService(serviceContext(req), store);
   // The newest archived PDF test report goes in under report/ (after the scope check inside prepare()).
-  const report = await latestArchivedReport(db, id);
-  const extraFiles =
-    report && (await store.verify(report.organization_id, report.hash)) === 'ok'
-      ? [{ path: `report/${report.file_name}`, open: () => store.open(report.organization_id, report.hash), size: Number(report.size), title: report.file_name, mediaType: 'application/pdf' }]
-      : [];
+  // The newest docx test report goes in beside it (the editable document people sign).
+  const extraFiles = [];
+  for (const format of ['pdf', 'docx'] as const) {
+    const report = await latestArchivedReport(db, id, format);
+    if (report && (await store.verify(report.organization_id, report.hash)) === 'ok') {
+      extraFiles.push({ path: `report/${report.file_name}`, open: () => store.open(report.organization_id, report.hash), size: Number(report.size), title: report.file_name as string, mediaType: report.media_type as string });
+    }
+  }
   const pack = await service.prepare(id, { extraFiles });
   res.setHeader('Content-Type', 'application/zip');
   res.setHeader('Content-Disposition', contentDisposition(pack.fileName));

@@ -6,6 +6,7 @@ import * as systems from './20261126D-systems.js';
 import * as assessments from './20261126E-assessments.js';
 import * as cloud from './20261126F-cloud.js';
 import * as reports from './20261126G-reports.js';
+import * as docx from './20261130H-docx.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -19,6 +20,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261126E-assessments': assessments,
   '20261126F-cloud': cloud,
   '20261126G-reports': reports,
+  '20261130H-docx': docx,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

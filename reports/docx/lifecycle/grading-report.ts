@@ -1,0 +1,53 @@
+import type { Harm } from '../../../server/systems/grading-matrix.js';
+import { txt, type Block } from '../blocks.js';
+import { documentLabels, type LifecycleData } from './data.js';
+
+/**
+ * 定级报告 (grading report, 2025 model): the graded system, the objects harmed and the degrees
+ * for S and for A with the matrix cell of each, the rationale, the resulting level. The business
+ * and network descriptions dengbao does not hold are marked blanks for the operator.
+ */
+export function gradingReportBlocks(d: LifecycleData): Block[] {
+  const L = documentLabels(d.lang);
+  const zh = d.lang === 'zh-CN';
+  const pick = (t: { zh: string; en: string }) => (zh ? t.zh : t.en);
+  const g = d.grading;
+  const form = d.filing?.form ?? {};
+  const blank: Block = { kind: 'blank', text: L('blank_operator') };
+  const harms = (list: Harm[]): Block =>
+    list.length
+      ? { kind: 'table', header: [L('object_harmed'), L('degree'), L('cell_level')], widths: [50, 30, 20], rows: list.map((h) => [pick(d.matrix.objects[h.object]), pick(d.matrix.degrees[h.degree]), txt(d.matrix.matrix[h.object][h.degree])]) }
+      : { kind: 'blank', text: L('not_graded') };
+  return [
+    { kind: 'title', text: L('title_grading_report'), subtitle: [d.system.name, d.organization.name] },
+    { kind: 'heading', level: 1, text: L('g1') },
+    { kind: 'heading', level: 2, text: L('g1_1') },
+    { kind: 'fields', rows: [[L('system_name'), d.system.name], [L('operator'), d.organization.name], [L('credit_code'), txt(d.organization.creditCode)], [L('address'), txt(d.organization.address)], [L('deployment'), d.system.deployment]] },
+    ...(d.system.description ? [{ kind: 'paragraph', text: d.system.description } as Block] : []),
+    { kind: 'heading', level: 2, text: L('g1_2') },
+    form.businessDescription ? { kind: 'paragraph', text: form.businessDescription } : blank,
+    { kind: 'heading', level: 2, text: L('g1_3') },
+    form.serviceScope ? { kind: 'paragraph', text: form.serviceScope } : blank,
+    { kind: 'heading', level: 2, text: L('g1_4') },
+    blank,
+    { kind: 'heading', level: 1, text: L('g2') },
+    { kind: 'heading', level: 2, text: L('g2_1') },
+    { kind: 'heading', level: 3, text: L('business_info') },
+    blank,
+    harms(g?.businessHarms ?? []),
+    { kind: 'paragraph', bold: true, text: `${L('s_level')}${zh ? '：' : ': '}${g ? `S${g.sLevel}` : ''}` },
+    { kind: 'heading', level: 2, text: L('g2_2') },
+    { kind: 'heading', level: 3, text: L('service_info') },
+    blank,
+    harms(g?.serviceHarms ?? []),
+    { kind: 'paragraph', bold: true, text: `${L('a_level')}${zh ? '：' : ': '}${g ? `A${g.aLevel}` : ''}` },
+    { kind: 'heading', level: 2, text: L('g2_3') },
+    g?.rationale ? { kind: 'paragraph', text: g.rationale } : blank,
+    { kind: 'heading', level: 1, text: L('g3') },
+    g
+      ? { kind: 'fields', rows: [[L('s_level'), `S${g.sLevel}`], [L('a_level'), `A${g.aLevel}`], [L('g_level'), zh ? `第${g.level}级` : `Level ${g.level}`], [L('notation'), g.notation], [L('graded_on'), g.gradedOn], [L('grading_version'), String(g.version)]] }
+      : { kind: 'blank', text: L('not_graded') },
+    { kind: 'paragraph', muted: true, text: `${L('rule')}${zh ? '：' : ': '}${pick(d.matrix.rule)}（${d.matrix.standard}）` },
+    { kind: 'paragraph', muted: true, text: L('generated_by') },
+  ];
+}
