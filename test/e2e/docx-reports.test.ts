@@ -4,21 +4,12 @@ import { createHash } from 'node:crypto';
 import PizZip from 'pizzip';
 import type { PdfPrinter } from '../../reports/pdf/chromium.js';
 import { createTestApp, signIn, type Agent } from '../utils/app.js';
-import { docxToPdf, readDocx, soffice } from '../utils/docx.js';
+import { docxToPdf, readDocx, soffice, waitDone } from '../utils/docx.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { binary } from '../utils/http.js';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const REPORT_NUMBER = '33010043001-25001-26-0123-01';
-
-export async function waitDone(agent: Agent, id: string) {
-  for (let i = 0; i < 300; i++) {
-    const job = (await agent.get(`/api/v1/reports/${id}`).expect(200)).body;
-    if (job.status === 'done' || job.status === 'failed') return job;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('report did not finish');
-}
 
 describeEachEngine('Word reports', (ctx) => {
   let app: Express;

@@ -66,3 +66,13 @@ export function docxToPdf(bin: string, docx: Buffer): { pages: number; text: str
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Polls a report job until it is done or failed. */
+export async function waitDone(agent: { get(url: string): any }, id: string): Promise<Record<string, any>> {
+  for (let i = 0; i < 300; i++) {
+    const job = (await agent.get(`/api/v1/reports/${id}`).expect(200)).body;
+    if (job.status === 'done' || job.status === 'failed') return job;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('report did not finish');
+}
