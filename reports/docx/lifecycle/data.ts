@@ -12,7 +12,7 @@ export type DocumentType = (typeof DOCUMENT_TYPES)[number];
 /** What the lifecycle documents are generated from: only what dengbao holds (no invented text). */
 export interface LifecycleData {
   lang: Language;
-  system: { id: string; name: string; description: string | null; deployment: string };
+  system: { id: string; name: string; description: string | null; deployment: string; businessType: string | null; contacts: Array<{ name: string; role?: string; phone?: string; email?: string }> };
   organization: { name: string; address: string | null; creditCode: string | null };
   /** The newest grading version, or null when the system has not been graded. */
   grading: GradingView | null;
@@ -28,7 +28,14 @@ export async function assembleLifecycle(knex: Knex, caller: Caller, systemId: st
   const row = system as unknown as Record<string, any>;
   return {
     lang,
-    system: { id: system.id, name: row.name, description: row.description ?? null, deployment: row.deployment },
+    system: {
+      id: system.id,
+      name: row.name,
+      description: row.description ?? null,
+      deployment: documentLabels(lang)(`deployment_${row.deployment}`),
+      businessType: row.business_type ?? null,
+      contacts: row.contacts ? JSON.parse(row.contacts) : [],
+    },
     organization: { name: org.name, address: org.address ?? null, creditCode: org.credit_code ?? null },
     grading: grading ? gradingView(grading) : null,
     filing: await new FilingService(ctx).get(systemId),

@@ -14,7 +14,8 @@ export function filingFormBlocks(d: LifecycleData): Block[] {
   const g = d.grading;
   const op = L('blank_operator');
   const or = (v: unknown, blank = op) => (v === null || v === undefined || v === '' ? blank : String(v));
-  const contacts = form.contacts ?? [];
+  // The filing's own contacts, else the system's (both recorded in dengbao).
+  const contacts = form.contacts?.length ? form.contacts : d.system.contacts;
   const out: Block[] = [
     { kind: 'title', text: L('title_filing_form'), subtitle: [or(form.systemName, d.system.name)] },
     { kind: 'heading', level: 1, text: L('f1') },
