@@ -50,7 +50,7 @@ export function findingsTable(d: ReportData, L: (k: string) => string): Block {
   return {
     kind: 'table',
     header: [L('number'), L('issue'), L('risk'), L('objects'), L('units_col'), L('high_risk_case')],
-    widths: [8, 40, 9, 15, 14, 14],
+    widths: [10, 38, 9, 15, 14, 14],
     rows: (d.findings ?? []).map((f) => [
       f.number,
       {

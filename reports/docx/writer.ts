@@ -5,6 +5,7 @@ import {
   Footer,
   Header,
   HeadingLevel,
+  LineRuleType,
   Packer,
   PageBreak,
   PageNumber,
@@ -143,7 +144,7 @@ export async function writeDocx(spec: DocumentSpec): Promise<Buffer> {
     title: spec.title,
     features: { updateFields: true },
     styles: {
-      default: { document: { run: { font: BODY_FONT, size: 21 }, paragraph: { spacing: { after: 60, line: 300 } } } },
+      default: { document: { run: { font: BODY_FONT, size: 21 }, paragraph: { spacing: { after: 60, line: 276, lineRule: LineRuleType.AUTO } } } },
       paragraphStyles: [
         heading('Heading1', 'heading 1', 32, 0),
         heading('Heading2', 'heading 2', 28, 1),
