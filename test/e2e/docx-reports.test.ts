@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Express } from 'express';
 import { createHash } from 'node:crypto';
 import PizZip from 'pizzip';
-import type { PdfPrinter } from '../../reports/pdf/chromium.js';
+import { PdfPrinter } from '../../reports/pdf/chromium.js';
 import { createTestApp, signIn, type Agent } from '../utils/app.js';
 import { docxToPdf, readDocx, soffice, waitDone } from '../utils/docx.js';
 import { describeEachEngine } from '../utils/each-engine.js';
@@ -146,6 +146,22 @@ describeEachEngine('Word reports', (ctx) => {
     expect(entry, 'docx test report in the pack').to.not.equal(null);
     expect(createHash('sha256').update(entry!.asNodeBuffer()).digest('hex')).to.equal(newest.sha256);
     expect(pack.file('manifest.json')!.asText()).to.contain(newest.fileName);
+  });
+
+  it('makes Word documents on a server without a browser (charts are native, nothing is printed)', async function () {
+    this.timeout(60_000);
+    const { createApp } = await import('../../server/app.js');
+    const { testConfig } = await import('../utils/app.js');
+    const { createLogger } = await import('../../server/logger.js');
+    const noBrowser = createApp({ db: ctx.db.knex, config: testConfig(ctx.db), logger: createLogger('silent'), printer: new PdfPrinter(undefined) });
+    const agent = await signIn(noBrowser, 'consultant');
+    await agent.post(`/api/v1/assessments/${demoId}/reports`).send({ type: 'test_report', format: 'pdf' }).expect(503);
+    const job = await waitDone(agent, (await agent.post(`/api/v1/assessments/${demoId}/reports`).send({ type: 'test_report', format: 'docx' }).expect(202)).body.id);
+    expect(job.status, job.error).to.equal('done');
+    const cityBrain = (await agent.get('/api/v1/systems').expect(200)).body.data.find((s: { name: string }) => s.name === '城市大脑运营管理平台').id;
+    await agent.post(`/api/v1/systems/${cityBrain}/documents`).send({ type: 'grading_report', format: 'docx' }).expect(201);
+    const pdf = await agent.post(`/api/v1/systems/${cityBrain}/documents`).send({ type: 'grading_report', format: 'pdf' }).expect(503);
+    expect(pdf.body.error.code).to.equal('browser_unavailable');
   });
 
   it('refuses a template on a non-Word format, and an unknown template', async () => {
