@@ -1,12 +1,16 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import PizZip from 'pizzip';
 import { PdfPrinter } from '../../reports/pdf/chromium.js';
 import { createTestApp, signIn, type Agent } from '../utils/app.js';
 import { docxToPdf, readDocx, soffice, waitDone } from '../utils/docx.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { binary } from '../utils/http.js';
+import { runCli } from '../utils/process.js';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const REPORT_NUMBER = '33010043001-25001-26-0123-01';
@@ -146,6 +150,15 @@ describeEachEngine('Word reports', (ctx) => {
     expect(entry, 'docx test report in the pack').to.not.equal(null);
     expect(createHash('sha256').update(entry!.asNodeBuffer()).digest('hex')).to.equal(newest.sha256);
     expect(pack.file('manifest.json')!.asText()).to.contain(newest.fileName);
+    // `dengbao pack verify` accepts the pack with the docx in it.
+    const dir = mkdtempSync(path.join(tmpdir(), 'dengbao-pack-'));
+    try {
+      writeFileSync(path.join(dir, 'pack.zip'), zip.body);
+      const ok = await runCli(['pack', 'verify', path.join(dir, 'pack.zip')], {});
+      expect(ok.code, ok.stderr).to.equal(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('makes Word documents on a server without a browser (charts are native, nothing is printed)', async function () {

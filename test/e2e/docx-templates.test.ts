@@ -69,6 +69,7 @@ describeEachEngine('Word organisation templates', (ctx) => {
     const d = unknown.body.error.details;
     expect(d[0]).to.deep.include({ path: 'reportNo', code: 'unknown_placeholder' });
     expect(d[0].position).to.deep.equal({ file: 'word/document.xml', offset: 5 });
+    expect(d[0].context).to.contain('报告编号：{reportNo}');
     expect(d.map((x: { path: string }) => x.path)).to.include('findings.nope');
     const syntax = await upload(officer, edited((x) => x.replace('{risks.high}', '{risks.high').replace('{/conclusion.provisional}', '')), 'bad').expect(422);
     const codes = syntax.body.error.details.map((x: { code: string; path: string }) => `${x.code}:${x.path}`);

@@ -90,7 +90,7 @@ function checkParts(file: string, parts: Part[], scopes: Array<Record<string, Fi
 
 /** docxtemplater's syntax errors (unclosed tags, unopened loops…) with the tag and where it is. */
 function syntaxProblems(err: unknown): TemplateProblem[] | undefined {
-  const e = err as { properties?: { errors?: Array<{ message: string; properties?: Record<string, any> }>; id?: string; explanation?: string; file?: string; xtag?: string; offset?: number } };
+  const e = err as { properties?: { errors?: Array<{ message: string; properties?: Record<string, any> }>; id?: string; explanation?: string; file?: string; xtag?: string; offset?: number; context?: string } };
   if (!e?.properties) return undefined;
   const list = e.properties.errors ?? [{ message: (err as Error).message, properties: e.properties }];
   return list.map((x) => ({
@@ -98,6 +98,7 @@ function syntaxProblems(err: unknown): TemplateProblem[] | undefined {
     code: String(x.properties?.id ?? 'template_syntax'),
     message: String(x.properties?.explanation ?? x.message),
     position: { file: String(x.properties?.file ?? 'word/document.xml'), offset: typeof x.properties?.offset === 'number' ? x.properties.offset : null },
+    ...(x.properties?.context ? { context: String(x.properties.context) } : {}),
   }));
 }
 
@@ -111,8 +112,9 @@ export function inspectTemplate(file: Buffer): { problems: TemplateProblem[]; fi
   }
   if (!zip.file('word/document.xml')) return { problems: [{ path: 'file', code: 'not_docx', message: 'not a Word document (no word/document.xml)', position: { file: '', offset: null } }], fields: [] };
   const inspect = newInspectModule();
+  let doc: Docxtemplater;
   try {
-    open(file, [inspect]);
+    doc = open(file, [inspect]);
   } catch (err) {
     const problems = syntaxProblems(err);
     if (problems) return { problems, fields: [] };
@@ -122,7 +124,11 @@ export function inspectTemplate(file: Buffer): { problems: TemplateProblem[]; fi
   const fields = new Set<string>();
   for (const name of inspect.getTemplatedFiles()) {
     const parts = inspect.getStructuredTags(name) as unknown as Part[];
-    checkParts(name, parts, [TEMPLATE_FIELDS], problems);
+    const found: TemplateProblem[] = [];
+    checkParts(name, parts, [TEMPLATE_FIELDS], found);
+    // The text around each problem, so the user finds it in Word.
+    const text = found.length ? doc.getFullText(name) : '';
+    problems.push(...found.map((p) => (p.position.offset === null ? p : { ...p, context: text.slice(Math.max(0, p.position.offset - 20), p.position.offset + 30) })));
     const walk = (ps: Part[]) => ps.forEach((p) => p.type === 'placeholder' && (fields.add(p.value), p.subparsed && walk(p.subparsed)));
     walk(parts);
   }
