@@ -66,7 +66,11 @@ describeEachEngine('lifecycle documents', (ctx) => {
         // One harm table for S, one for A: object, degree, matrix cell.
         const harmTables = doc.tables.filter((t) => t.rows[0]![0] === (zh ? '受侵害的客体' : 'Object harmed'));
         expect(harmTables).to.have.length(2);
-        expect(harmTables[0]!.rows[1]).to.deep.equal(zh ? ['社会秩序、公共利益', notation === 'S3A3G3' ? '严重损害' : '特别严重损害', notation[1]!] : ['Social order and public interest', notation === 'S3A3G3' ? 'Serious harm' : 'Especially serious harm', notation[1]!]);
+        // The grid of the GB/T 22240 matrix with the recorded harm ticked: social order, serious (S3) or especially serious (S4).
+        expect(harmTables[0]!.rows[0]).to.deep.equal(zh ? ['受侵害的客体', '一般损害', '严重损害', '特别严重损害'] : ['Object harmed', 'General harm', 'Serious harm', 'Especially serious harm']);
+        expect(harmTables[0]!.rows[2]).to.deep.equal([zh ? '社会秩序、公共利益' : 'Social order and public interest', '2', ...(notation === 'S3A3G3' ? ['√ 3', '4'] : ['3', '√ 4'])]);
+        expect(harmTables[1]!.rows[2]).to.deep.equal([zh ? '社会秩序、公共利益' : 'Social order and public interest', '2', '√ 3', '4']);
+        expect(harmTables.flatMap((t) => t.rows.flat()).filter((c) => c.startsWith('√'))).to.have.length(2);
         expect(doc.text).to.contain(zh ? `业务信息安全保护等级（S）：S${notation[1]}` : `Business information level (S): S${notation[1]}`);
         // The network structure is not held by dengbao: a marked blank, not invented text.
         expect(doc.text).to.contain(zh ? '（由定级对象运营使用单位填写）' : '(to be completed by the operator of the graded system)');

@@ -16,6 +16,8 @@ export interface LifecycleData {
   organization: { name: string; address: string | null; creditCode: string | null };
   /** The newest grading version, or null when the system has not been graded. */
   grading: GradingView | null;
+  /** The grading the filing refers to (the approved one), else the newest. */
+  filingGrading: GradingView | null;
   filing: Awaited<ReturnType<FilingService['get']>>;
   matrix: ReturnType<typeof gradingData>;
 }
@@ -26,6 +28,8 @@ export async function assembleLifecycle(knex: Knex, caller: Caller, systemId: st
   const org = await knex('organizations').where({ id: system.organization_id }).first();
   const grading = await knex('gradings').where({ system_id: systemId }).orderBy('version', 'desc').first();
   const row = system as unknown as Record<string, any>;
+  const filing = await new FilingService(ctx).get(systemId);
+  const filingGrading = filing.gradingId ? await knex('gradings').where({ id: filing.gradingId, system_id: systemId }).first() : undefined;
   return {
     lang,
     system: {
@@ -38,7 +42,8 @@ export async function assembleLifecycle(knex: Knex, caller: Caller, systemId: st
     },
     organization: { name: org.name, address: org.address ?? null, creditCode: org.credit_code ?? null },
     grading: grading ? gradingView(grading) : null,
-    filing: await new FilingService(ctx).get(systemId),
+    filingGrading: filingGrading ? gradingView(filingGrading) : grading ? gradingView(grading) : null,
+    filing,
     matrix: gradingData(),
   };
 }

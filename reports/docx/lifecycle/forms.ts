@@ -11,7 +11,7 @@ export function filingFormBlocks(d: LifecycleData): Block[] {
   const zh = d.lang === 'zh-CN';
   const f = d.filing;
   const form = f?.form ?? {};
-  const g = d.grading;
+  const g = d.filingGrading;
   const op = L('blank_operator');
   const or = (v: unknown, blank = op) => (v === null || v === undefined || v === '' ? blank : String(v));
   // The filing's own contacts, else the system's (both recorded in dengbao).

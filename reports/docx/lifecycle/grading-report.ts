@@ -14,9 +14,23 @@ export function gradingReportBlocks(d: LifecycleData): Block[] {
   const g = d.grading;
   const form = d.filing?.form ?? {};
   const blank: Block = { kind: 'blank', text: L('blank_operator') };
+  // The model's grid: objects × degrees, each cell the matrix level, the harms recorded ticked (√).
+  const objects = Object.keys(d.matrix.objects) as Harm['object'][];
+  const degrees = Object.keys(d.matrix.degrees) as Harm['degree'][];
   const harms = (list: Harm[]): Block =>
     list.length
-      ? { kind: 'table', header: [L('object_harmed'), L('degree'), L('cell_level')], widths: [50, 30, 20], rows: list.map((h) => [pick(d.matrix.objects[h.object]), pick(d.matrix.degrees[h.degree]), txt(d.matrix.matrix[h.object][h.degree])]) }
+      ? {
+          kind: 'table',
+          header: [L('object_harmed'), ...degrees.map((g) => pick(d.matrix.degrees[g]))],
+          widths: [40, 20, 20, 20],
+          rows: objects.map((o) => [
+            pick(d.matrix.objects[o]),
+            ...degrees.map((g) => {
+              const level = txt(d.matrix.matrix[o][g]);
+              return list.some((h) => h.object === o && h.degree === g) ? { text: `√ ${level}`, bold: true, fill: 'FFF3CD' } : level;
+            }),
+          ]),
+        }
       : { kind: 'blank', text: L('not_graded') };
   return [
     { kind: 'title', text: L('title_grading_report'), subtitle: [d.system.name, d.organization.name] },
