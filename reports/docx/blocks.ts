@@ -31,3 +31,7 @@ export interface DocumentSpec {
 export const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(2)}%`);
 /** Text or an empty string (never "null"/"undefined" in a document). */
 export const txt = (x: unknown): string => (x === null || x === undefined ? '' : String(x));
+/** A table cell the user fills in: the marker text on a highlighted background. */
+export const blankCell = (text: string): Cell => ({ text, fill: 'FFF59D' });
+/** The value, or a marked blank when dengbao does not hold it. */
+export const orBlank = (v: unknown, blank: string): Cell => (v === null || v === undefined || v === '' ? blankCell(blank) : String(v));

@@ -46,7 +46,7 @@ function cellParagraphs(cell: Cell, header: boolean): Paragraph[] {
       ...(cell.muted ?? []).map((l) => new Paragraph({ children: runs(l, { color: MUTED, size: 18 }) })),
     ];
   }
-  return [new Paragraph({ children: runs(cell.text, { bold: cell.bold, color: cell.fill ? undefined : undefined }) })];
+  return [new Paragraph({ children: runs(cell.text, { bold: cell.bold }) })];
 }
 
 function cellFill(cell: Cell): string | undefined {

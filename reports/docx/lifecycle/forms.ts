@@ -1,4 +1,4 @@
-import { txt, type Block } from '../blocks.js';
+import { blankCell, orBlank, txt, type Block, type Cell } from '../blocks.js';
 import { documentLabels, type LifecycleData } from './data.js';
 
 /**
@@ -13,11 +13,11 @@ export function filingFormBlocks(d: LifecycleData): Block[] {
   const form = f?.form ?? {};
   const g = d.filingGrading;
   const op = L('blank_operator');
-  const or = (v: unknown, blank = op) => (v === null || v === undefined || v === '' ? blank : String(v));
+  const or = (v: unknown, blank = op): Cell => orBlank(v, blank);
   // The filing's own contacts, else the system's (both recorded in dengbao).
   const contacts = form.contacts?.length ? form.contacts : d.system.contacts;
   const out: Block[] = [
-    { kind: 'title', text: L('title_filing_form'), subtitle: [or(form.systemName, d.system.name)] },
+    { kind: 'title', text: L('title_filing_form'), subtitle: [form.systemName || d.system.name] },
     { kind: 'heading', level: 1, text: L('f1') },
     { kind: 'fields', rows: [[L('operator'), or(form.organizationName, d.organization.name)], [L('address'), or(form.address)], [L('credit_code'), or(form.creditCode)], [L('responsible_person'), or(form.responsiblePerson)]] },
     { kind: 'heading', level: 2, text: L('contacts') },
@@ -34,8 +34,8 @@ export function filingFormBlocks(d: LifecycleData): Block[] {
             [L('g_level'), zh ? `第${g.level}级` : `Level ${g.level}`],
             [L('notation'), g.notation],
             [L('graded_on'), g.gradedOn],
-            [L('expert_review'), g.review ? `${g.review.reviewedOn}　${g.review.experts.join('、')}` : op],
-            [L('approval'), g.approval ? `${g.approval.authority}　${g.approval.reference}　${g.approval.approvedOn}` : op],
+            [L('expert_review'), g.review ? `${g.review.reviewedOn}　${g.review.experts.join('、')}` : blankCell(op)],
+            [L('approval'), g.approval ? `${g.approval.authority}　${g.approval.reference}　${g.approval.approvedOn}` : blankCell(op)],
           ],
         }
       : { kind: 'blank', text: L('not_graded') },
@@ -55,7 +55,7 @@ export function filingFormBlocks(d: LifecycleData): Block[] {
         [L('submitted_on'), or(f?.submittedOn)],
         [L('certificate_number'), or(f?.certificateNumber, L('blank_authority'))],
         [L('certificate_date'), or(f?.certificateDate, L('blank_authority'))],
-        ...(f?.returnReason ? [[L('return_reason'), f.returnReason] as [string, string]] : []),
+        ...(f?.returnReason ? [[L('return_reason'), f.returnReason] as [string, Cell]] : []),
       ],
     },
     { kind: 'paragraph', muted: true, text: L('generated_by') },
@@ -80,7 +80,7 @@ export function expertReviewBlocks(d: LifecycleData): Block[] {
         [L('operator'), d.organization.name],
         [L('proposed_level'), g ? `${zh ? `第${g.level}级` : `Level ${g.level}`}（${g.notation}）` : L('not_graded')],
         [L('graded_on'), g ? g.gradedOn : L('not_graded')],
-        [L('reviewed_on'), review ? review.reviewedOn : expertBlank],
+        [L('reviewed_on'), review ? review.reviewedOn : blankCell(expertBlank)],
       ],
     },
     { kind: 'heading', level: 1, text: L('experts') },
@@ -89,7 +89,7 @@ export function expertReviewBlocks(d: LifecycleData): Block[] {
       header: [L('no'), L('expert_name'), L('expert_org'), L('signature')],
       widths: [8, 30, 40, 22],
       // Names as recorded; organisation and signature are the experts' own (never invented).
-      rows: (experts.length ? experts : ['', '', '']).map((name, i) => [String(i + 1), name || expertBlank, expertBlank, '']),
+      rows: (experts.length ? experts : ['', '', '']).map((name, i) => [String(i + 1), name || blankCell(expertBlank), blankCell(expertBlank), '']),
     },
     { kind: 'heading', level: 1, text: L('opinion') },
     review?.opinion ? { kind: 'paragraph', text: review.opinion } : { kind: 'blank', text: L('not_reviewed') },

@@ -1,5 +1,5 @@
 import type { Harm } from '../../../server/systems/grading-matrix.js';
-import { txt, type Block } from '../blocks.js';
+import { orBlank, txt, type Block } from '../blocks.js';
 import { documentLabels, type LifecycleData } from './data.js';
 
 /**
@@ -36,7 +36,7 @@ export function gradingReportBlocks(d: LifecycleData): Block[] {
     { kind: 'title', text: L('title_grading_report'), subtitle: [d.system.name, d.organization.name] },
     { kind: 'heading', level: 1, text: L('g1') },
     { kind: 'heading', level: 2, text: L('g1_1') },
-    { kind: 'fields', rows: [[L('system_name'), d.system.name], [L('operator'), d.organization.name], [L('credit_code'), txt(d.organization.creditCode)], [L('address'), txt(d.organization.address)], [L('deployment'), d.system.deployment]] },
+    { kind: 'fields', rows: [[L('system_name'), d.system.name], [L('operator'), d.organization.name], [L('credit_code'), orBlank(d.organization.creditCode, L('blank_operator'))], [L('address'), orBlank(d.organization.address, L('blank_operator'))], [L('deployment'), d.system.deployment]] },
     ...(d.system.description ? [{ kind: 'paragraph', text: d.system.description } as Block] : []),
     { kind: 'heading', level: 2, text: L('g1_2') },
     form.businessDescription ? { kind: 'paragraph', text: form.businessDescription } : blank,
