@@ -21,6 +21,7 @@ import { GradingsService } from '../server/systems/gradings.js';
 import { findChromium, PdfPrinter } from '../reports/pdf/chromium.js';
 import { renderReport } from '../reports/render.js';
 import { assembleReport } from '../reports/test-report/assemble.js';
+import { renderReportDocx } from '../reports/docx/report.js';
 import type { Caller } from '../server/context.js';
 
 let peak = 0;
@@ -37,6 +38,19 @@ async function time<T>(fn: () => Promise<T>, runs = 3): Promise<{ value: T; ms: 
     best = Math.min(best, performance.now() - t0);
   }
   return { value, ms: best };
+}
+
+/** Peak RSS of this process while `fn` runs (sampled every 10 ms). */
+async function peakDuring<T>(fn: () => Promise<T>): Promise<{ value: T; peak: number; start: number }> {
+  const start = process.memoryUsage().rss;
+  let top = start;
+  const t = setInterval(() => (top = Math.max(top, process.memoryUsage().rss)), 10);
+  try {
+    const value = await fn();
+    return { value, start, peak: Math.max(top, process.memoryUsage().rss) };
+  } finally {
+    clearInterval(t);
+  }
 }
 
 async function bigAssessment(knex: Knex, caller: Caller): Promise<string> {
@@ -72,15 +86,23 @@ async function main() {
     for (const [label, id] of [['demo assessment', demo], ['40-object level-3 assessment', big]] as const) {
       const rows = (await knex('assessment_results').where({ assessment_id: id }).count({ n: '*' }).first())!.n;
       console.log(`${label}: ${rows} results`);
+      let pdfMs: number | undefined;
       if (printer.available) {
         await printer.pdf('<p>warm-up</p>');
         const html = renderReport(await assembleReport(knex, caller, cat, id, 'test_report', 'zh-CN', '2026-11-26'));
         const full = await time(async () => printer.pdf(renderReport(await assembleReport(knex, caller, cat, id, 'test_report', 'zh-CN', '2026-11-26'))));
         const raw = await time(() => printer.pdf(html));
         console.log(`  PDF test report: ${ms(full.ms)} (${(full.value.length / 1024).toFixed(0)} KiB); Chromium printing the same HTML: ${ms(raw.ms)}; ratio ${(full.ms / raw.ms).toFixed(2)}`);
+        pdfMs = full.ms;
+        const pdfPeak = await peakDuring(async () => printer.pdf(renderReport(await assembleReport(knex, caller, cat, id, 'test_report', 'zh-CN', '2026-11-26'))));
+        console.log(`  PDF peak memory: ${mb(pdfPeak.peak)} RSS, +${mb(pdfPeak.peak - pdfPeak.start)} while printing (this process; Chromium's own excluded)`);
       } else {
         console.log('  PDF: skipped (no Chromium found)');
       }
+      // Word: the same assembled data, built with the docx library (no browser involved).
+      const docx = await time(async () => renderReportDocx(await assembleReport(knex, caller, cat, id, 'test_report', 'zh-CN', '2026-11-26')));
+      const docxPeak = await peakDuring(async () => renderReportDocx(await assembleReport(knex, caller, cat, id, 'test_report', 'zh-CN', '2026-11-26')));
+      console.log(`  docx test report: ${ms(docx.ms)} (${(docx.value.length / 1024).toFixed(0)} KiB)${pdfMs ? `; ${(docx.ms / pdfMs).toFixed(2)}× the PDF's time` : ''}; peak memory ${mb(docxPeak.peak)} RSS, +${mb(docxPeak.peak - docxPeak.start)} while building`);
       if (exportWorkbookBench) {
         const exp = await time(() => exportWorkbookBench(knex, caller, id));
         const cells = await knex('assessment_results').where({ assessment_id: id }).select('code', 'object_key', 'value', 'record', 'row_version');

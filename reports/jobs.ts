@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Catalogue } from '../server/catalogue/index.js';
 import { ScopedService, type Caller, type ServiceContext } from '../server/context.js';
 import { todayInChina } from '../server/dates.js';
-import { BrowserUnavailableError, EvidenceCorruptedError, NotFoundError } from '../server/errors.js';
+import { BrowserUnavailableError, EvidenceCorruptedError, NotFoundError, ValidationError } from '../server/errors.js';
 import type { Language } from '../server/i18n.js';
 import type { Logger } from '../server/logger.js';
 import type { BlobStore } from '../server/storage/blob-store.js';
@@ -17,9 +17,17 @@ import { renderReport } from './render.js';
 import { headingPages } from './pdf/toc.js';
 import { translator } from '../server/i18n.js';
 import { assembleReport, type ReportType } from './test-report/assemble.js';
+import { renderReportDocx } from './docx/report.js';
+import { DOCX_MEDIA_TYPE } from './docx/writer.js';
+import { fillTemplate } from './docx/template/fill.js';
+import { templateView } from './docx/template/fields.js';
+import { readTemplateBlob, ReportTemplatesService } from './docx/template/service.js';
+
+const MEDIA_TYPES: Record<string, string> = { pdf: 'application/pdf', html: 'text/html; charset=utf-8', docx: DOCX_MEDIA_TYPE };
 
 export const REPORT_TYPES = ['test_report', 'gap_analysis', 'remediation_plan', 'executive_summary'] as const;
-export const REPORT_FORMATS = ['pdf', 'html'] as const;
+export const REPORT_FORMATS = ['pdf', 'html', 'docx'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ReportDeps {
   printer: PdfPrinter;
@@ -43,6 +51,7 @@ export const reportView = (r: Record<string, any>) => ({
   sha256: r.hash ?? null,
   size: r.size === null || r.size === undefined ? null : Number(r.size),
   generator: r.generator as string,
+  template: r.template_id ? { id: r.template_id as string, version: Number(r.template_version) } : null,
   requestedBy: r.requested_by as string,
   requestedAt: r.requested_at as string,
   finishedAt: r.finished_at ?? null,
@@ -69,9 +78,12 @@ export class ReportsService extends ScopedService {
     return row as Record<string, any> & { organization_id: string };
   }
 
-  async request(assessmentId: string, input: { type: ReportType; format: 'pdf' | 'html'; lang: Language }) {
+  async request(assessmentId: string, input: { type: ReportType; format: ReportFormat; lang: Language; templateId?: string }) {
     const a = await this.assessment(assessmentId);
     if (input.format === 'pdf' && !this.deps.printer.available) throw new BrowserUnavailableError({ hint: BROWSER_INSTALL_HINT });
+    if (input.templateId && input.format !== 'docx') throw new ValidationError({}, [{ path: 'templateId', code: 'docx_only', message: 'a Word template fills docx reports only (format: docx)' }]);
+    // The template version is pinned when the report is requested and recorded in the archive row.
+    const template = input.templateId ? await new ReportTemplatesService({ knex: this.knex, caller: this.caller }, this.deps.store).latest(input.templateId, a.organization_id) : undefined;
     const id = newId();
     await this.knex('reports').insert({
       id,
@@ -84,6 +96,8 @@ export class ReportsService extends ScopedService {
       status: 'queued',
       progress: 0,
       generator: `dengbao ${packageVersion()}`,
+      template_id: template?.templateId ?? null,
+      template_version: template?.version ?? null,
       requested_by: this.caller.userId,
       requested_at: now(),
     });
@@ -131,17 +145,24 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
         products: r.products.map((p) => ({ vendor: p.vendor, name: zh ? p.name.zh : p.name.en })),
       }));
     }
-    const html = renderReport(data, extra);
-    await set({ progress: 60 });
-    const header = { headerText: `${data.reportNumber ?? ''} ${data.system.name}` };
-    let body = job.format === 'pdf' ? await deps.printer.pdf(html, header) : Buffer.from(html, 'utf8');
-    if (job.format === 'pdf' && job.type === 'test_report') {
-      // Second pass: the contents page gets the page numbers read back from the first print.
-      const labels = (translator(job.lang)('report', { returnObjects: true }) as unknown) as Record<string, string>;
-      const keys = ['ch1', 'ch2', 'ch3', 'ch4', 'ch5', 'ch6', 'ch7', 'ch8', 'app_a', 'app_b', 'app_c', 'app_d', 'app_g'];
-      const tocPages = await headingPages(body, Object.fromEntries(keys.map((k) => [k, labels[k]!])), 3);
-      if (tocPages) body = await deps.printer.pdf(renderReport(data, { ...extra, tocPages }), header);
-      await set({ progress: 80 });
+    let body: Buffer;
+    if (job.format === 'docx') {
+      // Word: dengbao's own layout, or the organisation's template filled with the flat view.
+      const template = job.template_id ? await knex('report_template_versions').where({ template_id: job.template_id, version: job.template_version }).first() : undefined;
+      body = template ? fillTemplate(await readTemplateBlob(deps.store, job.organization_id, template.hash), templateView(data)) : await renderReportDocx(data, extra);
+    } else {
+      const html = renderReport(data, extra);
+      await set({ progress: 60 });
+      const header = { headerText: `${data.reportNumber ?? ''} ${data.system.name}` };
+      body = job.format === 'pdf' ? await deps.printer.pdf(html, header) : Buffer.from(html, 'utf8');
+      if (job.format === 'pdf' && job.type === 'test_report') {
+        // Second pass: the contents page gets the page numbers read back from the first print.
+        const labels = (translator(job.lang)('report', { returnObjects: true }) as unknown) as Record<string, string>;
+        const keys = ['ch1', 'ch2', 'ch3', 'ch4', 'ch5', 'ch6', 'ch7', 'ch8', 'app_a', 'app_b', 'app_c', 'app_d', 'app_g'];
+        const tocPages = await headingPages(body, Object.fromEntries(keys.map((k) => [k, labels[k]!])), 3);
+        if (tocPages) body = await deps.printer.pdf(renderReport(data, { ...extra, tocPages }), header);
+        await set({ progress: 80 });
+      }
     }
     await set({ progress: 90 });
     const staged = await deps.store.stage(Readable.from([body]), 500 * 1024 * 1024);
@@ -153,7 +174,7 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
       hash: staged.hash,
       size: staged.size,
       file_name: `${base}.${job.format}`,
-      media_type: job.format === 'pdf' ? 'application/pdf' : 'text/html; charset=utf-8',
+      media_type: MEDIA_TYPES[job.format],
       finished_at: now(),
     });
   } catch (err) {
@@ -162,9 +183,9 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
   }
 }
 
-/** The newest archived PDF test report of an assessment, for the evidence pack. */
-export async function latestArchivedReport(knex: Knex, assessmentId: string): Promise<Record<string, any> | undefined> {
-  return knex('reports').where({ assessment_id: assessmentId, type: 'test_report', format: 'pdf', status: 'done' }).orderBy('finished_at', 'desc').first();
+/** The newest archived test report of an assessment in a format (PDF, docx), for the evidence pack. */
+export async function latestArchivedReport(knex: Knex, assessmentId: string, format: 'pdf' | 'docx' = 'pdf'): Promise<Record<string, any> | undefined> {
+  return knex('reports').where({ assessment_id: assessmentId, type: 'test_report', format, status: 'done' }).orderBy('finished_at', 'desc').first();
 }
 
 /** Why a job was interrupted (stored on the job; shown with the failed report). */

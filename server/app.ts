@@ -21,6 +21,7 @@ import { catalogueRouter } from './routes/catalogue.js';
 import { cloudRouter } from './routes/cloud.js';
 import { packRouter } from './routes/pack.js';
 import { reportsRouter } from './routes/reports.js';
+import { documentsRouter } from './routes/documents.js';
 import { workbookRouter } from './routes/workbook.js';
 import { deadlinesRouter } from './routes/deadlines.js';
 import { evidenceRequestsRouter } from './routes/evidence-requests.js';
@@ -116,7 +117,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   const api = express.Router();
   api.use(authenticate, bindAuditContext);
   api.use(apiGuards, accountRouter);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, hazardsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, auditRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, hazardsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, documentsRouter, auditRouter);
   app.use('/api/v1', api);
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.

@@ -140,3 +140,8 @@ export const ReadOnlyTokenError = createError('token_read_only', 403, () => 'Thi
 // ---- hostile input (issue 13) ----
 export const MalformedUrlError = createError<{ path?: string }>('malformed_url', 400, () => 'The address contains malformed percent-encoding');
 export const BadRequestError = createError<{ reason?: string }>('bad_request', 400, () => 'The request is malformed');
+export const TemplateInvalidError = createError<{ count: number }>(
+  'template_invalid',
+  422,
+  (p) => `The Word template cannot be used: ${p.count} problem(s), each with its placeholder and position in details`,
+);

@@ -18,22 +18,23 @@ packRouter.get('/assessments/:id/evidence-pack.zip', async (req, res) => {
   validate(req, z.strictObject({ lang: z.string().optional() }), 'query');
   const { store, db } = deps(req);
   const service = new EvidencePackService(serviceContext(req), store);
-  // The newest archived PDF test report goes in under report/; prepare() checks the scope first,
-  // then re-hashes it with the evidence: a missing or corrupted report refuses the whole pack.
-  const report = await latestArchivedReport(db, id);
-  const extraFiles = report
-    ? [
-        {
-          path: `report/${report.file_name}`,
-          open: () => store.open(report.organization_id, report.hash),
-          size: Number(report.size),
-          title: report.file_name,
-          mediaType: 'application/pdf',
-          expectedHash: report.hash as string,
-          check: () => store.verify(report.organization_id, report.hash),
-        },
-      ]
-    : [];
+  // The newest archived PDF and docx test reports go in under report/ (the docx is the editable
+  // document people sign); prepare() checks the scope first, then re-hashes them with the
+  // evidence: a missing or corrupted report refuses the whole pack.
+  const extraFiles = [];
+  for (const format of ['pdf', 'docx'] as const) {
+    const report = await latestArchivedReport(db, id, format);
+    if (!report) continue;
+    extraFiles.push({
+      path: `report/${report.file_name}`,
+      open: () => store.open(report.organization_id, report.hash),
+      size: Number(report.size),
+      title: report.file_name as string,
+      mediaType: report.media_type as string,
+      expectedHash: report.hash as string,
+      check: () => store.verify(report.organization_id, report.hash),
+    });
+  }
   const pack = await service.prepare(id, { extraFiles });
   res.setHeader('Content-Type', 'application/zip');
   res.setHeader('Content-Disposition', contentDisposition(pack.fileName));

@@ -17,7 +17,7 @@ const idParams = z.object({ id: fields.id });
 
 reportsRouter.post('/assessments/:id/reports', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject({ type: z.enum(REPORT_TYPES), format: z.enum(REPORT_FORMATS).default('pdf'), lang: z.enum(['zh-CN', 'en']).default('zh-CN') }));
+  const body = validate(req, z.strictObject({ type: z.enum(REPORT_TYPES), format: z.enum(REPORT_FORMATS).default('pdf'), lang: z.enum(['zh-CN', 'en']).default('zh-CN'), templateId: fields.id.optional() }));
   const job = await service(req).request(id, body);
   res.status(202).location(`/api/v1/reports/${job.id}`).json(job);
 });

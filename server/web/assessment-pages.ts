@@ -188,7 +188,7 @@ assessmentPagesRouter.get('/assessments/:id/reports', signedIn, async (req, res)
 assessmentPagesRouter.post('/assessments/:id/reports', signedIn, requireCsrf, async (req, res) => {
   const d = deps(req);
   const id = idOf(req);
-  const body = z.object({ type: z.enum(['test_report', 'gap_analysis', 'remediation_plan', 'executive_summary']), format: z.enum(['pdf', 'html']), lang: z.enum(['zh-CN', 'en']) }).parse(req.body);
+  const body = z.object({ type: z.enum(['test_report', 'gap_analysis', 'remediation_plan', 'executive_summary']), format: z.enum(['pdf', 'html', 'docx']), lang: z.enum(['zh-CN', 'en']) }).parse(req.body);
   await new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue, logger: req.log }).request(id, body);
   res.redirect(303, `/assessments/${id}/reports`);
 });

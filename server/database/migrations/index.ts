@@ -12,6 +12,7 @@ import * as identity from './20261130D-identity.js';
 import * as separationAudit from './20261130E-separation-audit.js';
 import * as workbookUploads from './20261130F-workbook-uploads.js';
 import * as extensionObjects from './20261130G-extension-objects.js';
+import * as docx from './20261130H-docx.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -31,6 +32,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130E-separation-audit': separationAudit,
   '20261130F-workbook-uploads': workbookUploads,
   '20261130G-extension-objects': extensionObjects,
+  '20261130H-docx': docx,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

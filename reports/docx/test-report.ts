@@ -1,0 +1,120 @@
+import type { ReportData } from '../test-report/assemble.js';
+import { pct, txt, type Block } from './blocks.js';
+import { chartBlocks, conclusionBlocks, controlPointTable, countsText, findingsTable, reportLabels, statusLabel } from './report-labels.js';
+
+/**
+ * The test report (等级测评报告) in the structure of the PDF (templates/reports/test_report.hbs):
+ * cover, basic information, conclusion page, chapters 1–8, appendices A–D and G. Chapters 4 and
+ * 6 (verification tests, overall assessment) are data dengbao does not hold: marked blanks the
+ * assessor fills in Word.
+ */
+export function testReportBlocks(d: ReportData): Block[] {
+  const L = reportLabels(d.lang);
+  const sys = d.system;
+  const platform = d.platform;
+  const out: Block[] = [
+    { kind: 'paragraph', text: `${L('report_number')}${L('colon')}${txt(d.reportNumber)}` },
+    { kind: 'title', text: L('title_test_report'), subtitle: [txt(sys?.name)] },
+    {
+      kind: 'fields',
+      rows: [
+        [L('assessed_org'), txt(d.assessedOrganization?.name)],
+        [L('assessing_org'), txt(d.assessingOrganization?.name)],
+        [L('dates'), `${txt(d.assessment?.startDate)} — ${txt(d.assessment?.endDate)}`],
+      ],
+    },
+    { kind: 'pageBreak' },
+    { kind: 'toc', title: L('toc') },
+    { kind: 'pageBreak' },
+    { kind: 'heading', level: 1, text: L('basic_info') },
+    {
+      kind: 'fields',
+      rows: [
+        [L('assessed_org'), { lines: [txt(d.assessedOrganization?.name), ...(d.assessedOrganization?.address ? [d.assessedOrganization.address] : [])] }],
+        [L('assessing_org'), `${txt(d.assessingOrganization?.name)}（${txt(d.assessingOrganization?.code)}）`],
+        [L('system'), txt(sys?.name)],
+        [L('level'), `${txt(sys?.level)}（${txt(sys?.notation)}）`],
+        [L('filing_certificate'), txt(sys?.filingCertificate)],
+        [L('revision'), { lines: [txt(d.assessment?.revision)], muted: [`${L('generated')} ${d.generatedAt} · ${d.generator}`] }],
+      ],
+    },
+    { kind: 'heading', level: 2, text: L('declaration') },
+    { kind: 'paragraph', text: L('declaration_text') },
+    { kind: 'heading', level: 1, text: L('conclusion_page') },
+    ...conclusionBlocks(d, L),
+    ...chartBlocks(d, L),
+  ];
+  if ((sys?.requirementSets ?? []).includes('cloud')) {
+    const inh = d.inheritance;
+    out.push(
+      { kind: 'heading', level: 2, text: L('extension') },
+      {
+        kind: 'table',
+        header: [L('cloud_platform'), L('level'), L('report_number'), L('inheritance')],
+        rows: [
+          [
+            platform ? `${platform.product}（${platform.provider}）` : '',
+            txt(platform?.level),
+            platform ? `${platform.reportNumber} ${platform.testDate}` : '',
+            inh ? { lines: [`${L(`inheritance_${inh.state}`)}${L('colon')}${L('inherited_units')} ${inh.inheritedUnits}`], muted: inh.reason ? [inh.reason] : [] } : '',
+          ],
+        ],
+      },
+    );
+  }
+  const findings = d.findings ?? [];
+  out.push(
+    { kind: 'pageBreak' },
+    { kind: 'heading', level: 1, text: L('ch1') },
+    { kind: 'paragraph', text: L('ch1_text') },
+    { kind: 'heading', level: 1, text: L('ch2') },
+    sys?.description ? { kind: 'paragraph', text: sys.description } : { kind: 'blank', text: L('placeholder') },
+    { kind: 'paragraph', text: `${L('grading')}${L('colon')}${txt(sys?.notation)}　${L('assessment_progress')}${L('colon')}${d.progress?.assessed ?? 0} / ${d.progress?.total ?? 0}` },
+    { kind: 'heading', level: 1, text: L('ch3') },
+    { kind: 'table', header: [L('layer'), L('units'), L('counts'), L('rate')], widths: [40, 15, 30, 15], rows: (d.layers ?? []).map((l) => [`${l.code} ${l.name}`, txt(l.units), countsText(l.counts), pct(l.rate)]) },
+    { kind: 'heading', level: 1, text: L('ch4') },
+    { kind: 'blank', text: L('placeholder') },
+    { kind: 'heading', level: 1, text: L('ch5') },
+    findingsTable(d, L),
+    { kind: 'heading', level: 1, text: L('ch6') },
+    { kind: 'blank', text: L('placeholder') },
+    { kind: 'heading', level: 1, text: L('ch7') },
+  );
+  for (const f of findings) {
+    out.push({ kind: 'heading', level: 2, text: `${f.number} ${f.title}` }, { kind: 'paragraph', text: [L(f.effectiveRisk), f.threat, f.harm].filter(Boolean).join('　') });
+  }
+  out.push(
+    { kind: 'heading', level: 1, text: L('ch8') },
+    ...conclusionBlocks(d, L),
+    { kind: 'table', header: [L('number'), L('recommendation')], widths: [12, 88], rows: findings.map((f) => [f.number, txt(f.recommendation)]) },
+    { kind: 'pageBreak' },
+    { kind: 'heading', level: 1, text: L('app_a') },
+  );
+  for (const g of d.objectsByCategory ?? []) {
+    out.push({ kind: 'heading', level: 2, text: g.label }, { kind: 'table', header: [L('name'), L('ip'), L('model'), L('importance')], rows: g.objects.map((o) => [o.name, txt(o.ip), `${txt(o.model)} ${txt(o.version)}`.trim(), txt(o.importance)]) });
+  }
+  const previous = findings.filter((f) => f.previous);
+  out.push(
+    { kind: 'heading', level: 1, text: L('app_b') },
+    previous.length ? { kind: 'table', header: [L('number'), L('issue'), L('status')], rows: previous.map((f) => [f.number, f.title, statusLabel(L, f)]) } : { kind: 'paragraph', text: L('no_previous') },
+    { kind: 'heading', level: 1, text: L('app_c') },
+    controlPointTable(d, L),
+    { kind: 'heading', level: 1, text: L('app_d') },
+  );
+  for (const r of d.records ?? []) {
+    out.push(
+      { kind: 'heading', level: 2, text: r.object },
+      {
+        kind: 'table',
+        header: [L('code'), L('control_point'), L('requirement'), L('record'), L('result')],
+        widths: [12, 14, 34, 26, 14],
+        rows: r.rows.map((x) => [x.code, x.controlPoint, x.text, txt(x.record), x.inherited ? `${x.value}（${L('inherited')}）` : x.value]),
+      },
+    );
+  }
+  out.push(
+    { kind: 'heading', level: 1, text: L('app_g') },
+    { kind: 'table', header: [L('high_risk_case'), L('scope'), L('units_col')], widths: [50, 20, 30], rows: (d.highRiskCases ?? []).map((c) => [`${c.id} ${c.title}`, c.scope, (c.units ?? []).join(', ')]) },
+  );
+  return out;
+}
