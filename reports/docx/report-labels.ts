@@ -3,8 +3,8 @@ import type { ReportData } from '../test-report/assemble.js';
 import { pct, txt, type Block, type Cell } from './blocks.js';
 
 /** The report.* labels of the PDF (server/locales), read defensively: a missing key shows its name. */
-export function reportLabels(lang: string): (key: string) => string {
-  const labels = translator(lang as never)('report', { returnObjects: true }) as unknown as Record<string, string>;
+export function reportLabels(lang: string, block = 'report'): (key: string) => string {
+  const labels = translator(lang as never)(block, { returnObjects: true }) as unknown as Record<string, string>;
   return (key: string) => labels[key] ?? key;
 }
 

@@ -2,6 +2,22 @@ import type { ReportData } from '../test-report/assemble.js';
 import { pct, txt, type Block } from './blocks.js';
 import { chartBlocks, conclusionBlocks, controlPointTable, countsText, findingsTable, reportLabels, statusLabel } from './report-labels.js';
 
+/** Chapter 7's 重大风险隐患 part: each confirmed (or remediated) hazard with its findings and the three principles. */
+function hazardBlocks(d: ReportData, H: (k: string) => string): Block[] {
+  const list = d.hazards?.list ?? [];
+  const out: Block[] = [{ kind: 'heading', level: 2, text: `${H('chapter')}（${txt(d.hazards?.display)}）` }];
+  if (!list.length) return [...out, { kind: 'paragraph', text: H('none') }];
+  for (const h of list) {
+    out.push(
+      { kind: 'heading', level: 3, text: `${h.number} ${h.trigger} ${h.triggerTitle}（${h.statusLabel}）` },
+      ...(h.description ? [{ kind: 'paragraph', text: h.description } as Block] : []),
+      { kind: 'paragraph', text: `${H('findings')}：${h.findings.map((f) => `${f.number} ${f.title}`).join('；')}` },
+      { kind: 'table', header: [H('principle'), H('reason')], widths: [20, 80], rows: h.principles.map((p) => [p.name, txt(p.reason)]) },
+    );
+  }
+  return out;
+}
+
 /**
  * The test report (等级测评报告) in the structure of the PDF (templates/reports/test_report.hbs):
  * cover, basic information, conclusion page, chapters 1–8, appendices A–D and G. Chapters 4 and
@@ -10,6 +26,7 @@ import { chartBlocks, conclusionBlocks, controlPointTable, countsText, findingsT
  */
 export function testReportBlocks(d: ReportData): Block[] {
   const L = reportLabels(d.lang);
+  const H = reportLabels(d.lang, 'hazard');
   const sys = d.system;
   const platform = d.platform;
   const out: Block[] = [
@@ -83,6 +100,7 @@ export function testReportBlocks(d: ReportData): Block[] {
   for (const f of findings) {
     out.push({ kind: 'heading', level: 2, text: `${f.number} ${f.title}` }, { kind: 'paragraph', text: [L(f.effectiveRisk), f.threat, f.harm].filter(Boolean).join('　') });
   }
+  out.push(...hazardBlocks(d, H));
   out.push(
     { kind: 'heading', level: 1, text: L('ch8') },
     ...conclusionBlocks(d, L),
@@ -114,6 +132,15 @@ export function testReportBlocks(d: ReportData): Block[] {
   }
   out.push(
     { kind: 'heading', level: 1, text: L('app_g') },
+    { kind: 'heading', level: 2, text: H('trigger_table') },
+    {
+      kind: 'table',
+      header: [H('trigger_code'), L('layer'), L('control_point'), H('trigger_title'), H('conditions'), H('fired')],
+      widths: [8, 10, 14, 28, 30, 10],
+      rows: (d.triggers ?? []).map((t) => [t.code, t.layer, txt(t.controlPoint), t.requirement ? `${t.title}\n${t.requirement}` : t.title, t.conditions.join('；'), t.fired.join('、')]),
+    },
+    { kind: 'paragraph', muted: true, text: H('trigger_source') },
+    { kind: 'heading', level: 2, text: H('high_risk_cases') },
     { kind: 'table', header: [L('high_risk_case'), L('scope'), L('units_col')], widths: [50, 20, 30], rows: (d.highRiskCases ?? []).map((c) => [`${c.id} ${c.title}`, c.scope, (c.units ?? []).join(', ')]) },
   );
   return out;

@@ -48,7 +48,7 @@ describeEachEngine('Word reports', (ctx) => {
   });
 
   for (const [lang, title, first, last] of [
-    ['zh-CN', '网络安全等级测评报告', '基本信息', '附录G 高风险判例参考'],
+    ['zh-CN', '网络安全等级测评报告', '基本信息', '附录G 重大风险隐患触发项参照表'],
     ['en', 'MLPS Test Report', 'Basic information', 'Appendix G'],
   ] as const) {
     it(`builds the ${lang} test report as Word: headings in order, TOC field, header/footer, tables, every finding`, async function () {
@@ -70,6 +70,11 @@ describeEachEngine('Word reports', (ctx) => {
       const appendices = h1.filter((h) => /^(附录|Appendix )[A-G]/.test(h)).map((h) => /[A-G]/.exec(h.replace(/^Appendix /, ''))![0]);
       expect(appendices).to.deep.equal(['A', 'B', 'C', 'D', 'G']);
       expect(doc.headings.some((h) => h.level === 2)).to.equal(true);
+      // Chapter 7 has the major risk hazards part, appendix G the trigger table of appendix G table 1.
+      const h2 = doc.headings.filter((h) => h.level === 2).map((h) => h.text);
+      expect(h2.some((h) => h.startsWith(lang === 'zh-CN' ? '重大风险隐患分析' : 'Major risk hazards'))).to.equal(true);
+      expect(h2).to.include(lang === 'zh-CN' ? '表1 重大风险隐患触发项参照表' : 'Table 1 Major-risk-hazard triggers');
+      expect(doc.text).to.contain('A-01');
       const styles = doc.xml('word/styles.xml');
       for (const id of ['Heading1', 'Heading2', 'Heading3']) expect(styles).to.contain(`w:styleId="${id}"`);
       // The contents: a TOC field over heading levels 1-3, which Word refreshes on open.
