@@ -173,9 +173,10 @@ export class HazardsService extends ScopedService {
 
   /** A new hazard is always suspected: the assessor confirms it after judging the three principles. */
   async create(assessmentId: string, input: HazardInput): Promise<HazardView> {
-    this.checkTrigger(input.triggerCode);
     return transaction(this.knex, async (trx) => {
+      // Who may write first (404/403), then what was sent (400): a refused caller learns nothing of the data.
       const a = await this.assessments.loadWritable(assessmentId, trx);
+      this.checkTrigger(input.triggerCode);
       const findingIds = await this.checkFindings(trx, assessmentId, input.findingIds);
       // Deleted hazards keep their seq, so a number is never given twice.
       const last = await trx('hazards').where({ assessment_id: assessmentId }).max({ s: 'seq' }).first();
@@ -214,9 +215,9 @@ export class HazardsService extends ScopedService {
   }
 
   async update(id: string, patch: HazardPatch): Promise<HazardView> {
-    if (patch.triggerCode !== undefined) this.checkTrigger(patch.triggerCode);
     return transaction(this.knex, async (trx) => {
       const row = await this.loadForChange(trx, id, patch.rowVersion);
+      if (patch.triggerCode !== undefined) this.checkTrigger(patch.triggerCode);
       const changes: Row = { updated_at: now(), row_version: Number(row.row_version) + 1 };
       if (patch.triggerCode !== undefined) changes.trigger_code = patch.triggerCode;
       if (patch.description !== undefined) changes.description = patch.description;

@@ -14,10 +14,14 @@ export const isWrite = (r: RouteEntry) => WRITE_METHODS.has(r.method);
 export const label = (r: RouteEntry) => `${r.method} ${r.path}`;
 
 /** Routes that hold no organisation data: signing in and out, one's own account, the language switch, the health check. */
-export const ACCOUNT_ROUTES = new Set([
+const ACCOUNT_ROUTE_SET = new Set([
   'GET /healthz', 'POST /api/v1/auth/login', 'POST /api/v1/auth/logout', 'GET /api/v1/me', 'GET /api/v1/tokens', 'POST /api/v1/tokens',
   'GET /login', 'POST /login', 'POST /logout', 'GET /lang', 'GET /org',
 ]);
+/** The caller's own account and session (not organisation data): /me…, /account…, the sign-in's second step. */
+export const ACCOUNT_ROUTES = {
+  has: (key: string) => ACCOUNT_ROUTE_SET.has(key) || /^[A-Z]+ \/(api\/v1\/me(\/|$)|account(\/|$)|login\/mfa$)/.test(key),
+};
 
 /** Field names in bodies and queries that hold an id of a kind (`organizationId` → organization). */
 const FIELD_KINDS: Record<string, IdKind> = {

@@ -3,15 +3,16 @@ import type { TestDatabase } from './database.js';
 /** The kinds of id a route parameter can hold. */
 export type IdKind =
   | 'organization' | 'membership' | 'user' | 'token' | 'system' | 'grading' | 'inspection' | 'object' | 'assessment'
-  | 'result' | 'code' | 'finding' | 'evidence' | 'version' | 'evidence_request' | 'platform' | 'report';
+  | 'result' | 'code' | 'finding' | 'evidence' | 'version' | 'evidence_request' | 'platform' | 'report'
+  | 'session' | 'hazard' | 'report_template' | 'template_version' | 'document' | 'decision';
 
 /** What `:id` means after each path segment; other parameters by their name. */
 const AFTER_SEGMENT: Record<string, IdKind> = {
   organizations: 'organization', users: 'user', tokens: 'token', systems: 'system', objects: 'object', assessments: 'assessment',
   findings: 'finding', evidence: 'evidence', 'evidence-requests': 'evidence_request', platforms: 'platform', reports: 'report',
-  items: 'code', catalogue: 'code',
+  items: 'code', catalogue: 'code', sessions: 'session', hazards: 'hazard', 'report-templates': 'report_template', documents: 'document',
 };
-const BY_NAME: Record<string, IdKind> = { membershipId: 'membership', gid: 'grading', iid: 'inspection', rid: 'result', code: 'code', n: 'version' };
+const BY_NAME: Record<string, IdKind> = { membershipId: 'membership', gid: 'grading', iid: 'inspection', rid: 'result', code: 'code', n: 'version', version: 'template_version', decision: 'decision' };
 
 /** The kind of every parameter of an express path pattern; throws naming a parameter the sweep does not know. */
 export function paramKinds(pattern: string): Array<{ name: string; kind: IdKind }> {
@@ -57,5 +58,11 @@ export async function tenantIds(db: TestDatabase, organizationId: string): Promi
     evidence_request: await first('evidence_requests'),
     platform: await first('platforms'),
     report: await first('reports'),
+    session: ((await k('sessions').whereIn('user_id', k('memberships').where({ organization_id: organizationId }).select('user_id')).orderBy('id').first('id')) as { id: string } | undefined)?.id,
+    hazard: await first('hazards'),
+    report_template: await first('report_templates'),
+    template_version: '1',
+    document: await first('system_documents'),
+    decision: 'accept',
   };
 }
