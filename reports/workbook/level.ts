@@ -18,11 +18,18 @@ import type { WorkbookData } from './data.js';
  * ≈0.88 at level 4; a level-4 one ≈0.99 at level 4 and ≈0.90 at level 3).
  */
 const MARGIN = 0.05;
+/**
+ * Fewer rows than this cannot tell a level: a handful of rows that exist at levels 2, 3 and 4
+ * alike scores best at the level with the fewest items per control point (level 2). Such a file
+ * is taken as written for the assessment's level.
+ */
+const MIN_ROWS = 20;
 
 export interface LevelScore {
   level: number;
   score: number;
   matched: number;
+  rows: number;
 }
 
 export function scoreLevels(sheets: ParsedSheet[], data: WorkbookData, unitsByLevel: ReadonlyMap<number, WorkbookUnit[]>): LevelScore[] {
@@ -58,7 +65,7 @@ export function scoreLevels(sheets: ParsedSheet[], data: WorkbookData, unitsByLe
     });
     for (const code of hit) touched.add(code);
     const score = rows && touched.size ? (matched / rows) * (hit.size / touched.size) : 0;
-    out.push({ level, score: Math.round(score * 1000) / 1000, matched });
+    out.push({ level, score: Math.round(score * 1000) / 1000, matched, rows });
   }
   return out.sort((a, b) => b.score - a.score || a.level - b.level);
 }
@@ -67,5 +74,6 @@ export function scoreLevels(sheets: ParsedSheet[], data: WorkbookData, unitsByLe
 export function otherLevel(scores: LevelScore[], own: number): LevelScore | null {
   const mine = scores.find((s) => s.level === own) ?? { score: 0, matched: 0 };
   const best = scores[0];
+  if (!best || best.rows < MIN_ROWS) return null;
   return best && best.level !== own && best.score >= mine.score + MARGIN && best.matched >= mine.matched ? best : null;
 }

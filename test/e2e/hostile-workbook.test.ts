@@ -115,9 +115,10 @@ describeEachEngine('hostile workbooks: refused within a budget, the server keeps
     } finally {
       Object.assign(WORKBOOK_LIMITS, saved);
     }
-    // Within the budget the same workbook parses (it matches nothing of the assessment).
+    // Within the budget the same workbook parses whole, then matches nothing of the assessment (422).
     const ok = await importWhileWatchingHealth(heavy);
-    expect(ok.res.status, ok.res.text.slice(0, 300)).to.equal(200);
+    expect(ok.res.status, ok.res.text.slice(0, 300)).to.equal(422);
+    expect(ok.error.code).to.equal('workbook_unmatched');
     expect(ok.slowest).to.be.below(1_000);
   });
 

@@ -267,7 +267,7 @@ describeEachEngine('level 2 and the extension sets', (ctx) => {
       expect(dry.body.problems).to.deep.equal([]);
       expect(dry.body.unmatched).to.deep.equal([]);
       expect(dry.body.changed.map((c: { code: string }) => c.code).sort()).to.deep.equal(ces.map((r) => r.code).sort());
-      expect(dry.body.changed.every((c: { matchedBy: string }) => c.matchedBy === 'text')).to.equal(true);
+      expect(dry.body.changed.every((c: { matchedBy: string }) => c.matchedBy === 'exact')).to.equal(true);
       await consultant.post(`/api/v1/assessments/${a.id}/workbook`).attach('file', await save(wb), 'field-l2.xlsx').expect(200);
       const after: Row[] = (await consultant.get(`/api/v1/assessments/${a.id}/results`).expect(200)).body.data;
       expect(after.filter((r) => r.value === 'partial').map((r) => r.code).sort()).to.deep.equal(ces.map((r) => r.code).sort());

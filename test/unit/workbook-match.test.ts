@@ -126,11 +126,15 @@ describe('workbook import: which sheet holds what', () => {
 
 describe('workbook import: the level of a file', () => {
   it('names another level only when it explains the file clearly better', () => {
-    const s = (level: number, score: number, matched: number) => ({ level, score, matched });
+    const s = (level: number, score: number, matched: number, rows = 300) => ({ level, score, matched, rows });
     expect(otherLevel([s(3, 0.97, 290), s(4, 0.88, 286)], 4)).to.deep.equal(s(3, 0.97, 290));
     expect(otherLevel([s(3, 0.97, 290), s(4, 0.88, 286)], 3)).to.equal(null);
     expect(otherLevel([s(4, 0.9, 100), s(3, 0.87, 100)], 3)).to.equal(null); // within the margin
     expect(otherLevel([s(4, 0.9, 90), s(3, 0.8, 100)], 3)).to.equal(null); // explains fewer rows
+    // A handful of rows exists at several levels alike: too few to name another level.
+    expect(otherLevel([s(2, 1, 1, 1), s(3, 0.5, 1, 1)], 3)).to.equal(null);
+    expect(otherLevel([s(2, 1, 19, 19), s(3, 0.5, 19, 19)], 3)).to.equal(null);
+    expect(otherLevel([s(2, 1, 20, 20), s(3, 0.5, 20, 20)], 3)).to.deep.equal(s(2, 1, 20, 20));
   });
 
   it('scores a file against each level’s catalogue', () => {
