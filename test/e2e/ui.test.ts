@@ -177,7 +177,12 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await Promise.all([sec.waitForNavigation(), sec.click(`${form} button`)]);
     expect(await sec.$eval(`li[data-member="officer2"]`, (e) => e.textContent ?? '')).to.contain('待合规负责人确认');
     await sec.browserContext().close();
+    // An account the administrator set up must choose its own password first: the sign-in lands on /account.
     const newOfficer = await signIn('newofficer', 'Str0ng-Passw0rd!');
+    expect(newOfficer.url()).to.contain('/account');
+    await newOfficer.type('form[action="/account/password"] input[name=currentPassword]', 'Str0ng-Passw0rd!');
+    await newOfficer.type('form[action="/account/password"] input[name=newPassword]', 'Own#Officer-Pass26');
+    await Promise.all([newOfficer.waitForNavigation(), newOfficer.click('form[action="/account/password"] button')]);
     await newOfficer.goto(`${base}/admin`);
     await Promise.all([newOfficer.waitForNavigation(), newOfficer.click(`li[data-member="officer2"] form[action$="/accept"] button`)]);
     expect(await newOfficer.$eval(`li[data-member="officer2"]`, (e) => e.textContent ?? '')).not.to.contain('待合规负责人确认');
