@@ -50,6 +50,7 @@ import { BrowserLocator } from '../reports/pdf/browser.js';
 import { PdfPrinter } from '../reports/pdf/chromium.js';
 import './evidence/deadlines.js';
 import './systems/deadlines.js';
+import './systems/filing-deadlines.js';
 import './assessments/deadlines.js';
 import path from 'node:path';
 

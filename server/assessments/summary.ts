@@ -9,6 +9,7 @@ import { conclusionSchemes } from './schemes.js';
 import { AssessmentsService } from './service.js';
 import { todayInChina } from '../dates.js';
 import { SETS } from '../catalogue/schema.js';
+import { testBasis } from '../systems/filing-rules.js';
 
 const OBJECT_DOMAIN: Record<string, string> = {
   machine_room: 'physical',
@@ -72,6 +73,7 @@ export class SummaryService extends ScopedService {
     return {
       assessmentId,
       level: Number(a.level),
+      testBasis: testBasis(Number(a.level)),
       requirementSets: JSON.parse(a.requirement_sets) as string[],
       progress: aggregation.overall.progress,
       units: { total: aggregation.overall.units, complete: aggregation.overall.complete, counts: aggregation.overall.counts, applicable: aggregation.overall.applicable },
