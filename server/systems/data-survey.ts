@@ -116,7 +116,7 @@ export class DataSurveyService extends ScopedService {
   async put(systemId: string, survey: DataSurvey) {
     const system = await this.systems.load(systemId, 'manage');
     const level = (await latestGradings(this.knex, [systemId])).get(systemId)?.level;
-    if (level !== undefined && Number(level) < filingRules().dataSurvey.minLevel) throw new ConflictError({ reason: 'level1_not_filed' });
+    if (level !== undefined && Number(level) < filingRules().dataSurvey.minLevel) throw new ConflictError({ reason: 'level_one_not_filed' });
     await transaction(this.knex, async (trx) => {
       const row = await trx('filings').where({ system_id: systemId }).first();
       if (row) await trx('filings').where({ id: row.id }).update({ data_survey: JSON.stringify(survey), updated_at: now(), updated_by: this.caller.userId });

@@ -181,7 +181,7 @@ export class FilingService extends ScopedService {
     };
     const submittedOrLater = input.status !== 'draft';
     // Level 1 is graded but not filed (the 2007 measures Art. 15; 1846号 keeps it): no submission at all.
-    if (submittedOrLater && grading && !isFiledLevel(grading.level)) throw new ConflictError({ reason: 'level1_not_filed' });
+    if (submittedOrLater && grading && !isFiledLevel(grading.level)) throw new ConflictError({ reason: 'level_one_not_filed' });
     if (submittedOrLater && !grading) problems.push({ path: 'status', code: 'not_approved', message: 'the grading must be approved before filing' });
     need('submittedOn', submittedOrLater, 'required once the filing is submitted');
     need('filingOrgan', submittedOrLater, 'required once the filing is submitted');

@@ -222,7 +222,7 @@ export class SystemsService extends ScopedService {
     }
     if (!forced && to === 'filed') {
       const grading = (await latestGradings(trx, [row.id])).get(row.id);
-      if (grading && !isFiledLevel(Number(grading.level))) throw new ConflictError({ reason: 'level1_not_filed' });
+      if (grading && !isFiledLevel(Number(grading.level))) throw new ConflictError({ reason: 'level_one_not_filed' });
     }
     const at = now();
     await trx('systems').where({ id: row.id }).update({ status: to, updated_at: at });
