@@ -28,7 +28,7 @@ describe('2025 filing rules as data', () => {
 
 describeEachEngine('2025 filing rules', (ctx) => {
   let app: Express;
-  let officer: Agent, consultant: Agent, auditor: Agent;
+  let officer: Agent, consultant: Agent, auditor: Agent, officer2: Agent;
   let orgs: { citybrain: string; bank: string };
 
   before(async () => {
@@ -36,6 +36,7 @@ describeEachEngine('2025 filing rules', (ctx) => {
     officer = await signIn(app, 'officer');
     consultant = await signIn(app, 'consultant');
     auditor = await signIn(app, 'auditor');
+    officer2 = await signIn(app, 'officer2');
     orgs = await demoOrganizations(ctx.db);
   });
 
@@ -58,6 +59,18 @@ describeEachEngine('2025 filing rules', (ctx) => {
     const caller = (await loadCaller(ctx.db.knex, user.id, 'session'))!;
     return (await listDeadlines(ctx.db.knex, new OrganizationScope(caller), 36600, new Date(at))).filter((d) => d.subject.id === systemId);
   }
+
+  it('demo: the bank system filed in 2024 must re-file with the 2025 templates; its certificate runs to 2028-01-01; both on its pages', async () => {
+    const bank = (await officer2.get('/api/v1/systems').expect(200)).body.data[0];
+    const due = (await officer2.get('/api/v1/deadlines?within=60').expect(200)).body.data.filter((d: { subject: { id: string } }) => d.subject.id === bank.id);
+    expect(due.find((d: { type: string }) => d.type === 'refile_2025')).to.include({ dueDate: '2025-01-01', overdue: true });
+    const filing = (await officer2.get(`/api/v1/systems/${bank.id}/filing`).expect(200)).body;
+    expect(filing.certificate).to.deep.include({ start: '2025-01-01', expiresOn: '2028-01-01' });
+    const dashboard = (await officer2.get('/').expect(200)).text;
+    expect(dashboard).to.contain('按2025版模板重新备案');
+    const page = (await officer2.get(`/systems/${bank.id}`).expect(200)).text;
+    expect(page).to.contain('2028-01-01').and.contain('须按2025版模板重新备案');
+  });
 
   it('level 1 is graded but not filed: no filing offered, filing and the filed state refused with a translated reason', async () => {
     const sys = await approved(L1);
