@@ -28,6 +28,7 @@ import { evidenceRequestsRouter } from './routes/evidence-requests.js';
 import { evidenceRouter } from './routes/evidence.js';
 import { filingRouter } from './routes/filing.js';
 import { filing2025Router } from './routes/filing-2025.js';
+import { extraItemsRouter } from './routes/extra-items.js';
 import { gradingsRouter } from './routes/gradings.js';
 import { systemsRouter } from './routes/systems.js';
 import { healthRouter } from './routes/health.js';
@@ -120,7 +121,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   const api = express.Router();
   api.use(authenticate, bindAuditContext);
   api.use(apiGuards, accountRouter);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, filing2025Router, assessmentsRouter, hazardsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, documentsRouter, auditRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, filing2025Router, extraItemsRouter, assessmentsRouter, hazardsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, documentsRouter, auditRouter);
   app.use('/api/v1', api);
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.

@@ -144,14 +144,15 @@ export async function assembleReport(knex: Knex, caller: Caller, catalogue: Cata
     ...hazardSections(hazards, summary.hazards, lang),
     layers: summary.byLayer.map((l) => ({
       code: l.layer,
-      name: layerName.get(l.layer as never) ?? l.layer,
+      // ADD: the assessor's additional items (X-…), marked as such.
+      name: layerName.get(l.layer as never) ?? (l.layer === 'ADD' ? (zh ? '补充测评项' : 'Additional items') : l.layer),
       rate: l.rate,
       counts: l.counts,
       units: l.units,
       // A cloud control point is its own group, marked with its set (the sets number control points from 1 each).
       controlPoints: summary.byControlPoint
         .filter((c) => c.layer === l.layer)
-        .map((c) => ({ set: c.set, setName: c.set === 'general' ? null : pick(catalogue.meta.sets[c.set as 'cloud']), name: pick(c.controlPoint), rate: c.rate, counts: c.counts, units: c.units })),
+        .map((c) => ({ set: c.set, setName: c.set === 'general' ? null : catalogue.meta.sets[c.set as 'cloud'] ? pick(catalogue.meta.sets[c.set as 'cloud']) : zh ? '补充测评项' : 'Additional items', name: pick(c.controlPoint), rate: c.rate, counts: c.counts, units: c.units })),
     })),
     domains: summary.byDomain.map((d) => ({ domain: d.domain, rate: d.rate, units: d.units })),
     objectsByCategory: CATEGORY_ORDER.map((c) => ({

@@ -106,15 +106,31 @@ describeEachEngine('2025 filing rules', (ctx) => {
     expect(s5.testBasis).to.deep.include({ testedLevel: 4, standards: ['GB/T 22239-2019', 'GA/T 2182-2024'] });
     expect(s5.testBasis.zh).to.equal('本系统为第五级网络，依据GB/T 22239-2019第4级要求并结合GA/T 2182-2024开展等级测评。');
     expect(s4.testBasis.testedLevel).to.equal(4);
+    // Additional GA/T 2182-2024 checks: the assessor's own X-… items, counted in the rate, marked additional.
+    const badCode = await consultant.post(`/api/v1/assessments/${a5.id}/extra-items`).send({ code: 'GAT-01', title: '关键业务连续性' }).expect(400);
+    expect(badCode.body.error.details.map((x: { path: string }) => x.path)).to.deep.equal(['code']);
+    const item = (await consultant.post(`/api/v1/assessments/${a5.id}/extra-items`).send({ code: 'X-GAT2182-01', title: '关键业务连续性保障', source: 'GA/T 2182-2024', value: 'conform' }).expect(201)).body;
+    expect(item).to.include({ code: 'X-GAT2182-01', additional: true });
+    await consultant.post(`/api/v1/assessments/${a5.id}/extra-items`).send({ code: 'X-GAT2182-02', title: '供应链安全管理', value: 'nonconform' }).expect(201);
+    await consultant.post(`/api/v1/assessments/${a5.id}/extra-items`).send({ code: 'X-GAT2182-02', title: 'again' }).expect(409);
+    const withExtra = (await auditor.get(`/api/v1/assessments/${a5.id}/summary`).expect(200)).body;
+    expect(withExtra.units.total).to.equal(s4.units.total + 2);
+    expect(withExtra.units.counts.conform).to.equal(s5.units.counts.conform + 1);
+    expect(withExtra.units.counts.nonconform).to.equal(s5.units.counts.nonconform + 1);
+    expect(withExtra.additionalItems).to.deep.equal({ total: 2, codes: ['X-GAT2182-01', 'X-GAT2182-02'] });
+    expect(withExtra.byLayer.map((l: { layer: string }) => l.layer)).to.include('ADD');
+    await consultant.patch(`/api/v1/assessments/${a5.id}/extra-items/X-GAT2182-02`).send({ value: 'conform' }).expect(200);
+    expect((await auditor.get(`/api/v1/assessments/${a5.id}/summary`).expect(200)).body.units.counts.conform).to.equal(s5.units.counts.conform + 2);
+    await auditor.post(`/api/v1/assessments/${a5.id}/extra-items`).send({ code: 'X-3', title: 'auditor' }).expect(403);
     const job = (await consultant.post(`/api/v1/assessments/${a5.id}/reports`).send({ type: 'test_report', format: 'html', lang: 'zh-CN' }).expect(202)).body;
     let status = job.status;
     for (let i = 0; i < 600 && status !== 'done' && status !== 'failed'; i++) {
       await new Promise((r) => setTimeout(r, 100));
       status = (await consultant.get(`/api/v1/reports/${job.id}`).expect(200)).body.status;
     }
-    expect(status).to.equal('done');
+    expect(status, JSON.stringify((await consultant.get(`/api/v1/reports/${job.id}`)).body)).to.equal('done');
     const html = (await auditor.get(`/api/v1/reports/${job.id}/download`).expect(200)).text;
-    expect(html).to.contain('依据GB/T 22239-2019第4级要求并结合GA/T 2182-2024开展等级测评');
+    expect(html).to.contain('依据GB/T 22239-2019第4级要求并结合GA/T 2182-2024开展等级测评').and.contain('补充测评项');
   });
 
   it('a filing before 2025: certificate counted from 2025-01-01, refile_2025 until re-filed, one more year per completed test', async () => {

@@ -3,7 +3,7 @@ import type { TestDatabase } from './database.js';
 /** The kinds of id a route parameter can hold. */
 export type IdKind =
   | 'organization' | 'membership' | 'user' | 'token' | 'system' | 'grading' | 'inspection' | 'object' | 'assessment'
-  | 'result' | 'code' | 'finding' | 'evidence' | 'version' | 'evidence_request' | 'platform' | 'report';
+  | 'result' | 'code' | 'finding' | 'evidence' | 'version' | 'evidence_request' | 'platform' | 'report' | 'protection_plan';
 
 /** What `:id` means after each path segment; other parameters by their name. */
 const AFTER_SEGMENT: Record<string, IdKind> = {
@@ -11,7 +11,7 @@ const AFTER_SEGMENT: Record<string, IdKind> = {
   findings: 'finding', evidence: 'evidence', 'evidence-requests': 'evidence_request', platforms: 'platform', reports: 'report',
   items: 'code', catalogue: 'code',
 };
-const BY_NAME: Record<string, IdKind> = { membershipId: 'membership', gid: 'grading', iid: 'inspection', rid: 'result', code: 'code', n: 'version' };
+const BY_NAME: Record<string, IdKind> = { membershipId: 'membership', gid: 'grading', iid: 'inspection', rid: 'result', code: 'code', n: 'version', pid: 'protection_plan' };
 
 /** The kind of every parameter of an express path pattern; throws naming a parameter the sweep does not know. */
 export function paramKinds(pattern: string): Array<{ name: string; kind: IdKind }> {
@@ -57,5 +57,6 @@ export async function tenantIds(db: TestDatabase, organizationId: string): Promi
     evidence_request: await first('evidence_requests'),
     platform: await first('platforms'),
     report: await first('reports'),
+    protection_plan: await first('protection_plans'),
   };
 }
