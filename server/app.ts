@@ -27,6 +27,8 @@ import { deadlinesRouter } from './routes/deadlines.js';
 import { evidenceRequestsRouter } from './routes/evidence-requests.js';
 import { evidenceRouter } from './routes/evidence.js';
 import { filingRouter } from './routes/filing.js';
+import { filing2025Router } from './routes/filing-2025.js';
+import { extraItemsRouter } from './routes/extra-items.js';
 import { gradingsRouter } from './routes/gradings.js';
 import { systemsRouter } from './routes/systems.js';
 import { healthRouter } from './routes/health.js';
@@ -41,6 +43,7 @@ import { pageErrors, pagesRouter } from './web/pages.js';
 import { assessmentPagesRouter } from './web/assessment-pages.js';
 import { hazardPagesRouter } from './web/hazard-pages.js';
 import { systemPagesRouter } from './web/system-pages.js';
+import { filing2025PagesRouter } from './web/filing-2025-pages.js';
 import { libraryPagesRouter } from './web/library-pages.js';
 import { adminPagesRouter } from './web/admin-pages.js';
 import { auditPagesRouter } from './web/audit-pages.js';
@@ -50,6 +53,7 @@ import { BrowserLocator } from '../reports/pdf/browser.js';
 import { PdfPrinter } from '../reports/pdf/chromium.js';
 import './evidence/deadlines.js';
 import './systems/deadlines.js';
+import './systems/filing-deadlines.js';
 import './assessments/deadlines.js';
 import path from 'node:path';
 
@@ -117,7 +121,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   const api = express.Router();
   api.use(authenticate, bindAuditContext);
   api.use(apiGuards, accountRouter);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, hazardsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, documentsRouter, auditRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, filing2025Router, extraItemsRouter, assessmentsRouter, hazardsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, documentsRouter, auditRouter);
   app.use('/api/v1', api);
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.
@@ -129,7 +133,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
     next();
   });
   pages.use(pageGuards, accountPagesRouter);
-  pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
+  pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
   app.use(pages, pageErrors);
 
   app.use(notFound);

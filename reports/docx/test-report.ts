@@ -55,6 +55,7 @@ export function testReportBlocks(d: ReportData): Block[] {
         [L('revision'), { lines: [txt(d.assessment?.revision)], muted: [`${L('generated')} ${d.generatedAt} · ${d.generator}`] }],
       ],
     },
+    ...(d.testBasis ? [{ kind: 'paragraph' as const, text: d.testBasis }] : []),
     { kind: 'heading', level: 2, text: L('declaration') },
     { kind: 'paragraph', text: L('declaration_text') },
     { kind: 'heading', level: 1, text: L('conclusion_page') },

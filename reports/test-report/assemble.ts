@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { testBasis } from '../../server/systems/filing-rules.js';
 import type { Caller } from '../../server/context.js';
 import { FindingsService } from '../../server/assessments/findings.js';
 import { HazardsService } from '../../server/assessments/hazards.js';
@@ -23,6 +24,8 @@ export interface ReportData {
   assessedOrganization: { name: string; nameEn: string | null; address: string | null; creditCode: string | null };
   assessingOrganization: { name: string | null; code: string | null };
   system: { name: string; description: string | null; level: number; notation: string | null; deployment: string; filingCertificate: string | null; requirementSets: string[] };
+  /** Level 5 only: the sentence saying the test ran against level 4 of GB/T 22239 plus GA/T 2182-2024 (1846号 Q9-Q11). */
+  testBasis: string | null;
   platform: { product: string; provider: string; level: number; reportNumber: string; testDate: string; validUntil: string; conclusion: string } | null;
   inheritance: { state: string; reason: string | null; inheritedUnits: number } | null;
   conclusion: { code: string; label: string; value: number | null; rule: string; provisional: boolean; basisVerified: boolean; basisSource: string; override: { conclusion: string; reason: string; by: string } | null };
@@ -120,6 +123,7 @@ export async function assembleReport(knex: Knex, caller: Caller, catalogue: Cata
     assessedOrganization: { name: org.name, nameEn: org.name_en ?? null, address: org.address ?? null, creditCode: org.credit_code ?? null },
     assessingOrganization: { name: a.assessingOrganization, code: a.assessingOrganizationCode },
     system: { name: system.name, description: system.description ?? null, level: a.level, notation: grading?.notation ?? null, deployment: system.deployment, filingCertificate: filing?.certificate_number ?? null, requirementSets: a.requirementSets },
+    testBasis: a.level === 5 ? pick(testBasis(a.level)) : null,
     platform: platformRow
       ? { product: platformRow.product, provider: platformRow.provider, level: Number(platformRow.level), reportNumber: platformRow.report_number, testDate: platformRow.test_date, validUntil: platformRow.valid_until, conclusion: platformRow.conclusion }
       : null,
@@ -140,14 +144,15 @@ export async function assembleReport(knex: Knex, caller: Caller, catalogue: Cata
     ...hazardSections(hazards, summary.hazards, lang),
     layers: summary.byLayer.map((l) => ({
       code: l.layer,
-      name: layerName.get(l.layer as never) ?? l.layer,
+      // ADD: the assessor's additional items (X-…), marked as such.
+      name: layerName.get(l.layer as never) ?? (l.layer === 'ADD' ? (zh ? '补充测评项' : 'Additional items') : l.layer),
       rate: l.rate,
       counts: l.counts,
       units: l.units,
       // A cloud control point is its own group, marked with its set (the sets number control points from 1 each).
       controlPoints: summary.byControlPoint
         .filter((c) => c.layer === l.layer)
-        .map((c) => ({ set: c.set, setName: c.set === 'general' ? null : pick(catalogue.meta.sets[c.set as 'cloud']), name: pick(c.controlPoint), rate: c.rate, counts: c.counts, units: c.units })),
+        .map((c) => ({ set: c.set, setName: c.set === 'general' ? null : catalogue.meta.sets[c.set as 'cloud'] ? pick(catalogue.meta.sets[c.set as 'cloud']) : zh ? '补充测评项' : 'Additional items', name: pick(c.controlPoint), rate: c.rate, counts: c.counts, units: c.units })),
     })),
     domains: summary.byDomain.map((d) => ({ domain: d.domain, rate: d.rate, units: d.units })),
     objectsByCategory: CATEGORY_ORDER.map((c) => ({

@@ -3,10 +3,14 @@ import type { CatalogueItem } from '../catalogue/index.js';
 import { SETS } from '../catalogue/schema.js';
 import { bool, newId } from '../util.js';
 import { withOutsideMapping } from './outside-mapping.js';
+import { testedLevel } from '../systems/filing-rules.js';
 
-/** Catalogue items of a stored catalogue version, for a level and requirement sets, in standard order. */
+/**
+ * Catalogue items of a stored catalogue version, for a level and requirement sets, in standard order.
+ * A level-5 system is tested against the level-4 units (公网安〔2025〕1846号 Q9-Q11).
+ */
 export async function unitsInScope(knex: Knex, catalogueVersionId: string, level: number, sets: string[]): Promise<CatalogueItem[]> {
-  const rows = await knex('catalogue_items').where({ catalogue_version_id: catalogueVersionId, level }).whereIn('set', sets).select('data');
+  const rows = await knex('catalogue_items').where({ catalogue_version_id: catalogueVersionId, level: testedLevel(level) }).whereIn('set', sets).select('data');
   return rows
     .map((r: { data: string }) => JSON.parse(r.data) as CatalogueItem)
     .sort((a, b) => SETS.indexOf(a.set) - SETS.indexOf(b.set) || a.layerOrder - b.layerOrder || a.controlPoint.order - b.controlPoint.order || a.order - b.order);

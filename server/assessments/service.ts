@@ -251,6 +251,9 @@ export class AssessmentsService extends ScopedService {
         if (rem) await trx('remediations').insert({ ...rem, finding_id: fid });
       }
       await (await import('./hazards.js')).copyHazards(trx, id, nid, copied);
+      // The assessor's additional items (X-…) travel with the revision too.
+      const extra = await trx('assessment_extra_items').where({ assessment_id: id });
+      if (extra.length) await trx('assessment_extra_items').insert(extra.map((r: Record<string, unknown>) => ({ ...r, id: newId(), assessment_id: nid })));
     });
     return this.get(nid);
   }

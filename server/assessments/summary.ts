@@ -9,6 +9,8 @@ import { conclusionSchemes } from './schemes.js';
 import { AssessmentsService } from './service.js';
 import { todayInChina } from '../dates.js';
 import { SETS } from '../catalogue/schema.js';
+import { testBasis } from '../systems/filing-rules.js';
+import { extraUnits } from './extra-items.js';
 
 const OBJECT_DOMAIN: Record<string, string> = {
   machine_room: 'physical',
@@ -60,7 +62,11 @@ export class SummaryService extends ScopedService {
     const results: Array<Record<string, any>> = await this.knex('assessment_results').where({ assessment_id: assessmentId }).select('code', 'object_key', 'value', 'inherited');
     const objects = new Map((await this.knex('assessed_objects').where({ system_id: a.system_id })).map((o: Record<string, string>) => [o.id, o.category]));
     const domainOf = (key: string) => OBJECT_DOMAIN[objects.get(key) ?? ''] ?? (objects.has(key) ? 'device' : null);
-    const aggregation = aggregate(unitInfos, results.map((r) => ({ code: r.code, objectKey: r.object_key, value: r.value as never })), domainOf, scheme.parameters.partialCredit);
+    // The assessor's additional items (X-…, e.g. GA/T 2182-2024 at level 5) count like a set `additional`.
+    const extraRows: Array<Record<string, any>> = await this.knex('assessment_extra_items').where({ assessment_id: assessmentId }).orderBy('code');
+    const extra = extraUnits(extraRows);
+    unitInfos.push(...extra.units);
+    const aggregation = aggregate(unitInfos, [...results.map((r) => ({ code: r.code, objectKey: r.object_key, value: r.value as never })), ...extra.results], domainOf, scheme.parameters.partialCredit);
     const findings = await this.findings.list(assessmentId);
     const byRisk = { high: 0, medium: 0, low: 0 };
     for (const f of findings) byRisk[f.effectiveRisk]++;
@@ -72,6 +78,8 @@ export class SummaryService extends ScopedService {
     return {
       assessmentId,
       level: Number(a.level),
+      testBasis: testBasis(Number(a.level)),
+      additionalItems: { total: extraRows.length, codes: extraRows.map((r) => r.code as string) },
       requirementSets: JSON.parse(a.requirement_sets) as string[],
       progress: aggregation.overall.progress,
       units: { total: aggregation.overall.units, complete: aggregation.overall.complete, counts: aggregation.overall.counts, applicable: aggregation.overall.applicable },

@@ -40,6 +40,7 @@ filingRouter.put('/systems/:id/filing', async (req, res) => {
       certificateNumber: text(100).nullable().optional(),
       certificateDate: date.nullable().optional(),
       returnReason: text(500).nullable().optional(),
+      refiledOn: date.nullable().optional(),
       missingAttachments: z.array(z.enum(FILING_ATTACHMENTS.map((a) => a.slot) as [string, ...string[]])).optional(),
     }),
   );

@@ -1,6 +1,7 @@
 import { addDays } from '../dates.js';
 import { registerDeadlineProvider } from '../deadlines/index.js';
 import { addMonths, addWorkingDays, cycleMonths, deadlineRules } from './deadline-rules.js';
+import { testCycleMonths, testCycleRules } from './filing-rules.js';
 import { latestGradings } from './service.js';
 
 const STAGES_AFTER_FILING = new Set(['filed', 'remediation', 'testing', 'passed', 'supervision']);
@@ -34,9 +35,11 @@ registerDeadlineProvider(async ({ knex, scope }) => {
     }
     const level = lastApproved ? Number(lastApproved.level) : undefined;
     const lastPassed = passed.find((p) => p.system_id === s.id)?.on;
-    const testCycle = level ? cycleMonths('test', level) : undefined;
+    // The test cycle comes from the rule set in force (controls/filing-rules-2025.yaml: 1846号 by default, the 2007 measures on request).
+    const testCycle = level ? testCycleMonths(level) : undefined;
     if (testCycle && lastPassed && STAGES_AFTER_FILING.has(s.status)) {
-      out.push({ ...base, type: 'test_due', dueDate: addMonths(lastPassed, testCycle), title: `${s.name}: 等级测评 test (level ${level})`, rule: rule(rules.rules.test, `last passed test ${lastPassed}, every ${testCycle} months`) });
+      const cycle = testCycleRules();
+      out.push({ ...base, type: 'test_due', dueDate: addMonths(lastPassed, testCycle), title: `${s.name}: 等级测评 test (level ${level})`, rule: { zh: cycle.zh, en: cycle.en, source: `${cycle.source} [${cycle.id}]; last passed test ${lastPassed}, every ${testCycle} months` } });
     }
     const selfCycle = level ? cycleMonths('selfInspection', level) : undefined;
     const lastSelf = selfChecks.find((p) => p.system_id === s.id)?.on ?? lastPassed;

@@ -5,6 +5,7 @@ import { ConflictError, ValidationError, type ErrorDetail } from '../errors.js';
 import { registerLinkTarget } from '../evidence/link-targets.js';
 import { now } from '../util.js';
 import { newId } from '../util.js';
+import { certificateExpiry, completedTestDates, filingRules, isFiledLevel, needsRefile2025 } from './filing-rules.js';
 import { gradingView } from './gradings.js';
 import { SystemsService, type SystemRow } from './service.js';
 
@@ -54,6 +55,8 @@ export interface FilingInput {
   certificateDate?: string | null;
   returnReason?: string | null;
   missingAttachments?: AttachmentSlot[];
+  /** The date the system was re-filed with the 2025 templates (公网安〔2025〕1846号 Q1); omitted: kept as stored. */
+  refiledOn?: string | null;
 }
 
 // Evidence can be linked to a system and to one of its filing attachment slots.
@@ -118,7 +121,25 @@ export class FilingService extends ScopedService {
       certificateDate: row?.certificate_date ?? null,
       returnReason: row?.return_reason ?? null,
       attachments: await this.checklist(system, missing, grading?.level),
+      refiledOn: row?.refiled_on ?? null,
+      ...(await this.rules2025(systemId, grading?.level, row)),
       updatedAt: row?.updated_at ?? null,
+    };
+  }
+
+  /** What the 2025 rules (controls/filing-rules-2025.yaml) say about this filing: where, whether, until when. */
+  private async rules2025(systemId: string, level: number | undefined, row: Record<string, any> | undefined) {
+    const r = filingRules();
+    const pick = (x: { zh: string; en: string; source: string }) => ({ zh: x.zh, en: x.en, source: x.source });
+    const certified = row?.status === 'certified' && row.certificate_date;
+    const tests = certified ? ((await completedTestDates(this.knex, [systemId])).get(systemId) ?? []) : [];
+    return {
+      /** Level 1 is graded but neither filed nor tested. */
+      notFiled: level !== undefined && !isFiledLevel(level) ? pick(r.level1) : null,
+      /** Level 5 files with the provincial organ; levels 2-4 with the city-level (or higher) organ. */
+      filingOrganLevel: level === undefined || !isFiledLevel(level) ? null : level === 5 ? r.level5.filingOrgan : 'city',
+      certificate: certified ? { ...certificateExpiry(row.certificate_date, tests), completedTests: tests, rule: pick(r.certificate) } : null,
+      refile2025: { required: needsRefile2025(level, certified ? row.certificate_date : null, row?.refiled_on), rule: pick(r.refile2025) },
     };
   }
 
@@ -159,6 +180,8 @@ export class FilingService extends ScopedService {
       if (when && input[path]) problems.push({ path, code: 'not_allowed', message });
     };
     const submittedOrLater = input.status !== 'draft';
+    // Level 1 is graded but not filed (the 2007 measures Art. 15; 1846号 keeps it): no submission at all.
+    if (submittedOrLater && grading && !isFiledLevel(grading.level)) throw new ConflictError({ reason: 'level_one_not_filed' });
     if (submittedOrLater && !grading) problems.push({ path: 'status', code: 'not_approved', message: 'the grading must be approved before filing' });
     need('submittedOn', submittedOrLater, 'required once the filing is submitted');
     need('filingOrgan', submittedOrLater, 'required once the filing is submitted');
@@ -173,6 +196,10 @@ export class FilingService extends ScopedService {
     }
     if (input.submittedOn && grading?.approval && input.submittedOn < grading.approval.approvedOn) {
       problems.push({ path: 'submittedOn', code: 'date_order', message: `must not be before the grading approval (${grading.approval.approvedOn})` });
+    }
+    forbid('refiledOn', input.status !== 'certified', 'only a certified filing is re-filed');
+    if (input.refiledOn && input.certificateDate && input.refiledOn < input.certificateDate) {
+      problems.push({ path: 'refiledOn', code: 'date_order', message: `must not be before the certificate date (${input.certificateDate})` });
     }
     if (problems.length) throw new ValidationError({}, problems);
 
@@ -189,6 +216,7 @@ export class FilingService extends ScopedService {
         certificate_date: input.certificateDate ?? null,
         return_reason: input.returnReason ?? null,
         missing_attachments: JSON.stringify(input.missingAttachments ?? []),
+        ...(input.refiledOn !== undefined ? { refiled_on: input.refiledOn } : {}),
         updated_at: now(),
         updated_by: this.caller.userId,
       };

@@ -5,6 +5,7 @@ import { transaction } from '../database/transaction.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { requirementSetsOf } from '../catalogue/sets.js';
 import { bool, newId, now } from '../util.js';
+import { isFiledLevel } from './filing-rules.js';
 import { canTransition, TRANSITIONS, type LifecycleState } from './lifecycle.js';
 
 export interface SystemInput {
@@ -33,6 +34,8 @@ export interface SystemView {
   requirementSets: string[];
   status: LifecycleState;
   allowedTransitions: readonly LifecycleState[];
+  /** False for a level-1 system: graded, neither filed nor tested (filing is not offered). */
+  filingRequired: boolean;
   archivedAt: string | null;
   grading: { id: string; version: number; notation: string; level: number; approvedOn: string | null } | null;
   createdAt: string;
@@ -56,7 +59,8 @@ export function systemView(r: Record<string, any>, grading: Record<string, any> 
     extensions,
     requirementSets: requirementSetsOf(r),
     status: r.status,
-    allowedTransitions: TRANSITIONS[r.status as LifecycleState],
+    allowedTransitions: grading && !isFiledLevel(Number(grading.level)) ? TRANSITIONS[r.status as LifecycleState].filter((t) => t !== 'filed') : TRANSITIONS[r.status as LifecycleState],
+    filingRequired: !grading || isFiledLevel(Number(grading.level)),
     archivedAt: r.archived_at ?? null,
     grading: grading
       ? { id: grading.id, version: Number(grading.version), notation: grading.notation, level: Number(grading.level), approvedOn: grading.approved_on ?? null }
@@ -215,6 +219,10 @@ export class SystemsService extends ScopedService {
         { reason: `Transition ${current.status} → ${to} is not allowed; allowed from ${current.status}: ${TRANSITIONS[current.status].join(', ') || 'none'}` },
         [{ code: 'forbidden_transition', message: 'not allowed', current: current.status, allowed: [...TRANSITIONS[current.status]], path: 'to' }],
       );
+    }
+    if (!forced && to === 'filed') {
+      const grading = (await latestGradings(trx, [row.id])).get(row.id);
+      if (grading && !isFiledLevel(Number(grading.level))) throw new ConflictError({ reason: 'level_one_not_filed' });
     }
     const at = now();
     await trx('systems').where({ id: row.id }).update({ status: to, updated_at: at });

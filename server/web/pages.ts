@@ -8,6 +8,7 @@ import { AssessmentsService } from '../assessments/service.js';
 import { productCatalogue } from '../cloud/products.js';
 import { OrganizationScope } from '../context.js';
 import { listDeadlines } from '../deadlines/index.js';
+import { filing2025View } from './filing-2025-pages.js';
 import { AppError } from '../errors.js';
 import { deps, LANG_COOKIE, SESSION_COOKIE, serviceContext } from '../http/request.js';
 import { issuesToDetails } from '../http/validate.js';
@@ -246,6 +247,7 @@ pagesRouter.get('/systems/:id', signedIn, async (req, res) => {
     inspections: await new InspectionsService(ctx).list(id.data),
     assessments: await new AssessmentsService(ctx).list({ systemId: id.data }),
     products: deployed.map((d) => (d.product ? `${pick(req, d.product.name)}（${pick(req, d.product.vendor.name)}）` : d.productId)),
+    f2025: await filing2025View(req, id.data, system.grading?.level),
   });
 });
 

@@ -26,7 +26,8 @@ export async function formAction(req: Request, res: Response, back: string, acti
     const fields = err.details.map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`).join('; ');
     const params = new URLSearchParams({ error: req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }) + (fields ? ` — ${fields}` : '') });
     for (const d of err.details) if (d.path) params.set(`fe.${d.path.split('.')[0]}`, d.message);
-    if (err.code === 'conflict' && typeof err.params.reason === 'string') params.set('error', err.params.reason);
+    // A conflict's reason is a translation key (e.g. level_one_not_filed) or a sentence naming the state.
+    if (err.code === 'conflict' && typeof err.params.reason === 'string') params.set('error', /^[a-z_]+$/.test(err.params.reason) ? req.t(`errors.${err.params.reason}`, { defaultValue: err.params.reason }) : err.params.reason);
     res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}${params}#workflow`);
   }
 }

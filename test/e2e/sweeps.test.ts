@@ -55,6 +55,8 @@ const OFFICER_ONLY = [
   'DELETE /api/v1/evidence/:id',
   'POST /systems', 'POST /systems/:id/gradings/:gid/review', 'POST /systems/:id/gradings/:gid/approval', 'POST /systems/:id/filing',
   'POST /systems/:id/inspections', 'POST /admin/organizations/:id/members',
+  'PUT /api/v1/systems/:id/filing/data-survey', 'POST /api/v1/systems/:id/protection-plans', 'PATCH /api/v1/systems/:id/protection-plans/:pid',
+  'POST /systems/:id/refiled', 'POST /systems/:id/protection-plans',
 ];
 
 /** What a user of the other organisation sees: nothing but 404 (pages: the not-found page or a redirect that says so). */

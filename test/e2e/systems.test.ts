@@ -270,9 +270,11 @@ describeEachEngine('systems lifecycle', (ctx) => {
       expect(d[0]!.dueDate).to.equal('2026-03-13');
     });
 
-    for (const [name, harms, months, passedOn, due] of [
-      ['level 3: a year after the last passed test', L3, 12, '2026-02-28', '2027-02-28'],
-      ['level 4: six months after, clamped at month end', L4, 6, '2026-08-31', '2027-02-28'],
+    // The test cycle follows 公网安〔2025〕1846号 by default (levels 3-5 yearly); self-inspection keeps the
+    // 2007 measures' cycle (Art. 14: level 4 half-yearly), which the 2025 letter does not change.
+    for (const [name, harms, months, selfMonths, passedOn, due, selfDue] of [
+      ['level 3: a year after the last passed test', L3, 12, 12, '2026-02-28', '2027-02-28', '2027-02-28'],
+      ['level 4: a year after (1846号), self-inspection six months after, clamped at month end', L4, 12, 6, '2026-08-31', '2027-08-31', '2027-02-28'],
     ] as const) {
       it(`the next test is due — ${name}`, async () => {
         const { sys } = await approved(harms);
@@ -281,11 +283,11 @@ describeEachEngine('systems lifecycle', (ctx) => {
         const d = (await deadlinesFor('officer', '2026-09-01T00:00:00Z')).filter((x) => x.subject.id === sys.id);
         const test = d.find((x) => x.type === 'test_due')!;
         expect(test.dueDate).to.equal(due);
-        expect(test.rule.source).to.contain(`every ${months} months`);
-        expect(d.find((x) => x.type === 'self_inspection_due')!.dueDate).to.equal(due);
+        expect(test.rule.source).to.contain(`every ${months} months`).and.contain('1846号').and.contain('[mlps-2025]');
+        expect(d.find((x) => x.type === 'self_inspection_due')!.dueDate).to.equal(selfDue);
         await officer.post(`/api/v1/systems/${sys.id}/inspections`).send({ kind: 'self', inspectedOn: '2026-09-10', result: '自查未发现重大问题' }).expect(201);
         const after = (await deadlinesFor('officer', '2026-09-11T00:00:00Z')).filter((x) => x.subject.id === sys.id);
-        expect(after.find((x) => x.type === 'self_inspection_due')!.dueDate).to.equal(months === 12 ? '2027-09-10' : '2027-03-10');
+        expect(after.find((x) => x.type === 'self_inspection_due')!.dueDate).to.equal(selfMonths === 12 ? '2027-09-10' : '2027-03-10');
       });
     }
 

@@ -4,7 +4,7 @@ import type { TestDatabase } from './database.js';
 export type IdKind =
   | 'organization' | 'membership' | 'user' | 'token' | 'system' | 'grading' | 'inspection' | 'object' | 'assessment'
   | 'result' | 'code' | 'finding' | 'evidence' | 'version' | 'evidence_request' | 'platform' | 'report'
-  | 'session' | 'hazard' | 'report_template' | 'template_version' | 'document' | 'decision';
+  | 'session' | 'hazard' | 'report_template' | 'template_version' | 'document' | 'decision' | 'protection_plan';
 
 /** What `:id` means after each path segment; other parameters by their name. */
 const AFTER_SEGMENT: Record<string, IdKind> = {
@@ -12,7 +12,7 @@ const AFTER_SEGMENT: Record<string, IdKind> = {
   findings: 'finding', evidence: 'evidence', 'evidence-requests': 'evidence_request', platforms: 'platform', reports: 'report',
   items: 'code', catalogue: 'code', sessions: 'session', hazards: 'hazard', 'report-templates': 'report_template', documents: 'document',
 };
-const BY_NAME: Record<string, IdKind> = { membershipId: 'membership', gid: 'grading', iid: 'inspection', rid: 'result', code: 'code', n: 'version', version: 'template_version', decision: 'decision' };
+const BY_NAME: Record<string, IdKind> = { membershipId: 'membership', gid: 'grading', iid: 'inspection', rid: 'result', code: 'code', n: 'version', version: 'template_version', decision: 'decision', pid: 'protection_plan' };
 
 /** The kind of every parameter of an express path pattern; throws naming a parameter the sweep does not know. */
 export function paramKinds(pattern: string): Array<{ name: string; kind: IdKind }> {
@@ -64,5 +64,6 @@ export async function tenantIds(db: TestDatabase, organizationId: string): Promi
     template_version: '1',
     document: await first('system_documents'),
     decision: 'accept',
+    protection_plan: await first('protection_plans'),
   };
 }

@@ -1,0 +1,34 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { ExtraItemsService, extraItemFields } from '../assessments/extra-items.js';
+import { serviceContext } from '../http/request.js';
+import { fields, validate } from '../http/validate.js';
+
+/** An assessment's additional items beyond the catalogue (X-… codes; e.g. GA/T 2182-2024 checks at level 5). */
+export const extraItemsRouter = Router();
+
+const items = (req: Request) => new ExtraItemsService(serviceContext(req));
+const params = z.object({ id: fields.id });
+const codeParams = z.object({ id: fields.id, code: extraItemFields.code });
+
+extraItemsRouter.get('/assessments/:id/extra-items', async (req, res) => {
+  const { id } = validate(req, params, 'params');
+  res.json({ data: await items(req).list(id) });
+});
+
+extraItemsRouter.post('/assessments/:id/extra-items', async (req, res) => {
+  const { id } = validate(req, params, 'params');
+  res.status(201).json(await items(req).create(id, validate(req, z.strictObject(extraItemFields))));
+});
+
+extraItemsRouter.patch('/assessments/:id/extra-items/:code', async (req, res) => {
+  const { id, code } = validate(req, codeParams, 'params');
+  const { code: _ignored, ...patchFields } = extraItemFields;
+  res.json(await items(req).update(id, code, validate(req, z.strictObject(patchFields).partial())));
+});
+
+extraItemsRouter.delete('/assessments/:id/extra-items/:code', async (req, res) => {
+  const { id, code } = validate(req, codeParams, 'params');
+  await items(req).remove(id, code);
+  res.status(204).end();
+});
