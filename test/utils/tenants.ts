@@ -4,7 +4,7 @@ import type { TestDatabase } from './database.js';
 export type IdKind =
   | 'organization' | 'membership' | 'user' | 'token' | 'system' | 'grading' | 'inspection' | 'object' | 'assessment'
   | 'result' | 'code' | 'finding' | 'evidence' | 'version' | 'evidence_request' | 'platform' | 'report'
-  | 'session' | 'hazard' | 'report_template' | 'template_version' | 'document' | 'decision' | 'protection_plan';
+  | 'session' | 'hazard' | 'report_template' | 'template_version' | 'document' | 'decision' | 'protection_plan' | 'extra_item';
 
 /** What `:id` means after each path segment; other parameters by their name. */
 const AFTER_SEGMENT: Record<string, IdKind> = {
@@ -20,7 +20,8 @@ export function paramKinds(pattern: string): Array<{ name: string; kind: IdKind 
   return segments.flatMap((seg, i) => {
     if (!seg.startsWith(':')) return [];
     const name = seg.slice(1);
-    const kind = name === 'id' ? AFTER_SEGMENT[segments[i - 1]!] : BY_NAME[name];
+    // An assessor's own item is named by its X-… code, not a catalogue code.
+    const kind = name === 'id' ? AFTER_SEGMENT[segments[i - 1]!] : name === 'code' && segments[i - 1] === 'extra-items' ? 'extra_item' : BY_NAME[name];
     if (!kind) throw new Error(`the sweep does not know what :${name} in ${pattern} holds: add it to test/utils/tenants.ts`);
     return [{ name, kind }];
   });
@@ -65,5 +66,6 @@ export async function tenantIds(db: TestDatabase, organizationId: string): Promi
     document: await first('system_documents'),
     decision: 'accept',
     protection_plan: await first('protection_plans'),
+    extra_item: ((await k('assessment_extra_items').where({ organization_id: organizationId }).orderBy('code').first('code')) as { code: string } | undefined)?.code ?? 'X-SWEEP-01',
   };
 }
