@@ -11,6 +11,7 @@ import { authenticate, language, type AppDeps } from './http/request.js';
 import type { Logger } from './logger.js';
 import { assessmentsRouter } from './routes/assessments.js';
 import { hazardsRouter } from './routes/hazards.js';
+import { verificationRouter } from './routes/verification.js';
 import { authRouter } from './routes/auth.js';
 import { catalogueRouter } from './routes/catalogue.js';
 import { cloudRouter } from './routes/cloud.js';
@@ -102,7 +103,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
 
   const api = express.Router();
   api.use(authenticate);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, hazardsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, assessmentsRouter, hazardsRouter, verificationRouter, cloudRouter, workbookRouter, packRouter, reportsRouter);
   app.use('/api/v1', api);
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.

@@ -8,6 +8,7 @@ import * as cloud from './20261126F-cloud.js';
 import * as reports from './20261126G-reports.js';
 import * as outsideMapping from './20261130A-outside-mapping.js';
 import * as hazards from './20261130B-hazards.js';
+import * as verification from './20261130J-verification.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -23,6 +24,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261126G-reports': reports,
   '20261130A-outside-mapping': outsideMapping,
   '20261130B-hazards': hazards,
+  '20261130J-verification': verification,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
