@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { COMPENSATION_KINDS, CompensationsService } from '../assessments/compensations.js';
+import { FindingsService } from '../assessments/findings.js';
 import { RiskAnalysisService } from '../assessments/risk-analysis.js';
 import { AssessmentsService } from '../assessments/service.js';
 import { readUploadToMemory } from '../http/memory-upload.js';
@@ -147,6 +148,12 @@ verificationRouter.delete('/compensations/:id', async (req, res) => {
 });
 
 // Risk analysis of a finding
+/** One finding with its sources and risk analysis (the list is under /assessments/:id/findings). */
+verificationRouter.get('/findings/:id', async (req, res) => {
+  const { id } = validate(req, idParams, 'params');
+  res.json(await new FindingsService(ctx(req)).get(id));
+});
+
 verificationRouter.get('/findings/:id/risk-analysis/suggestion', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   res.json(await new RiskAnalysisService(ctx(req)).suggest(id));

@@ -134,7 +134,8 @@ function openvas(root: XmlNode): ParsedScan {
     const nvt = kid(r, 'nvt');
     const severity = num(textOf(r, 'severity')) ?? num(textOf(nvt, 'cvss_base'));
     const threat = textOf(r, 'threat');
-    const l = level(threat, { cvss: severity }, `result ${i + 1}`, 'OpenVAS');
+    // The score is finer than the word (Greenbone's High spans 7.0–10.0): the word only when no score is given.
+    const l = level(severity == null ? threat : null, { cvss: severity }, `result ${i + 1}`, 'OpenVAS');
     if (l === 'info') {
       out.informational++;
       continue;
