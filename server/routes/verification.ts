@@ -62,7 +62,7 @@ verificationRouter.delete('/scans/:id', async (req, res) => {
   res.status(204).end();
 });
 
-const raiseBody = z.strictObject({ units: z.array(unitCode).max(50).optional(), title: text(300).optional(), risk: RISK.optional(), recommendation: optText(20000) });
+const raiseBody = z.strictObject({ findingId: fields.id.optional(), units: z.array(unitCode).max(50).optional(), title: text(300).optional(), risk: RISK.optional(), recommendation: optText(20000) });
 
 /** Raises a finding (T-number) from a vulnerability; the vulnerability records it, the finding lists it. */
 verificationRouter.post('/scan-vulnerabilities/:id/finding', async (req, res) => {

@@ -10,6 +10,8 @@ import { ScansService } from './scans.js';
 
 type Row = Record<string, any>;
 export interface RaiseInput {
+  /** Link to this existing finding of the same assessment instead of raising a new one. */
+  findingId?: string;
   units?: string[];
   title?: string;
   risk?: Risk;
@@ -39,6 +41,11 @@ export class RaiseFindingService extends ScopedService {
 
   private async raise(trx: Knex, a: AssessmentRow, source: Row, defaults: { title: string; risk: Risk; objectId: string | null; description: string; recommendation: string | null }, input: RaiseInput): Promise<string> {
     if (source.finding_id) throw new ConflictError({ reason: 'a finding was already raised from this item' });
+    if (input.findingId) {
+      const existing = await trx('findings').where({ id: input.findingId, assessment_id: a.id }).first();
+      if (!existing) throw new ValidationError({}, [{ path: 'findingId', code: 'unknown_finding', message: `finding ${input.findingId} is not a finding of this assessment` }]);
+      return existing.id as string;
+    }
     const units = input.units?.length ? input.units : await defaultVulnerabilityUnits(trx, a);
     if (!units.length) throw new ValidationError({}, [{ path: 'units', code: 'required', message: 'name the units this finding concerns' }]);
     const f = await new FindingsService({ knex: trx, caller: this.caller }).create(a.id, {
