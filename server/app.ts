@@ -33,6 +33,7 @@ import { packageVersion, projectRoot } from './version.js';
 import { pageErrors, pagesRouter } from './web/pages.js';
 import { assessmentPagesRouter } from './web/assessment-pages.js';
 import { hazardPagesRouter } from './web/hazard-pages.js';
+import { verificationPagesRouter } from './web/verification-pages.js';
 import { systemPagesRouter } from './web/system-pages.js';
 import { libraryPagesRouter } from './web/library-pages.js';
 import { adminPagesRouter } from './web/admin-pages.js';
@@ -109,7 +110,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();
   pages.use(express.urlencoded({ extended: false, limit: '100kb' }), authenticate, loadOrgChoices);
-  pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, libraryPagesRouter, adminPagesRouter);
+  pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, verificationPagesRouter, libraryPagesRouter, adminPagesRouter);
   app.use(pages, pageErrors);
 
   app.use(notFound);

@@ -217,4 +217,31 @@ describeEachEngine('verification tests, compensations and risk analysis', (ctx) 
     expect(over.riskAnalysis).to.deep.include({ matrixRisk: 'high', overrideReason: '数据库仅内网可达，且有数据库审计实时告警' });
     await save({ ...base, rowVersion: high.rowVersion }).expect(409);
   });
+  it('edits the risk analysis and adds a pen-test case from the findings board (suggestions marked, not pre-filled)', async () => {
+    const { assessment: a, objects } = await level3Assessment(officer, consultant, orgs.citybrain);
+    const db = objects.find((o) => o.name === 'DB-SRV-01')!;
+    const f = (await consultant.post(`/api/v1/assessments/${a.id}/findings`).send({ title: '数据库补丁未更新', units: ['L3-CES1-21'], objects: [db.id], risk: 'medium' }).expect(201)).body;
+    const page = async () => (await consultant.get(`/assessments/${a.id}/findings`).expect(200)).text;
+    let html = await page();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    expect(html).to.contain('风险分析');
+    expect(html).to.match(/value="TH-07" >\s*TH-07 网络攻击 <span class="tag">建议<\/span>/);
+    expect(html).to.contain('4 高 (建议)');
+    expect(html).not.to.match(/value="TH-07" checked/);
+    await consultant
+      .post(`/findings/${f.id}/risk-analysis`)
+      .type('form')
+      .send(`_csrf=${encodeURIComponent(csrf)}&rowVersion=${f.rowVersion}&threats=TH-07&threats=TH-05&harm=${encodeURIComponent('数据库可被入侵')}&likelihood=2&impact=4&overrideRisk=&overrideReason=`)
+      .expect(303);
+    const saved = (await auditor.get(`/api/v1/findings/${f.id}`)).body;
+    expect(saved).to.deep.include({ risk: 'medium', harm: '数据库可被入侵' });
+    expect(saved.riskAnalysis).to.deep.include({ threats: ['TH-07', 'TH-05'], likelihood: 2, impact: 4, matrixRisk: 'medium' });
+    html = await page();
+    expect(html).to.match(/value="TH-07" checked/);
+    const bad = await consultant.post(`/findings/${f.id}/risk-analysis`).type('form').send({ _csrf: csrf, rowVersion: String(saved.rowVersion), threats: 'TH-07', harm: 'x', likelihood: '9', impact: '4' }).expect(303);
+    expect(decodeURIComponent(bad.headers.location!)).to.contain('likelihood');
+    await consultant.post(`/assessments/${a.id}/pentests`).type('form').send({ _csrf: csrf, objectId: db.id, method: '数据库弱口令尝试', result: '未发现弱口令', risk: 'none' }).expect(303);
+    expect((await auditor.get(`/api/v1/assessments/${a.id}/pentests`)).body.data[0]).to.deep.include({ number: 'P01', target: 'DB-SRV-01', risk: 'none' });
+    expect(await page()).to.contain('数据库弱口令尝试');
+  });
 });
