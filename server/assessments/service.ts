@@ -250,6 +250,7 @@ export class AssessmentsService extends ScopedService {
         if (rem) await trx('remediations').insert({ ...rem, finding_id: fid });
       }
       await (await import('./hazards.js')).copyHazards(trx, id, nid, copied);
+      await (await import('../verification/copy.js')).copyVerification(trx, id, nid, copied);
     });
     return this.get(nid);
   }

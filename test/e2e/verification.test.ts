@@ -164,6 +164,21 @@ describeEachEngine('verification tests, compensations and risk analysis', (ctx) 
     expect(pf).to.deep.include({ risk: 'high', units: ['L3-CES1-20'], objects: [app1.id] });
     expect(pf.sources[0]).to.include({ type: 'pentest_case', id: p.id });
     await consultant.post(`/api/v1/pentests/${imported[0].id}/finding`).send({}).expect(400);
+
+    // A locked assessment refuses imports; its new revision keeps scans, cases, numbers and links.
+    for (const [who, to] of [[consultant, 'in_progress'], [consultant, 'review'], [officer, 'completed'], [officer, 'locked']] as const) {
+      await who.post(`/api/v1/assessments/${a.id}/transitions`).send({ to }).expect(200);
+    }
+    await upload(consultant, a.id, NESSUS.replace('weekly', 'other'), 'again.nessus').expect(409);
+    const rev = (await consultant.post(`/api/v1/assessments/${a.id}/revisions`).expect(201)).body;
+    const revFindings = (await auditor.get(`/api/v1/assessments/${rev.id}/findings`)).body.data;
+    const revVulns = (await auditor.get(`/api/v1/assessments/${rev.id}/vulnerabilities`)).body.data;
+    expect(revVulns).to.have.length(4);
+    expect(revFindings.map((x: { id: string }) => x.id)).to.include(revVulns[0].findingId);
+    const revCases = (await auditor.get(`/api/v1/assessments/${rev.id}/pentests`)).body.data;
+    expect(revCases.map((x: { number: string }) => x.number)).to.deep.equal(['P01', 'P02', 'P03']);
+    expect(revCases[0].evidence).to.deep.equal([{ id: shot.id, title: 'SQL 注入截图' }]);
+    expect(revFindings.find((x: { id: string }) => x.id === revCases[0].findingId).sources[0]).to.include({ type: 'pentest_case', id: revCases[0].id });
   });
 
   it('records compensations: units before → after, findings lowered through their mitigation, result values untouched', async () => {
