@@ -230,7 +230,8 @@ export class FindingsService extends ScopedService {
         if (patch.highRisk.action === 'confirm') changes.risk = 'high';
       }
       if (patch.mitigation !== undefined) {
-        changes.compensation_id = null; // the finding's own measure replaces a compensation's (chapter 6)
+        // The finding's own measure replaces a compensation's (chapter 6); the column exists from migration 20261130J on.
+        if ('compensation_id' in row) changes.compensation_id = null;
         if (patch.mitigation) {
           const risk = (changes.risk ?? row.risk) as Risk;
           if (RISK_RANK[patch.mitigation.riskAfter] >= RISK_RANK[risk]) {

@@ -24,6 +24,8 @@ export async function loadDemoVerification(
   spec: z.infer<typeof demoAssessmentSchema>,
   refs: { created: Map<string, string>; idByName: Map<string, string>; store?: BlobStore; organizationId: string },
 ): Promise<void> {
+  // Loading the demo on a database migrated only up to an earlier version (migration tests): nothing to add.
+  if (!(await ctx.knex.schema.hasTable('compensations'))) return;
   const findingId = (title: string) => refs.created.get(title)!;
   const analysis = new RiskAnalysisService(ctx);
   for (const f of spec.findings) {

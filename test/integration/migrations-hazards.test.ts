@@ -26,7 +26,10 @@ describeEachEngine(
 
       await migrateLatest(knex);
       expect((await migrationStatus(knex)).completed).to.include(HAZARDS);
-      expect(await snapshot()).to.deep.equal(before);
+      // Later migrations may add columns: the existing ones keep their values.
+      const after = await snapshot();
+      const project = (rows: Array<Record<string, unknown>>, like: Array<Record<string, unknown>>) => rows.map((r, i) => Object.fromEntries(Object.keys(like[i] ?? {}).map((k) => [k, r[k]])));
+      expect(Object.fromEntries(Object.entries(after).map(([t, rows]) => [t, project(rows, before[t]!)]))).to.deep.equal(before);
       expect(await knex('hazards').count({ n: '*' }).first()).to.deep.equal({ n: ctx.engine === 'postgres' ? '0' : 0 });
       // The findings a confirmed high-risk case made "major risks" stay findings: nothing is turned into a hazard unasked.
       expect(await knex('hazard_findings').count({ n: '*' }).first()).to.deep.equal({ n: ctx.engine === 'postgres' ? '0' : 0 });

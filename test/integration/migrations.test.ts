@@ -6,7 +6,7 @@ const TABLES = ['organizations', 'users', 'memberships', 'sessions', 'api_tokens
   'evidence_blobs', 'evidence', 'evidence_tags', 'evidence_versions', 'evidence_links', 'evidence_events', 'evidence_requests',
   'systems', 'gradings', 'filings', 'system_transitions', 'inspections',
   'assessed_objects', 'assessments', 'assessment_results', 'findings', 'remediations',
-  'platforms', 'platform_responsibilities', 'deployed_products', 'reports', 'hazards', 'hazard_findings'];
+  'platforms', 'platform_responsibilities', 'deployed_products', 'reports', 'hazards', 'hazard_findings', 'scans', 'scan_vulnerabilities', 'pentest_cases', 'compensations'];
 
 describeEachEngine(
   'migrations',
@@ -14,7 +14,7 @@ describeEachEngine(
     it('apply on an empty database, roll back completely, and apply again', async () => {
       const knex = ctx.db.knex;
       const applied = await migrateLatest(knex);
-      expect(applied).to.deep.equal(['20261126A-tenancy', '20261126B-catalogue', '20261126C-evidence', '20261126D-systems', '20261126E-assessments', '20261126F-cloud', '20261126G-reports', '20261130A-outside-mapping', '20261130B-hazards']);
+      expect(applied).to.deep.equal(['20261126A-tenancy', '20261126B-catalogue', '20261126C-evidence', '20261126D-systems', '20261126E-assessments', '20261126F-cloud', '20261126G-reports', '20261130A-outside-mapping', '20261130B-hazards', '20261130J-verification']);
       for (const t of TABLES) expect(await knex.schema.hasTable(t), t).to.equal(true);
       expect((await migrationStatus(knex)).pending).to.deep.equal([]);
 

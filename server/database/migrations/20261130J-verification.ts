@@ -95,14 +95,15 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('likelihood');
     t.integer('impact');
     t.text('risk_override_reason');
-    // A compensation (C01…) that set this finding's mitigation.
-    t.uuid('compensation_id').references('compensations.id').onDelete('SET NULL');
+    // A compensation (C01…) that set this finding's mitigation. No foreign key on purpose: on SQLite
+    // knex adds one by rebuilding the table, and dropping the old findings table would cascade to
+    // remediations. CompensationsService clears it when a compensation is removed.
+    t.uuid('compensation_id');
   });
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('findings', (t) => {
-    t.dropForeign(['compensation_id']);
     t.dropColumn('compensation_id');
     t.dropColumn('risk_override_reason');
     t.dropColumn('impact');
