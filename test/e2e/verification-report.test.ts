@@ -108,7 +108,7 @@ describeEachEngine('test report: verification tests, overall assessment, risk an
     expect(section(en, 'Appendix E', 'Appendix F')).to.contain('CVE-2023-38408');
     const ch6 = section(en, '6 Overall assessment', '7 Risk analysis');
     expect(ch6).to.contain('C01Between');
-    expect(ch6).to.contain('T001部分服务器存在弱口令：High→Medium');
+    expect(ch6).to.contain('T001部分服务器存在弱口令:High→Medium');
     expect(en).to.contain('Networkattack');
     expect(en).to.contain('AppendixIThreatlist');
     const orgs = await demoOrganizations(ctx.db);
