@@ -160,6 +160,10 @@ describeEachEngine('verification tests, compensations and risk analysis', (ctx) 
     await consultant.post(`/api/v1/evidence/${shot.id}/links`).send({ targetType: 'pentest_case', targetId: p.id }).expect(201);
     const listed = (await auditor.get(`/api/v1/assessments/${a.id}/pentests`)).body.data;
     expect(listed[0].evidence).to.deep.equal([{ id: shot.id, title: 'SQL 注入截图' }]);
+    const edited = (await consultant.patch(`/api/v1/pentests/${imported[1].id}`).send({ rowVersion: 1, steps: '将 URL 中的 userId=1001 改为 1002', risk: 'high' }).expect(200)).body;
+    expect(edited).to.deep.include({ number: 'P03', rowVersion: 2, risk: 'high', target: '外部门户', steps: '将 URL 中的 userId=1001 改为 1002' });
+    await consultant.patch(`/api/v1/pentests/${imported[1].id}`).send({ rowVersion: 1, risk: 'low' }).expect(409);
+    await officer2.patch(`/api/v1/pentests/${imported[1].id}`).send({ rowVersion: 2, risk: 'low' }).expect(404);
     const pf = (await consultant.post(`/api/v1/pentests/${p.id}/finding`).send({ units: ['L3-CES1-20'] }).expect(201)).body;
     expect(pf).to.deep.include({ risk: 'high', units: ['L3-CES1-20'], objects: [app1.id] });
     expect(pf.sources[0]).to.include({ type: 'pentest_case', id: p.id });
