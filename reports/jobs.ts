@@ -158,7 +158,7 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
       if (job.format === 'pdf' && job.type === 'test_report') {
         // Second pass: the contents page gets the page numbers read back from the first print.
         const labels = (translator(job.lang)('report', { returnObjects: true }) as unknown) as Record<string, string>;
-        const keys = ['ch1', 'ch2', 'ch3', 'ch4', 'ch5', 'ch6', 'ch7', 'ch8', 'app_a', 'app_b', 'app_c', 'app_d', 'app_g'];
+        const keys = ['ch1', 'ch2', 'ch3', 'ch4', 'ch5', 'ch6', 'ch7', 'ch8', 'app_a', 'app_b', 'app_c', 'app_d', 'app_e', 'app_f', 'app_g', 'app_i'];
         const tocPages = await headingPages(body, Object.fromEntries(keys.map((k) => [k, labels[k]!])), 3);
         if (tocPages) body = await deps.printer.pdf(renderReport(data, { ...extra, tocPages }), header);
         await set({ progress: 80 });

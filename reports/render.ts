@@ -46,6 +46,7 @@ function templates(): Map<string, HandlebarsTemplateDelegate> {
   for (const f of readdirSync(path.join(dir, 'partials'))) hb.registerPartial(f.replace(/\.hbs$/, ''), readFileSync(path.join(dir, 'partials', f), 'utf8'));
   hb.registerHelper('pct', (x: number | null) => pct(x));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('or', (...xs: unknown[]) => xs.slice(0, -1).some(Boolean));
   hb.registerHelper('join', (xs: string[], sep: string) => (Array.isArray(xs) ? xs.join(typeof sep === 'string' ? sep : '、') : ''));
   compiled = new Map(readdirSync(dir).filter((f) => f.endsWith('.hbs')).map((f) => [f.replace(/\.hbs$/, ''), hb.compile(readFileSync(path.join(dir, f), 'utf8'), { strict: false })]));
   return compiled;
@@ -64,6 +65,7 @@ export function renderReport(data: ReportData, extra: Record<string, unknown> = 
     ...extra,
     L: labels,
     H: t('hazard', { returnObjects: true }) as Record<string, string>,
+    V: t('verification.report', { returnObjects: true }) as Record<string, string>,
     title: labels[`title_${data.type}`],
     css: readFileSync(path.join(projectRoot(), 'templates', 'reports', 'report.css'), 'utf8'),
     layerChart: barChartSvg(data.layers.map((l) => ({ label: `${l.code} ${l.name}`, rate: l.rate }))),

@@ -16,6 +16,7 @@ import { rejectUnsafeText } from './http/safe-text.js';
 import type { Logger } from './logger.js';
 import { assessmentsRouter } from './routes/assessments.js';
 import { hazardsRouter } from './routes/hazards.js';
+import { verificationRouter } from './routes/verification.js';
 import { authRouter } from './routes/auth.js';
 import { catalogueRouter } from './routes/catalogue.js';
 import { cloudRouter } from './routes/cloud.js';
@@ -42,6 +43,7 @@ import { packageVersion, projectRoot } from './version.js';
 import { pageErrors, pagesRouter } from './web/pages.js';
 import { assessmentPagesRouter } from './web/assessment-pages.js';
 import { hazardPagesRouter } from './web/hazard-pages.js';
+import { verificationPagesRouter } from './web/verification-pages.js';
 import { systemPagesRouter } from './web/system-pages.js';
 import { filing2025PagesRouter } from './web/filing-2025-pages.js';
 import { libraryPagesRouter } from './web/library-pages.js';
@@ -121,7 +123,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   const api = express.Router();
   api.use(authenticate, bindAuditContext);
   api.use(apiGuards, accountRouter);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, filing2025Router, extraItemsRouter, assessmentsRouter, hazardsRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, documentsRouter, auditRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, filing2025Router, extraItemsRouter, assessmentsRouter, hazardsRouter, verificationRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, documentsRouter, auditRouter);
   app.use('/api/v1', api);
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.
@@ -133,7 +135,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
     next();
   });
   pages.use(pageGuards, accountPagesRouter);
-  pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
+  pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, verificationPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
   app.use(pages, pageErrors);
 
   app.use(notFound);

@@ -145,3 +145,17 @@ export const TemplateInvalidError = createError<{ count: number }>(
   422,
   (p) => `The Word template cannot be used: ${p.count} problem(s), each with its placeholder and position in details`,
 );
+
+// Verification tests (server/verification).
+/** A scanner file dengbao cannot read at all (415, naming the formats it reads). */
+export const ScanFormatUnknownError = createError<{ expected: string; found: string }>(
+  'scan_format_unknown',
+  415,
+  (p) => `Not a scanner file dengbao reads (found ${p.found}); expected ${p.expected}`,
+);
+/** A scanner file of a known kind that is of another version or broken (422, naming what was expected). */
+export const ScanFormatInvalidError = createError<{ format: string; reason: string }>(
+  'scan_format_invalid',
+  422,
+  (p) => `The ${p.format} file cannot be imported: ${p.reason}`,
+);

@@ -4,6 +4,7 @@ import type { Caller } from '../../server/context.js';
 import { FindingsService } from '../../server/assessments/findings.js';
 import { HazardsService } from '../../server/assessments/hazards.js';
 import { hazardSections } from './hazards.js';
+import { verificationSections, type CompensationSection, type RiskAnalysisSection, type ThreatSection, type VerificationSection } from './verification.js';
 import { ResultsService } from '../../server/assessments/results.js';
 import { AssessmentsService } from '../../server/assessments/service.js';
 import { SummaryService } from '../../server/assessments/summary.js';
@@ -75,6 +76,14 @@ export interface ReportData {
   records: Array<{ object: string; rows: Array<{ code: string; layer: string; controlPoint: string; text: string; value: string; record: string | null; inherited: boolean }> }>;
   gaps: Array<{ code: string; layer: string; controlPoint: string; text: string; value: string }>;
   highRiskCases: Array<{ id: string; title: string; scope: string; units: string[] }>;
+  /** Chapter 4 and appendices E, F: vulnerability scans and penetration tests. */
+  verification: VerificationSection;
+  /** Chapter 6 (整体测评): compensations, recorded results beside their effect. */
+  compensations: CompensationSection;
+  /** Chapter 7: the risk analysis of each finding. */
+  riskAnalysis: RiskAnalysisSection;
+  /** Appendix I: the threats used, their source and the risk matrix's source. */
+  threats: ThreatSection;
 }
 
 const CATEGORY_ORDER = ['machine_room', 'network_device', 'security_device', 'server_storage', 'terminal', 'other_device', 'management_platform', 'business_application', 'data_resource', 'crypto_product', 'security_personnel', 'management_document',
@@ -112,6 +121,12 @@ export async function assembleReport(knex: Knex, caller: Caller, catalogue: Cata
     list.push({ code: r.code, layer: r.layer, controlPoint: r.controlPoint, text: pick(r.text), value: valueLabel[r.value]!, record: r.record, inherited: r.inherited });
     recordsByObject.set(key, list);
   }
+  const sections = await verificationSections(knex, caller, assessmentId, lang, {
+    findings,
+    results: results.map((r) => ({ code: r.code, controlPoint: r.controlPoint, value: r.value })),
+    objectName: (id) => objectName.get(id) ?? id,
+    valueLabel,
+  });
   const caseIds = new Set(findings.map((f) => f.highRiskCase?.id).filter((x): x is string => !!x));
   return {
     type,
@@ -191,5 +206,6 @@ export async function assembleReport(knex: Knex, caller: Caller, catalogue: Cata
       value: valueLabel[unitIndex.get(r.code)!.value]!,
     })),
     highRiskCases: catalogue.highRiskCases.filter((c) => caseIds.has(c.id)).map((c) => ({ id: c.id, title: pick(c.title), scope: c.scope, units: c.units })),
+    ...sections,
   };
 }

@@ -7,6 +7,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { registerLinkTarget } from '../evidence/link-targets.js';
 import { bool, newId, now } from '../util.js';
 import { effectiveRisk, renumberFindings } from './numbering.js';
+import { riskAnalysisView } from './risk-analysis-view.js';
+import { findingSources } from '../verification/sources.js';
 import { assertNoHazardOn } from './hazards.js';
 import { unitsInScope } from './scope.js';
 import { AssessmentsService, type AssessmentRow } from './service.js';
@@ -67,6 +69,11 @@ export function findingView(r: Record<string, any>, rem?: Record<string, any>) {
       : null,
     rowVersion: Number(r.row_version),
     createdAt: r.created_at as string,
+    /** Risk analysis (chapter 7): threat classes, likelihood × impact through the matrix, an override with its reason. */
+    riskAnalysis: riskAnalysisView(r),
+    compensationId: (r.compensation_id ?? null) as string | null,
+    /** The scan vulnerabilities and pen-test cases this finding was raised from (filled by list/get). */
+    sources: [] as Array<{ type: 'scan_vulnerability' | 'pentest_case'; id: string; label: string }>,
   };
 }
 export type FindingView = ReturnType<typeof findingView>;
@@ -94,7 +101,8 @@ export class FindingsService extends ScopedService {
     await this.assessments.load(assessmentId);
     const rows = await this.knex('findings').where({ assessment_id: assessmentId }).orderBy('number');
     const rems = await this.knex('remediations').whereIn('finding_id', rows.map((r: { id: string }) => r.id));
-    return rows.map((r: Record<string, any>) => findingView(r, rems.find((x: { finding_id: string }) => x.finding_id === r.id)));
+    const sources = await findingSources(this.knex, rows.map((r: { id: string }) => r.id));
+    return rows.map((r: Record<string, any>) => ({ ...findingView(r, rems.find((x: { finding_id: string }) => x.finding_id === r.id)), sources: sources.get(r.id) ?? [] }));
   }
 
   private async loadFinding(id: string, trx: Knex = this.knex) {
@@ -105,7 +113,8 @@ export class FindingsService extends ScopedService {
 
   async get(id: string): Promise<FindingView> {
     const row = await this.loadFinding(id);
-    return findingView(row, await this.knex('remediations').where({ finding_id: id }).first());
+    const sources = await findingSources(this.knex, [id]);
+    return { ...findingView(row, await this.knex('remediations').where({ finding_id: id }).first()), sources: sources.get(id) ?? [] };
   }
 
   /** The high-risk case a finding's units point to, applicable at the assessment's level. */
@@ -225,6 +234,8 @@ export class FindingsService extends ScopedService {
         if (patch.highRisk.action === 'confirm') changes.risk = 'high';
       }
       if (patch.mitigation !== undefined) {
+        // The finding's own measure replaces a compensation's (chapter 6); the column exists from migration 20261130J on.
+        if ('compensation_id' in row) changes.compensation_id = null;
         if (patch.mitigation) {
           const risk = (changes.risk ?? row.risk) as Risk;
           if (RISK_RANK[patch.mitigation.riskAfter] >= RISK_RANK[risk]) {

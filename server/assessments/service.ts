@@ -254,6 +254,7 @@ export class AssessmentsService extends ScopedService {
       // The assessor's additional items (X-…) travel with the revision too.
       const extra = await trx('assessment_extra_items').where({ assessment_id: id });
       if (extra.length) await trx('assessment_extra_items').insert(extra.map((r: Record<string, unknown>) => ({ ...r, id: newId(), assessment_id: nid })));
+      await (await import('../verification/copy.js')).copyVerification(trx, id, nid, copied);
     });
     return this.get(nid);
   }

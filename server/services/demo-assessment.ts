@@ -10,6 +10,7 @@ import type { Catalogue } from '../catalogue/index.js';
 import { EvidenceService } from '../evidence/service.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { loadCaller } from './callers.js';
+import { loadDemoVerification } from './demo-verification.js';
 
 export const demoAssessmentSchema = z.strictObject({
   system: z.string(),
@@ -21,6 +22,14 @@ export const demoAssessmentSchema = z.strictObject({
   startDate: z.string(),
   objects: z.array(z.record(z.string(), z.unknown())),
   findings: z.array(z.record(z.string(), z.any())),
+  /** Verification tests, compensations (chapters 4, 6, appendices E, F). Optional: older fixtures have none. */
+  verification: z
+    .strictObject({
+      scans: z.array(z.strictObject({ file: z.string(), content: z.string(), links: z.array(z.strictObject({ plugin: z.string(), finding: z.string() })) })),
+      pentests: z.array(z.record(z.string(), z.any())),
+      compensations: z.array(z.record(z.string(), z.any())),
+    })
+    .optional(),
   evidence: z.array(
     z.strictObject({
       title: z.string(),
@@ -127,4 +136,5 @@ export async function loadDemoAssessment(trx: Knex, spec: z.infer<typeof demoAss
     if (rem.status === 'verified' && !store) steps.pop();
     for (const status of steps) await officerFindings.remediate(id, { owner: rem.owner, dueDate: rem.dueDate, status: status as never, reason: rem.reason ?? null });
   }
+  await loadDemoVerification(ctx, a.id, spec, { created, idByName, store, organizationId: system.organization_id });
 }

@@ -3,6 +3,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { z } from 'zod';
 import { ReportsService } from '../../reports/jobs.js';
 import { FindingsService } from '../assessments/findings.js';
+import { verificationBoard } from './verification-pages.js';
 import { ResultsService } from '../assessments/results.js';
 import { AssessmentsService, WRITABLE } from '../assessments/service.js';
 import { SummaryService } from '../assessments/summary.js';
@@ -162,6 +163,8 @@ assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res
     error: typeof req.query.error === 'string' ? req.query.error : undefined,
     fieldErrors: fieldErrors(req),
     ...(await hazardBoard(req, id, findings)),
+    ...(await verificationBoard(req, id, findings)),
+    objects: (await ctx.knex('assessed_objects').where({ system_id: a.systemId }).orderBy('name').select('id', 'name')) as Array<{ id: string; name: string }>,
   });
 });
 

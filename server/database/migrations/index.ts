@@ -14,6 +14,7 @@ import * as workbookUploads from './20261130F-workbook-uploads.js';
 import * as extensionObjects from './20261130G-extension-objects.js';
 import * as docx from './20261130H-docx.js';
 import * as filing2025 from './20261130K-filing-2025.js';
+import * as verification from './20261130J-verification.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -35,6 +36,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130G-extension-objects': extensionObjects,
   '20261130H-docx': docx,
   '20261130K-filing-2025': filing2025,
+  '20261130J-verification': verification,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

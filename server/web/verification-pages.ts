@@ -1,0 +1,92 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { FindingsService, type FindingView } from '../assessments/findings.js';
+import { ValidationError } from '../errors.js';
+import { RiskAnalysisService } from '../assessments/risk-analysis.js';
+import { serviceContext } from '../http/request.js';
+import { PENTEST_RISKS, PentestsService } from '../verification/pentests.js';
+import { ScansService } from '../verification/scans.js';
+import { verificationTables } from '../verification/tables.js';
+import { requireCsrf } from './csrf.js';
+import { signedIn } from './render.js';
+import { formAction } from './system-pages.js';
+
+/**
+ * On the findings board: each finding's risk analysis (threat classes, harm, likelihood × impact,
+ * override with a reason; suggestions shown as such, never pre-filled), the scans imported and the
+ * pen-test cases with a form to add one.
+ */
+export const verificationPagesRouter = Router();
+
+const pick = (req: Request, t: { zh: string; en: string }) => (req.lang === 'zh-CN' ? t.zh : t.en);
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : []);
+const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim() : null);
+
+export async function verificationBoard(req: Request, assessmentId: string, findings: FindingView[]) {
+  const ctx = serviceContext(req);
+  const tables = verificationTables();
+  const analysis = new RiskAnalysisService(ctx);
+  const riskLabel = (r: string | null) => (r ? req.t(`report.${r}`) : '');
+  const rows = [];
+  for (const f of findings) {
+    const s = await analysis.suggest(f.id);
+    const suggested = new Set(s.threats.map((t) => t.code));
+    const scale = (values: Array<{ value: number; zh: string; en: string }>, current: number | null, hint: number | null) =>
+      values.map((v) => ({ value: v.value, label: `${v.value} ${pick(req, v)}${hint === v.value ? ` (${req.t('verification.ui.suggest')})` : ''}`, selected: current === v.value }));
+    rows.push({
+      id: f.id,
+      number: f.number,
+      title: f.title,
+      rowVersion: f.rowVersion,
+      harm: f.harm,
+      risk: f.risk,
+      matrixRisk: riskLabel(f.riskAnalysis.matrixRisk),
+      overrideReason: f.riskAnalysis.overrideReason,
+      sources: f.sources.map((x) => x.label).join('；'),
+      threats: tables.threats.threats.map((t) => ({ code: t.code, name: pick(req, t.name), checked: f.riskAnalysis.threats.includes(t.code), suggested: suggested.has(t.code) })),
+      likelihood: scale(tables.matrix.likelihood, f.riskAnalysis.likelihood, s.likelihood?.value ?? null),
+      impact: scale(tables.matrix.impact, f.riskAnalysis.impact, s.impact?.value ?? null),
+    });
+  }
+  return {
+    V: req.t('verification.ui', { returnObjects: true }) as unknown as Record<string, string>,
+    riskRows: rows,
+    scans: await new ScansService(ctx).list(assessmentId),
+    pentests: (await new PentestsService(ctx).list(assessmentId)).map((p) => ({ ...p, riskLabel: p.risk === 'none' ? req.t('verification.ui.none') : riskLabel(p.risk) })),
+    pentestRisks: PENTEST_RISKS.map((r) => ({ key: r, label: r === 'none' ? req.t('verification.ui.none') : riskLabel(r) })),
+  };
+}
+
+const board = async (req: Request, findingId: string) => `/assessments/${(await new FindingsService(serviceContext(req)).get(findingId)).assessmentId}/findings`;
+
+verificationPagesRouter.post('/findings/:id/risk-analysis', signedIn, requireCsrf, async (req, res) => {
+  const id = z.uuid().parse(req.params.id);
+  const back = await board(req, id);
+  return formAction(req, res, back, async () => {
+    const b = req.body as Record<string, unknown>;
+    const overrideRisk = text(b.overrideRisk);
+    await new RiskAnalysisService(serviceContext(req)).save(id, {
+      rowVersion: Number(b.rowVersion),
+      threats: list(b.threats),
+      harm: text(b.harm),
+      likelihood: Number(b.likelihood),
+      impact: Number(b.impact),
+      override: overrideRisk && ['high', 'medium', 'low'].includes(overrideRisk) ? { risk: overrideRisk as 'high', reason: text(b.overrideReason) ?? '' } : null,
+    });
+    return `${back}#risk-${id}`;
+  });
+});
+
+verificationPagesRouter.post('/assessments/:id/pentests', signedIn, requireCsrf, async (req, res) => {
+  const id = z.uuid().parse(req.params.id);
+  const back = `/assessments/${id}/findings`;
+  return formAction(req, res, back, async () => {
+    const b = req.body as Record<string, unknown>;
+    const input = z
+      .object({ objectId: z.uuid().nullable(), target: z.string().nullable(), entryPoint: z.string().nullable(), method: z.string().min(1), steps: z.string().nullable(), result: z.string().min(1), risk: z.enum(PENTEST_RISKS), testedAt: z.string().nullable() })
+      .safeParse({ objectId: text(b.objectId), target: text(b.target), entryPoint: text(b.entryPoint), method: text(b.method) ?? '', steps: text(b.steps), result: text(b.result) ?? '', risk: b.risk, testedAt: text(b.testedAt) });
+    if (!input.success) throw new ValidationError({}, input.error.issues.map((i) => ({ path: String(i.path[0] ?? ''), code: 'invalid', message: i.message })));
+    await new PentestsService(serviceContext(req)).create(id, [input.data]);
+    return `${back}#pentests`;
+  });
+});
