@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Caller } from '../../server/context.js';
 import { FindingsService } from '../../server/assessments/findings.js';
+import { byRisk } from '../../server/assessments/numbering.js';
 import { HazardsService } from '../../server/assessments/hazards.js';
 import { hazardSections } from './hazards.js';
 import { ResultsService } from '../../server/assessments/results.js';
@@ -84,7 +85,8 @@ export async function assembleReport(knex: Knex, caller: Caller, catalogue: Cata
   const row = await assessments.load(assessmentId, 'download');
   const a = await assessments.get(assessmentId);
   const summary = await new SummaryService(ctx).summary(assessmentId);
-  const findings = await new FindingsService(ctx).list(assessmentId);
+  // Listed by risk; each finding prints its own stable number.
+  const findings = byRisk(await new FindingsService(ctx).list(assessmentId));
   const hazards = await new HazardsService(ctx).list(assessmentId);
   const results = await new ResultsService(ctx).list(assessmentId);
   const org = await knex('organizations').where({ id: row.organization_id }).first();

@@ -6,7 +6,7 @@ import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { registerLinkTarget } from '../evidence/link-targets.js';
 import { bool, newId, now } from '../util.js';
-import { effectiveRisk, renumberFindings } from './numbering.js';
+import { effectiveRisk, nextFindingNumber } from './numbering.js';
 import { assertNoHazardOn } from './hazards.js';
 import { unitsInScope } from './scope.js';
 import { AssessmentsService, type AssessmentRow } from './service.js';
@@ -80,7 +80,7 @@ registerLinkTarget('remediation_verification', async (knex, organizationId, targ
 
 /**
  * Findings (安全问题) of an assessment, their high-risk case, compensating measures and
- * remediation (整改). Numbers T001… are recomputed on every change (risk, layer, creation order).
+ * remediation (整改). A finding's number (T001…) is given at creation and never changes (numbering.ts).
  */
 export class FindingsService extends ScopedService {
   private assessments: AssessmentsService;
@@ -134,6 +134,8 @@ export class FindingsService extends ScopedService {
     await transaction(this.knex, async (trx) => {
       const a = await this.assessments.loadWritable(assessmentId, trx);
       await this.checkScope(trx, a, input.units, input.objects ?? []);
+      // The number first: it locks the assessment row, so seq is read under the lock as well.
+      const number = await nextFindingNumber(trx, assessmentId);
       const last = await trx('findings').where({ assessment_id: assessmentId }).max({ s: 'seq' }).first();
       const suggestion = await this.suggestCase(trx, a, input.units);
       await trx('findings').insert({
@@ -141,7 +143,7 @@ export class FindingsService extends ScopedService {
         assessment_id: assessmentId,
         organization_id: a.organization_id,
         seq: Number(last?.s ?? 0) + 1,
-        number: 'T000',
+        number,
         title: input.title,
         description: input.description ?? null,
         units: JSON.stringify(input.units),
@@ -159,7 +161,6 @@ export class FindingsService extends ScopedService {
         updated_at: now(),
       });
       await trx('remediations').insert({ finding_id: id, organization_id: a.organization_id, status: 'open', updated_at: now() });
-      await renumberFindings(trx, assessmentId);
     });
     return this.get(id);
   }
@@ -240,7 +241,6 @@ export class FindingsService extends ScopedService {
         }
       }
       await trx('findings').where({ id }).update(changes);
-      await renumberFindings(trx, a.id);
     });
     return this.get(id);
   }
@@ -253,7 +253,6 @@ export class FindingsService extends ScopedService {
       // Recoverable: the whole row and its remediation plan are kept in the audit entry.
       const snapshot = { finding: await trx('findings').where({ id }).first(), remediation: (await trx('remediations').where({ finding_id: id }).first()) ?? null };
       await trx('findings').where({ id }).delete();
-      await renumberFindings(trx, current.assessment_id);
       await recordAudit(trx, { organizationId: current.organization_id, action: 'finding.delete', targetType: 'finding', targetId: id, changes: { deleted: snapshot } });
     });
   }

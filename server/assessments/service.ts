@@ -182,7 +182,7 @@ export class AssessmentsService extends ScopedService {
         assessment_id: target.id,
         organization_id: target.organization_id,
         seq,
-        number: 'T000',
+        number: f.number, // a carried-over finding keeps the number it was cited by
         previous: true,
         carried_from_id: f.id,
         row_version: 1,
@@ -192,8 +192,11 @@ export class AssessmentsService extends ScopedService {
       });
       await trx('remediations').insert({ finding_id: fid, organization_id: target.organization_id, owner: f.owner ?? null, due_date: f.due_date ?? null, status: f.remediation_status ?? 'open', updated_at: now() });
     }
-    const { renumberFindings } = await import('./numbering.js');
-    await renumberFindings(trx, target.id);
+    // New findings of the re-test continue after every number the previous test gave (carried over
+    // or not), so within a chain of tests a number always means the same problem.
+    const prev = await trx('assessments').where({ id: previousId }).first('finding_counter');
+    const { reserveFindingNumber, findingNumberValue } = await import('./numbering.js');
+    await reserveFindingNumber(trx, target.id, Math.max(Number(prev?.finding_counter ?? 0), ...open.map((f: { number: string }) => findingNumberValue(f.number))));
   }
 
   async update(id: string, patch: Partial<Omit<AssessmentInput, 'systemId' | 'retestOf' | 'kind'>> & { conclusionOverride?: { conclusion: string; reason: string } | null }) {

@@ -179,7 +179,7 @@ describeEachEngine('assessments', (ctx) => {
     expect(overridden.override).to.include({ reason: '人员管理问题已有补偿措施', by: 'officer' });
   });
 
-  it('numbers findings T001… by risk then layer, suggests high-risk cases by level, and flags major-risk hints', async () => {
+  it('numbers findings T001… in creation order, suggests high-risk cases by level, and flags major-risk hints', async () => {
     const { a, objects } = await assessment(3);
     const mk = (title: string, units: string[], risk: string) => consultant.post(`/api/v1/assessments/${a.id}/findings`).send({ title, units, risk, objects: [objects[0].id] }).expect(201);
     const low = (await mk('审计记录保存不足', ['L3-MMS1-01'], 'low')).body;
@@ -188,12 +188,12 @@ describeEachEngine('assessments', (ctx) => {
     expect(weak.highRiskCase).to.deep.include({ id: '6.4.1.1', status: 'suggested' });
     expect(low.highRiskCase).to.equal(null);
     let list = (await auditor.get(`/api/v1/assessments/${a.id}/findings`)).body.data;
-    expect(list.map((f: { number: string; title: string }) => `${f.number} ${f.title}`)).to.deep.equal(['T001 机房门禁缺失', 'T002 存在弱口令', 'T003 审计记录保存不足']);
-    // Confirming the case makes it high risk and a major risk hazard; renumbered stably.
+    expect(list.map((f: { number: string; title: string }) => `${f.number} ${f.title}`)).to.deep.equal(['T001 审计记录保存不足', 'T002 存在弱口令', 'T003 机房门禁缺失']);
+    // Confirming the case makes it high risk and a major risk hint; its number stays.
     const confirmed = await consultant.patch(`/api/v1/findings/${weak.id}`).send({ rowVersion: 1, highRisk: { action: 'confirm' } }).expect(200);
-    expect(confirmed.body).to.include({ risk: 'high', majorRisk: true, number: 'T001' });
+    expect(confirmed.body).to.include({ risk: 'high', majorRisk: true, number: 'T002' });
     list = (await auditor.get(`/api/v1/assessments/${a.id}/findings`)).body.data;
-    expect(list.map((f: { number: string; id: string }) => f.id)).to.deep.equal([weak.id, room.id, low.id]);
+    expect(list.map((f: { number: string; id: string }) => f.id)).to.deep.equal([low.id, weak.id, room.id]);
     // The finding is only a hint now: a major risk hazard is recorded on its own (hazards.test.ts).
     let summary = (await auditor.get(`/api/v1/assessments/${a.id}/summary`)).body;
     expect(summary.hazards).to.include({ total: 0, counted: 0 });

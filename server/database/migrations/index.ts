@@ -13,6 +13,7 @@ import * as separationAudit from './20261130E-separation-audit.js';
 import * as workbookUploads from './20261130F-workbook-uploads.js';
 import * as extensionObjects from './20261130G-extension-objects.js';
 import * as docx from './20261130H-docx.js';
+import * as findingNumbers from './20261130L-finding-numbers.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -33,6 +34,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130F-workbook-uploads': workbookUploads,
   '20261130G-extension-objects': extensionObjects,
   '20261130H-docx': docx,
+  '20261130L-finding-numbers': findingNumbers,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
