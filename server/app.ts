@@ -40,6 +40,7 @@ import { packageVersion, projectRoot } from './version.js';
 import { pageErrors, pagesRouter } from './web/pages.js';
 import { assessmentPagesRouter } from './web/assessment-pages.js';
 import { hazardPagesRouter } from './web/hazard-pages.js';
+import { findingPagesRouter } from './web/finding-pages.js';
 import { systemPagesRouter } from './web/system-pages.js';
 import { libraryPagesRouter } from './web/library-pages.js';
 import { adminPagesRouter } from './web/admin-pages.js';
@@ -129,7 +130,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
     next();
   });
   pages.use(pageGuards, accountPagesRouter);
-  pages.use(systemPagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
+  pages.use(systemPagesRouter, pagesRouter, findingPagesRouter, assessmentPagesRouter, hazardPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
   app.use(pages, pageErrors);
 
   app.use(notFound);
