@@ -37,7 +37,8 @@ import { auditRouter } from './routes/audit.js';
 import { AuthService } from './services/auth.js';
 import { SecretBox } from './services/mfa.js';
 import { packageVersion, projectRoot } from './version.js';
-import { pageErrors, pagesRouter } from './web/pages.js';
+import { pagesRouter } from './web/pages.js';
+import { pageErrors, pageNotFound } from './web/page-errors.js';
 import { assessmentPagesRouter } from './web/assessment-pages.js';
 import { hazardPagesRouter } from './web/hazard-pages.js';
 import { findingPagesRouter } from './web/finding-pages.js';
@@ -131,7 +132,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   });
   pages.use(pageGuards, accountPagesRouter);
   pages.use(systemPagesRouter, pagesRouter, findingPagesRouter, assessmentPagesRouter, hazardPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
-  app.use(pages, pageErrors);
+  app.use(pages, pageNotFound, pageErrors);
 
   app.use(notFound);
   app.use(errorHandler);

@@ -216,7 +216,7 @@ export class FindingsService extends ScopedService {
         }
       }
       if (patch.highRisk) {
-        if (!row.high_risk_case_id && !changes.high_risk_case_id) throw new ConflictError({ reason: 'no high-risk case is suggested for this finding' });
+        if (!row.high_risk_case_id && !changes.high_risk_case_id) throw new ConflictError({ reason: 'no_high_risk_case' });
         if (patch.highRisk.action === 'dismiss' && !patch.highRisk.reason) {
           throw new ValidationError({}, [{ path: 'highRisk.reason', code: 'required', message: 'dismissing a high-risk case needs a reason' }]);
         }
@@ -269,7 +269,7 @@ export class FindingsService extends ScopedService {
       const rem = await trx('remediations').where({ finding_id: id }).first();
       const from = (rem?.status ?? 'open') as RemediationStatus;
       if (!REMEDIATION_NEXT[from].includes(input.status)) {
-        throw new ConflictError({ reason: `remediation status ${from} → ${input.status} is not allowed; allowed: ${REMEDIATION_NEXT[from].join(', ')}` });
+        throw new ConflictError({ reason: 'remediation_transition_not_allowed', from, to: input.status, allowed: REMEDIATION_NEXT[from].join(', ') });
       }
       if (input.status === 'verified' && from !== 'verified') {
         const evidence = await trx('evidence_links')
@@ -277,7 +277,7 @@ export class FindingsService extends ScopedService {
           .where({ 'evidence_links.target_type': 'remediation_verification', 'evidence_links.target_id': id })
           .whereNull('evidence.deleted_at')
           .first();
-        if (!evidence) throw new ConflictError({ reason: 'verification needs evidence linked to the finding (target type remediation_verification)' });
+        if (!evidence) throw new ConflictError({ reason: 'verification_needs_evidence', targetType: 'remediation_verification' });
       }
       if (input.status === 'risk_accepted' && from !== 'risk_accepted') {
         this.scope.require(finding.organization_id, 'manage', 'finding');

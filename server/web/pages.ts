@@ -1,5 +1,5 @@
 import { auditedLogin, auditedLogout } from '../audit/auth-events.js';
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { LEVELS, SETS, type RequirementSet } from '../catalogue/schema.js';
 import { barChartSvg, riskChartSvg } from '../../reports/render.js';
@@ -11,8 +11,6 @@ import { listDeadlines } from '../deadlines/index.js';
 import { AppError } from '../errors.js';
 import { deps, LANG_COOKIE, SESSION_COOKIE, serviceContext } from '../http/request.js';
 import { issuesToDetails } from '../http/validate.js';
-import { clientInputError } from '../http/client-errors.js';
-import { toAppError } from '../http/error-handler.js';
 import { normaliseLanguage } from '../i18n.js';
 import { FilingService } from '../systems/filing.js';
 import { InspectionsService } from '../systems/inspections.js';
@@ -248,11 +246,3 @@ pagesRouter.get('/systems/:id', signedIn, async (req, res) => {
     products: deployed.map((d) => (d.product ? `${pick(req, d.product.name)}（${pick(req, d.product.vendor.name)}）` : d.productId)),
   });
 });
-
-/** Errors on pages are pages too (the API keeps its JSON errors). */
-export function pageErrors(err: unknown, req: Request, res: Response, next: NextFunction): void {
-  if (req.path.startsWith("/api/")) return next(err);
-  const e = err instanceof AppError ? err : err instanceof z.ZodError ? toAppError(err) : clientInputError(err);
-  if (!e) return next(err);
-  renderPage(req, res, 'error', { title: String(e.status), status: e.status, message: req.t(`errors.${e.code}`, { ...e.params, defaultValue: e.message }) }, e.status);
-}

@@ -9,6 +9,7 @@ import { gradingData, HARM_DEGREES, HARMED_OBJECTS, type Harm } from '../systems
 import { GradingsService } from '../systems/gradings.js';
 import { SystemsService } from '../systems/service.js';
 import { requireCsrf } from './csrf.js';
+import { errorText } from './page-errors.js';
 import { renderPage, signedIn } from './render.js';
 
 /** The officer's forms: new system, grading wizard, expert review, approval and filing. */
@@ -24,9 +25,8 @@ export async function formAction(req: Request, res: Response, back: string, acti
     if (!(err instanceof AppError) || err.status >= 500) throw err;
     // The message names every bad field, so forms without a slot for a field still show it.
     const fields = err.details.map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`).join('; ');
-    const params = new URLSearchParams({ error: req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }) + (fields ? ` — ${fields}` : '') });
+    const params = new URLSearchParams({ error: errorText(req, err) + (fields ? ` — ${fields}` : '') });
     for (const d of err.details) if (d.path) params.set(`fe.${d.path.split('.')[0]}`, d.message);
-    if (err.code === 'conflict' && typeof err.params.reason === 'string') params.set('error', err.params.reason);
     res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}${params}#workflow`);
   }
 }

@@ -254,7 +254,7 @@ describeEachEngine('assessments', (ctx) => {
     expect(deadlines.find((d: { subject: { id: string } }) => d.subject.id === f.id)).to.include({ type: 'remediation_due', overdue: true });
     await consultant.post(`/api/v1/findings/${f.id}/remediation`).send({ status: 'fixed' }).expect(200);
     const noEvidence = await consultant.post(`/api/v1/findings/${f.id}/remediation`).send({ status: 'verified' }).expect(409);
-    expect(noEvidence.body.error.message).to.contain('remediation_verification');
+    expect(noEvidence.body.error).to.include({ reason: 'verification_needs_evidence', message: '整改验证前，请先为该问题关联验证证据（关联类型：整改验证）' });
     const ev = (await consultant.post('/api/v1/evidence').field('title', '日志留存配置').field('kind', 'configuration').attach('file', png(401), 'log.png').expect(201)).body;
     await consultant.post(`/api/v1/evidence/${ev.id}/links`).send({ targetType: 'remediation_verification', targetId: f.id }).expect(201);
     const verified = await consultant.post(`/api/v1/findings/${f.id}/remediation`).send({ status: 'verified' }).expect(200);
@@ -279,10 +279,10 @@ describeEachEngine('assessments', (ctx) => {
     await officer.post(`/api/v1/assessments/${a.id}/transitions`).send({ to: 'completed' }).expect(200);
     await officer.post(`/api/v1/assessments/${a.id}/transitions`).send({ to: 'locked' }).expect(200);
     const locked = await consultant.put(`/api/v1/assessments/${a.id}/results/L3-CES1-01`).send({ objectId: objects[0].id, value: 'conform', rowVersion: 2 }).expect(409);
-    expect(locked.body.error.message).to.contain('locked');
+    expect(locked.body.error).to.include({ reason: 'assessment_locked_read_only', message: '测评已锁定，只读；如需修改，请创建新的修订版' });
     await consultant.post(`/api/v1/assessments/${a.id}/findings`).send({ title: 'x', units: ['L3-CES1-01'], risk: 'low' }).expect(409);
     const bad = await officer.post(`/api/v1/assessments/${a.id}/transitions`).send({ to: 'draft' }).expect(409);
-    expect(bad.body.error.message).to.contain('locked');
+    expect(bad.body.error).to.include({ reason: 'assessment_transition_not_allowed', message: '测评不能从「已锁定」转为「草稿」' });
 
     const rev = (await consultant.post(`/api/v1/assessments/${a.id}/revisions`).expect(201)).body;
     expect(rev).to.include({ revision: 2, previousRevisionId: a.id, status: 'in_progress' });
