@@ -90,7 +90,7 @@ pagesRouter.get('/', signedIn, async (req, res) => {
       name: s.name,
       grading: s.grading?.notation ?? '—',
       stage: stageName(req, s.status),
-      assessmentKind: latest ? `${latest.kind} (${latest.status})` : '—',
+      assessmentKind: latest ? `${req.t(`enum.assessment_kind_${latest.kind}`)}${req.lang === 'zh-CN' ? '（' : ' ('}${req.t(`enum.assessment_status_${latest.status}`)}${req.lang === 'zh-CN' ? '）' : ')'}` : '—',
       rate: summary?.overall.rate ?? null,
       conclusion: summary ? pick(req, summary.conclusion.label) : '—',
     });
