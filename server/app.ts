@@ -40,10 +40,12 @@ import { auditRouter } from './routes/audit.js';
 import { AuthService } from './services/auth.js';
 import { SecretBox } from './services/mfa.js';
 import { packageVersion, projectRoot } from './version.js';
-import { pageErrors, pagesRouter } from './web/pages.js';
+import { pagesRouter } from './web/pages.js';
+import { pageErrors, pageNotFound } from './web/page-errors.js';
 import { assessmentPagesRouter } from './web/assessment-pages.js';
 import { hazardPagesRouter } from './web/hazard-pages.js';
 import { verificationPagesRouter } from './web/verification-pages.js';
+import { findingPagesRouter } from './web/finding-pages.js';
 import { systemPagesRouter } from './web/system-pages.js';
 import { filing2025PagesRouter } from './web/filing-2025-pages.js';
 import { libraryPagesRouter } from './web/library-pages.js';
@@ -135,8 +137,8 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
     next();
   });
   pages.use(pageGuards, accountPagesRouter);
-  pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, assessmentPagesRouter, hazardPagesRouter, verificationPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
-  app.use(pages, pageErrors);
+  pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, findingPagesRouter, assessmentPagesRouter, hazardPagesRouter, verificationPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
+  app.use(pages, pageNotFound, pageErrors);
 
   app.use(notFound);
   app.use(errorHandler);

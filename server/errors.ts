@@ -73,7 +73,8 @@ export const RouteNotFoundError = createError<{ method: string; path: string }>(
   404,
   (p) => `No route ${p.method} ${p.path}`,
 );
-export const ConflictError = createError<{ reason?: string }>(
+/** `reason`: a code with a locale key `errors.<reason>`; the other params fill its placeholders. */
+export const ConflictError = createError<{ reason?: string; [param: string]: string | number | undefined }>(
   'conflict',
   409,
   (p) => p.reason ?? 'Conflicts with the current state',

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { testBasis } from '../../server/systems/filing-rules.js';
 import type { Caller } from '../../server/context.js';
 import { FindingsService } from '../../server/assessments/findings.js';
+import { byRisk } from '../../server/assessments/numbering.js';
 import { HazardsService } from '../../server/assessments/hazards.js';
 import { hazardSections } from './hazards.js';
 import { verificationSections, type CompensationSection, type RiskAnalysisSection, type ThreatSection, type VerificationSection } from './verification.js';
@@ -96,7 +97,8 @@ export async function assembleReport(knex: Knex, caller: Caller, catalogue: Cata
   const row = await assessments.load(assessmentId, 'download');
   const a = await assessments.get(assessmentId);
   const summary = await new SummaryService(ctx).summary(assessmentId);
-  const findings = await new FindingsService(ctx).list(assessmentId);
+  // Listed by risk; each finding prints its own stable number.
+  const findings = byRisk(await new FindingsService(ctx).list(assessmentId));
   const hazards = await new HazardsService(ctx).list(assessmentId);
   const results = await new ResultsService(ctx).list(assessmentId);
   const org = await knex('organizations').where({ id: row.organization_id }).first();

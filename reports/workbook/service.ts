@@ -101,7 +101,7 @@ export class WorkbookService extends ScopedService {
     if (options.dryRun) return { counts, dryRun: true, applied: 0, ...diff };
     if (diff.problems.length) throw new ValidationError({}, [...diff.problems.map(problemDetail), ...diff.conflicts.map(conflictDetail)]);
     if (diff.conflicts.length) {
-      throw new ConflictError({ reason: 'the workbook is stale: rows it changes were changed on the server since it was exported; export again' }, diff.conflicts.map(conflictDetail));
+      throw new ConflictError({ reason: 'workbook_stale' }, diff.conflicts.map(conflictDetail));
     }
     // One transaction: the rows outside the default mapping are added and every change written, or nothing.
     if (inputs.length) {

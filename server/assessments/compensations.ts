@@ -4,7 +4,6 @@ import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { newId, now } from '../util.js';
 import type { Risk } from './findings.js';
-import { renumberFindings } from './numbering.js';
 import { unitsInScope } from './scope.js';
 import { AssessmentsService } from './service.js';
 
@@ -106,7 +105,7 @@ export class CompensationsService extends ScopedService {
         row_version: Number(row.row_version) + 1,
       });
     }
-    await renumberFindings(trx, assessmentId);
+    // Finding numbers never change once given (a changed risk only reorders the report).
   }
 
   async create(assessmentId: string, input: CompensationInput): Promise<CompensationView> {

@@ -6,7 +6,7 @@ import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { registerLinkTarget } from '../evidence/link-targets.js';
 import { bool, newId, now } from '../util.js';
-import { effectiveRisk, renumberFindings } from './numbering.js';
+import { effectiveRisk, nextFindingNumber } from './numbering.js';
 import { riskAnalysisView } from './risk-analysis-view.js';
 import { findingSources } from '../verification/sources.js';
 import { assertNoHazardOn } from './hazards.js';
@@ -87,7 +87,7 @@ registerLinkTarget('remediation_verification', async (knex, organizationId, targ
 
 /**
  * Findings (安全问题) of an assessment, their high-risk case, compensating measures and
- * remediation (整改). Numbers T001… are recomputed on every change (risk, layer, creation order).
+ * remediation (整改). A finding's number (T001…) is given at creation and never changes (numbering.ts).
  */
 export class FindingsService extends ScopedService {
   private assessments: AssessmentsService;
@@ -143,6 +143,8 @@ export class FindingsService extends ScopedService {
     await transaction(this.knex, async (trx) => {
       const a = await this.assessments.loadWritable(assessmentId, trx);
       await this.checkScope(trx, a, input.units, input.objects ?? []);
+      // The number first: it locks the assessment row, so seq is read under the lock as well.
+      const number = await nextFindingNumber(trx, assessmentId);
       const last = await trx('findings').where({ assessment_id: assessmentId }).max({ s: 'seq' }).first();
       const suggestion = await this.suggestCase(trx, a, input.units);
       await trx('findings').insert({
@@ -150,7 +152,7 @@ export class FindingsService extends ScopedService {
         assessment_id: assessmentId,
         organization_id: a.organization_id,
         seq: Number(last?.s ?? 0) + 1,
-        number: 'T000',
+        number,
         title: input.title,
         description: input.description ?? null,
         units: JSON.stringify(input.units),
@@ -168,7 +170,6 @@ export class FindingsService extends ScopedService {
         updated_at: now(),
       });
       await trx('remediations').insert({ finding_id: id, organization_id: a.organization_id, status: 'open', updated_at: now() });
-      await renumberFindings(trx, assessmentId);
     });
     return this.get(id);
   }
@@ -224,7 +225,7 @@ export class FindingsService extends ScopedService {
         }
       }
       if (patch.highRisk) {
-        if (!row.high_risk_case_id && !changes.high_risk_case_id) throw new ConflictError({ reason: 'no high-risk case is suggested for this finding' });
+        if (!row.high_risk_case_id && !changes.high_risk_case_id) throw new ConflictError({ reason: 'no_high_risk_case' });
         if (patch.highRisk.action === 'dismiss' && !patch.highRisk.reason) {
           throw new ValidationError({}, [{ path: 'highRisk.reason', code: 'required', message: 'dismissing a high-risk case needs a reason' }]);
         }
@@ -251,7 +252,6 @@ export class FindingsService extends ScopedService {
         }
       }
       await trx('findings').where({ id }).update(changes);
-      await renumberFindings(trx, a.id);
     });
     return this.get(id);
   }
@@ -264,7 +264,6 @@ export class FindingsService extends ScopedService {
       // Recoverable: the whole row and its remediation plan are kept in the audit entry.
       const snapshot = { finding: await trx('findings').where({ id }).first(), remediation: (await trx('remediations').where({ finding_id: id }).first()) ?? null };
       await trx('findings').where({ id }).delete();
-      await renumberFindings(trx, current.assessment_id);
       await recordAudit(trx, { organizationId: current.organization_id, action: 'finding.delete', targetType: 'finding', targetId: id, changes: { deleted: snapshot } });
     });
   }
@@ -281,7 +280,7 @@ export class FindingsService extends ScopedService {
       const rem = await trx('remediations').where({ finding_id: id }).first();
       const from = (rem?.status ?? 'open') as RemediationStatus;
       if (!REMEDIATION_NEXT[from].includes(input.status)) {
-        throw new ConflictError({ reason: `remediation status ${from} → ${input.status} is not allowed; allowed: ${REMEDIATION_NEXT[from].join(', ')}` });
+        throw new ConflictError({ reason: 'remediation_transition_not_allowed', from, to: input.status, allowed: REMEDIATION_NEXT[from].join(', ') });
       }
       if (input.status === 'verified' && from !== 'verified') {
         const evidence = await trx('evidence_links')
@@ -289,7 +288,7 @@ export class FindingsService extends ScopedService {
           .where({ 'evidence_links.target_type': 'remediation_verification', 'evidence_links.target_id': id })
           .whereNull('evidence.deleted_at')
           .first();
-        if (!evidence) throw new ConflictError({ reason: 'verification needs evidence linked to the finding (target type remediation_verification)' });
+        if (!evidence) throw new ConflictError({ reason: 'verification_needs_evidence', targetType: 'remediation_verification' });
       }
       if (input.status === 'risk_accepted' && from !== 'risk_accepted') {
         this.scope.require(finding.organization_id, 'manage', 'finding');

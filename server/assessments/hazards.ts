@@ -104,7 +104,7 @@ export function hazardCounts(hazards: readonly HazardView[]) {
 /** Refuses to delete a finding a hazard rests on (the hazard would lose its basis silently). */
 export async function assertNoHazardOn(trx: Knex, findingId: string): Promise<void> {
   const used = await trx('hazard_findings').join('hazards', 'hazards.id', 'hazard_findings.hazard_id').where('hazard_findings.finding_id', findingId).whereNull('hazards.deleted_at').select('hazards.number');
-  if (used.length) throw new ConflictError({ reason: `the finding is the basis of major risk hazard ${used.map((u: Row) => u.number).join(', ')}: take it off the hazard first` });
+  if (used.length) throw new ConflictError({ reason: 'finding_is_hazard_basis', hazards: used.map((u: Row) => u.number).join(', ') });
 }
 
 /** A new revision copies the hazards (same numbers, statuses and dates) onto the copied findings. */
@@ -249,7 +249,7 @@ export class HazardsService extends ScopedService {
       const row = await this.loadForChange(trx, id, input.rowVersion);
       const from = row.status as HazardStatus;
       if (!NEXT[from].includes(input.to)) {
-        throw new ConflictError({ reason: `hazard status ${from} → ${input.to} is not allowed; allowed: ${NEXT[from].join(', ')}` });
+        throw new ConflictError({ reason: 'hazard_transition_not_allowed', from, to: input.to, allowed: NEXT[from].join(', ') });
       }
       const date = input.date ?? todayInChina();
       if (date > todayInChina()) throw new ValidationError({}, [{ path: 'date', code: 'future_date', message: `must not be after today (${todayInChina()})` }]);
@@ -276,7 +276,7 @@ export class HazardsService extends ScopedService {
     await transaction(this.knex, async (trx) => {
       const row = await this.loadHazard(id, trx);
       await this.assessments.loadWritable(row.assessment_id, trx);
-      if (row.status !== 'suspected') throw new ConflictError({ reason: `hazard ${row.number} is ${row.status}: only a suspected hazard can be removed` });
+      if (row.status !== 'suspected') throw new ConflictError({ reason: 'hazard_not_suspected', number: row.number, status: row.status });
       await trx('hazard_findings').where({ hazard_id: id }).delete();
       await trx('hazards').where({ id }).update({ deleted_at: now(), updated_at: now(), row_version: Number(row.row_version) + 1 });
     });

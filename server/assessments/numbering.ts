@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { LAYER_CODES } from '../catalogue/schema.js';
+import { lockRow } from '../database/locking.js';
 
 const RISK_ORDER = { high: 0, medium: 1, low: 2 } as const;
 
@@ -13,17 +14,34 @@ function layerOrder(units: string[]): number {
   return orders.length ? Math.min(...orders) : LAYER_CODES.length;
 }
 
+export const findingNumber = (n: number) => `T${String(n).padStart(3, '0')}`;
+const numberValue = (number: string) => Number(/^T(\d+)$/.exec(number)?.[1] ?? 0);
+
 /**
- * Numbers an assessment's findings T001, T002… ordered by risk (high → low), then layer, then
- * creation. Deterministic: the same findings always get the same numbers.
+ * The next T-number of an assessment. Numbers people cite never change: a finding gets its
+ * number once, at creation, and keeps it whatever happens to its risk; a deleted finding's number
+ * is never given again (the assessment counts the numbers it has given). The assessment row is
+ * locked first, so two findings created at once on PostgreSQL queue up instead of sharing a number.
  */
-export async function renumberFindings(trx: Knex, assessmentId: string): Promise<void> {
-  const rows: Array<Record<string, any>> = await trx('findings').where({ assessment_id: assessmentId }).select('id', 'seq', 'risk', 'risk_after_mitigation', 'units', 'number');
-  const sorted = rows
-    .map((r) => ({ id: r.id as string, number: r.number as string, order: [RISK_ORDER[effectiveRisk(r)], layerOrder(JSON.parse(r.units)), Number(r.seq)] as const }))
-    .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1] || a.order[2] - b.order[2]);
-  for (const [i, r] of sorted.entries()) {
-    const number = `T${String(i + 1).padStart(3, '0')}`;
-    if (r.number !== number) await trx('findings').where({ id: r.id }).update({ number });
-  }
+export async function nextFindingNumber(trx: Knex.Transaction, assessmentId: string): Promise<string> {
+  const a = await lockRow<{ finding_counter: number }>(trx, 'assessments', { id: assessmentId });
+  const n = Number(a?.finding_counter ?? 0) + 1;
+  await trx('assessments').where({ id: assessmentId }).update({ finding_counter: n });
+  return findingNumber(n);
+}
+
+/** Moves an assessment's counter past `number` (carried-over findings keep their numbers). */
+export async function reserveFindingNumber(trx: Knex, assessmentId: string, upTo: number): Promise<void> {
+  await trx('assessments').where({ id: assessmentId }).andWhere('finding_counter', '<', upTo).update({ finding_counter: upTo });
+}
+export { numberValue as findingNumberValue };
+
+/**
+ * The order a report lists findings in: risk (high → low), then layer, then number. Only the
+ * order: every finding prints its own stable number.
+ */
+export function byRisk<F extends { number: string; effectiveRisk: 'high' | 'medium' | 'low'; units: string[] }>(findings: F[]): F[] {
+  return [...findings].sort(
+    (a, b) => RISK_ORDER[a.effectiveRisk] - RISK_ORDER[b.effectiveRisk] || layerOrder(a.units) - layerOrder(b.units) || numberValue(a.number) - numberValue(b.number),
+  );
 }

@@ -52,7 +52,7 @@ export class OutsideRowsService extends ScopedService {
         if (!o || !bool(o.selected)) throw new ValidationError({}, [{ path: 'objectId', code: 'unknown_object', message: 'must be a selected assessed object of the system, or "system"' }]);
       }
       if (await trx('assessment_results').where({ assessment_id: a.id, code, object_key: objectKey }).first()) {
-        throw new ConflictError({ reason: `unit ${code} already has a row for ${objectKey}` });
+        throw new ConflictError({ reason: 'result_row_exists', code, object: objectKey });
       }
       await insertOutsideRows(trx, a, [{ code, objectKey }]);
       await trx('assessments').where({ id: a.id }).update({ updated_at: now() });
@@ -69,7 +69,7 @@ export class OutsideRowsService extends ScopedService {
       const a = await this.assessments.loadWritable(assessmentId, trx);
       const row = await trx('assessment_results').where({ assessment_id: a.id, code, object_key: objectId ?? 'system' }).first();
       if (!row) throw new NotFoundError({ resource: 'result', id: `${code}/${objectId ?? 'system'}` });
-      if (!bool(row.outside_mapping)) throw new ConflictError({ reason: `the row of ${code} is in the catalogue's default mapping: it cannot be removed` });
+      if (!bool(row.outside_mapping)) throw new ConflictError({ reason: 'result_row_in_default_mapping', code });
       await trx('evidence_links').where({ organization_id: a.organization_id, target_type: 'assessment_result', target_id: row.id }).delete();
       await trx('assessment_results').where({ id: row.id }).delete();
       await syncScope(trx, a);

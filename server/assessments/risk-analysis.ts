@@ -4,7 +4,6 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { now } from '../util.js';
 import { matrixRisk, verificationTables } from '../verification/tables.js';
 import { FindingsService, type FindingView, type Risk } from './findings.js';
-import { renumberFindings } from './numbering.js';
 import { AssessmentsService } from './service.js';
 
 const RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
@@ -108,7 +107,7 @@ export class RiskAnalysisService extends ScopedService {
         changes.objects = JSON.stringify(input.objects);
       }
       await trx('findings').where({ id: findingId }).update(changes);
-      await renumberFindings(trx, a.id);
+      // Finding numbers never change once given (a changed risk only reorders the report).
     });
     return this.findings.get(findingId);
   }

@@ -83,7 +83,7 @@ export class AssessmentsService extends ScopedService {
   /** Loads an assessment for a change of results or findings: 409 when it is completed or locked. */
   async loadWritable(id: string, trx: Knex = this.knex): Promise<AssessmentRow> {
     const row = await this.load(id, 'edit', trx);
-    if (!WRITABLE.has(row.status)) throw new ConflictError({ reason: `assessment is ${row.status}: read-only${row.status === 'locked' ? '; start a new revision to change it' : ''}` });
+    if (!WRITABLE.has(row.status)) throw new ConflictError({ reason: row.status === 'locked' ? 'assessment_locked_read_only' : 'assessment_read_only', status: row.status });
     return row;
   }
 
@@ -127,7 +127,7 @@ export class AssessmentsService extends ScopedService {
     const previous = input.retestOf ? await this.load(input.retestOf) : undefined;
     if (previous && previous.system_id !== input.systemId) throw new ValidationError({}, [{ path: 'retestOf', code: 'invalid_value', message: 'must be an assessment of the same system' }]);
     const grading = await this.knex('gradings').where({ system_id: input.systemId }).orderBy([{ column: 'approved_on', order: 'desc', nulls: 'last' }, { column: 'version', order: 'desc' }]).first();
-    if (!grading) throw new ConflictError({ reason: 'the system has no grading yet: grade it first' });
+    if (!grading) throw new ConflictError({ reason: 'system_not_graded' });
     const id = newId();
     await transaction(this.knex, async (trx) => {
       const catalogueVersionId = await this.catalogueVersionId(trx);
@@ -182,7 +182,7 @@ export class AssessmentsService extends ScopedService {
         assessment_id: target.id,
         organization_id: target.organization_id,
         seq,
-        number: 'T000',
+        number: f.number, // a carried-over finding keeps the number it was cited by
         previous: true,
         carried_from_id: f.id,
         row_version: 1,
@@ -192,13 +192,16 @@ export class AssessmentsService extends ScopedService {
       });
       await trx('remediations').insert({ finding_id: fid, organization_id: target.organization_id, owner: f.owner ?? null, due_date: f.due_date ?? null, status: f.remediation_status ?? 'open', updated_at: now() });
     }
-    const { renumberFindings } = await import('./numbering.js');
-    await renumberFindings(trx, target.id);
+    // New findings of the re-test continue after every number the previous test gave (carried over
+    // or not), so within a chain of tests a number always means the same problem.
+    const prev = await trx('assessments').where({ id: previousId }).first('finding_counter');
+    const { reserveFindingNumber, findingNumberValue } = await import('./numbering.js');
+    await reserveFindingNumber(trx, target.id, Math.max(Number(prev?.finding_counter ?? 0), ...open.map((f: { number: string }) => findingNumberValue(f.number))));
   }
 
   async update(id: string, patch: Partial<Omit<AssessmentInput, 'systemId' | 'retestOf' | 'kind'>> & { conclusionOverride?: { conclusion: string; reason: string } | null }) {
     const row = await this.load(id, 'edit');
-    if (row.status === 'locked') throw new ConflictError({ reason: 'assessment is locked: read-only; start a new revision to change it' });
+    if (row.status === 'locked') throw new ConflictError({ reason: 'assessment_locked_read_only', status: row.status });
     const changes: Record<string, unknown> = { updated_at: now() };
     const map: Record<string, string> = { scheme: 'scheme', assessingOrganization: 'assessing_organization', assessingOrganizationCode: 'assessing_organization_code', reportNumber: 'report_number', startDate: 'start_date', endDate: 'end_date' };
     for (const [k, c] of Object.entries(map)) if ((patch as Record<string, unknown>)[k] !== undefined) changes[c] = (patch as Record<string, unknown>)[k];
@@ -215,7 +218,7 @@ export class AssessmentsService extends ScopedService {
   async transition(id: string, to: AssessmentStatus) {
     const row = await this.load(id, to === 'locked' || to === 'completed' ? 'manage' : 'edit');
     if (!NEXT[row.status].includes(to)) {
-      throw new ConflictError({ reason: `assessment status ${row.status} → ${to} is not allowed; allowed: ${NEXT[row.status].join(', ') || 'none'}` });
+      throw new ConflictError({ reason: 'assessment_transition_not_allowed', from: row.status, to, allowed: NEXT[row.status].join(', ') });
     }
     await this.knex('assessments').where({ id }).update({ status: to, updated_at: now() });
     return this.get(id);
@@ -231,9 +234,9 @@ export class AssessmentsService extends ScopedService {
   /** A locked assessment is changed through a new revision: a copy (results, findings, remediation) that keeps the old one. */
   async revise(id: string) {
     const old = await this.load(id, 'edit');
-    if (old.status !== 'locked') throw new ConflictError({ reason: 'only a locked assessment gets a new revision; this one can still be edited' });
+    if (old.status !== 'locked') throw new ConflictError({ reason: 'revision_needs_locked' });
     const newer = await this.knex('assessments').where({ previous_revision_id: id }).first();
-    if (newer) throw new ConflictError({ reason: `revision ${newer.revision} already exists` });
+    if (newer) throw new ConflictError({ reason: 'revision_exists', revision: newer.revision });
     const nid = newId();
     await transaction(this.knex, async (trx) => {
       await trx('assessments').insert({ ...old, id: nid, status: 'in_progress', revision: Number(old.revision) + 1, previous_revision_id: id, created_by: this.caller.userId, created_at: now(), updated_at: now() });

@@ -52,7 +52,7 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   let message: string;
   if (appError.code === 'conflict' && typeof params.reason === 'string') {
     // A reason is either a translation key (e.g. last_officer) or a sentence naming the state.
-    const known = /^[a-z_]+$/.test(params.reason) ? (t(`errors.${params.reason}`, { defaultValue: '' }) as string) : '';
+    const known = /^[a-z_]+$/.test(params.reason) ? (t(`errors.${params.reason}`, { ...params, defaultValue: '' }) as string) : '';
     message = known || `${t('errors.conflict')}: ${params.reason}`;
   } else {
     message = t(key, { ...params, defaultValue: appError.message }) as string;

@@ -1,5 +1,5 @@
 import { auditedLogin, auditedLogout } from '../audit/auth-events.js';
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { LEVELS, SETS, type RequirementSet } from '../catalogue/schema.js';
 import { barChartSvg, riskChartSvg } from '../../reports/render.js';
@@ -12,8 +12,6 @@ import { filing2025View } from './filing-2025-pages.js';
 import { AppError } from '../errors.js';
 import { deps, LANG_COOKIE, SESSION_COOKIE, serviceContext } from '../http/request.js';
 import { issuesToDetails } from '../http/validate.js';
-import { clientInputError } from '../http/client-errors.js';
-import { toAppError } from '../http/error-handler.js';
 import { normaliseLanguage } from '../i18n.js';
 import { FilingService } from '../systems/filing.js';
 import { InspectionsService } from '../systems/inspections.js';
@@ -93,7 +91,7 @@ pagesRouter.get('/', signedIn, async (req, res) => {
       name: s.name,
       grading: s.grading?.notation ?? '—',
       stage: stageName(req, s.status),
-      assessmentKind: latest ? `${latest.kind} (${latest.status})` : '—',
+      assessmentKind: latest ? `${req.t(`enum.assessment_kind_${latest.kind}`)}${req.lang === 'zh-CN' ? '（' : ' ('}${req.t(`enum.assessment_status_${latest.status}`)}${req.lang === 'zh-CN' ? '）' : ')'}` : '—',
       rate: summary?.overall.rate ?? null,
       conclusion: summary ? pick(req, summary.conclusion.label) : '—',
     });
@@ -250,11 +248,3 @@ pagesRouter.get('/systems/:id', signedIn, async (req, res) => {
     f2025: await filing2025View(req, id.data, system.grading?.level),
   });
 });
-
-/** Errors on pages are pages too (the API keeps its JSON errors). */
-export function pageErrors(err: unknown, req: Request, res: Response, next: NextFunction): void {
-  if (req.path.startsWith("/api/")) return next(err);
-  const e = err instanceof AppError ? err : err instanceof z.ZodError ? toAppError(err) : clientInputError(err);
-  if (!e) return next(err);
-  renderPage(req, res, 'error', { title: String(e.status), status: e.status, message: req.t(`errors.${e.code}`, { ...e.params, defaultValue: e.message }) }, e.status);
-}

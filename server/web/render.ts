@@ -26,6 +26,11 @@ function load() {
   hb.registerHelper('t', function (this: unknown, key: string, options: { data: { root: { _t: (k: string, o?: object) => string } }; hash: object }) {
     return options.data.root._t(key, options.hash);
   });
+  // {{enum "group" value}}: an enum value in words (locale block `enum`, key <group>_<value>); never the raw value.
+  hb.registerHelper('enum', function (this: unknown, group: string, value: unknown, options: { data: { root: { _t: (k: string, o?: object) => string } } }) {
+    if (value === null || value === undefined || value === '') return '';
+    return options.data.root._t(`enum.${group}_${String(value)}`, { defaultValue: String(value) });
+  });
   pages = new Map(
     readdirSync(path.join(root, 'pages'))
       .filter((f) => f.endsWith('.hbs'))

@@ -9,6 +9,7 @@ import { gradingData, HARM_DEGREES, HARMED_OBJECTS, type Harm } from '../systems
 import { GradingsService } from '../systems/gradings.js';
 import { SystemsService } from '../systems/service.js';
 import { requireCsrf } from './csrf.js';
+import { errorText } from './page-errors.js';
 import { renderPage, signedIn } from './render.js';
 
 /** The officer's forms: new system, grading wizard, expert review, approval and filing. */
@@ -24,10 +25,8 @@ export async function formAction(req: Request, res: Response, back: string, acti
     if (!(err instanceof AppError) || err.status >= 500) throw err;
     // The message names every bad field, so forms without a slot for a field still show it.
     const fields = err.details.map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`).join('; ');
-    const params = new URLSearchParams({ error: req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }) + (fields ? ` — ${fields}` : '') });
+    const params = new URLSearchParams({ error: errorText(req, err) + (fields ? ` — ${fields}` : '') });
     for (const d of err.details) if (d.path) params.set(`fe.${d.path.split('.')[0]}`, d.message);
-    // A conflict's reason is a translation key (e.g. level_one_not_filed) or a sentence naming the state.
-    if (err.code === 'conflict' && typeof err.params.reason === 'string') params.set('error', /^[a-z_]+$/.test(err.params.reason) ? req.t(`errors.${err.params.reason}`, { defaultValue: err.params.reason }) : err.params.reason);
     res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}${params}#workflow`);
   }
 }

@@ -179,7 +179,7 @@ describeEachEngine('assessments', (ctx) => {
     expect(overridden.override).to.include({ reason: '人员管理问题已有补偿措施', by: 'officer' });
   });
 
-  it('numbers findings T001… by risk then layer, suggests high-risk cases by level, and flags major-risk hints', async () => {
+  it('numbers findings T001… in creation order, suggests high-risk cases by level, and flags major-risk hints', async () => {
     const { a, objects } = await assessment(3);
     const mk = (title: string, units: string[], risk: string) => consultant.post(`/api/v1/assessments/${a.id}/findings`).send({ title, units, risk, objects: [objects[0].id] }).expect(201);
     const low = (await mk('审计记录保存不足', ['L3-MMS1-01'], 'low')).body;
@@ -188,12 +188,12 @@ describeEachEngine('assessments', (ctx) => {
     expect(weak.highRiskCase).to.deep.include({ id: '6.4.1.1', status: 'suggested' });
     expect(low.highRiskCase).to.equal(null);
     let list = (await auditor.get(`/api/v1/assessments/${a.id}/findings`)).body.data;
-    expect(list.map((f: { number: string; title: string }) => `${f.number} ${f.title}`)).to.deep.equal(['T001 机房门禁缺失', 'T002 存在弱口令', 'T003 审计记录保存不足']);
-    // Confirming the case makes it high risk and a major risk hazard; renumbered stably.
+    expect(list.map((f: { number: string; title: string }) => `${f.number} ${f.title}`)).to.deep.equal(['T001 审计记录保存不足', 'T002 存在弱口令', 'T003 机房门禁缺失']);
+    // Confirming the case makes it high risk and a major risk hint; its number stays.
     const confirmed = await consultant.patch(`/api/v1/findings/${weak.id}`).send({ rowVersion: 1, highRisk: { action: 'confirm' } }).expect(200);
-    expect(confirmed.body).to.include({ risk: 'high', majorRisk: true, number: 'T001' });
+    expect(confirmed.body).to.include({ risk: 'high', majorRisk: true, number: 'T002' });
     list = (await auditor.get(`/api/v1/assessments/${a.id}/findings`)).body.data;
-    expect(list.map((f: { number: string; id: string }) => f.id)).to.deep.equal([weak.id, room.id, low.id]);
+    expect(list.map((f: { number: string; id: string }) => f.id)).to.deep.equal([low.id, weak.id, room.id]);
     // The finding is only a hint now: a major risk hazard is recorded on its own (hazards.test.ts).
     let summary = (await auditor.get(`/api/v1/assessments/${a.id}/summary`)).body;
     expect(summary.hazards).to.include({ total: 0, counted: 0 });
@@ -254,7 +254,7 @@ describeEachEngine('assessments', (ctx) => {
     expect(deadlines.find((d: { subject: { id: string } }) => d.subject.id === f.id)).to.include({ type: 'remediation_due', overdue: true });
     await consultant.post(`/api/v1/findings/${f.id}/remediation`).send({ status: 'fixed' }).expect(200);
     const noEvidence = await consultant.post(`/api/v1/findings/${f.id}/remediation`).send({ status: 'verified' }).expect(409);
-    expect(noEvidence.body.error.message).to.contain('remediation_verification');
+    expect(noEvidence.body.error).to.include({ reason: 'verification_needs_evidence', message: '整改验证前，请先为该问题关联验证证据（关联类型：整改验证）' });
     const ev = (await consultant.post('/api/v1/evidence').field('title', '日志留存配置').field('kind', 'configuration').attach('file', png(401), 'log.png').expect(201)).body;
     await consultant.post(`/api/v1/evidence/${ev.id}/links`).send({ targetType: 'remediation_verification', targetId: f.id }).expect(201);
     const verified = await consultant.post(`/api/v1/findings/${f.id}/remediation`).send({ status: 'verified' }).expect(200);
@@ -279,10 +279,10 @@ describeEachEngine('assessments', (ctx) => {
     await officer.post(`/api/v1/assessments/${a.id}/transitions`).send({ to: 'completed' }).expect(200);
     await officer.post(`/api/v1/assessments/${a.id}/transitions`).send({ to: 'locked' }).expect(200);
     const locked = await consultant.put(`/api/v1/assessments/${a.id}/results/L3-CES1-01`).send({ objectId: objects[0].id, value: 'conform', rowVersion: 2 }).expect(409);
-    expect(locked.body.error.message).to.contain('locked');
+    expect(locked.body.error).to.include({ reason: 'assessment_locked_read_only', message: '测评已锁定，只读；如需修改，请创建新的修订版' });
     await consultant.post(`/api/v1/assessments/${a.id}/findings`).send({ title: 'x', units: ['L3-CES1-01'], risk: 'low' }).expect(409);
     const bad = await officer.post(`/api/v1/assessments/${a.id}/transitions`).send({ to: 'draft' }).expect(409);
-    expect(bad.body.error.message).to.contain('locked');
+    expect(bad.body.error).to.include({ reason: 'assessment_transition_not_allowed', message: '测评不能从「已锁定」转为「草稿」' });
 
     const rev = (await consultant.post(`/api/v1/assessments/${a.id}/revisions`).expect(201)).body;
     expect(rev).to.include({ revision: 2, previousRevisionId: a.id, status: 'in_progress' });

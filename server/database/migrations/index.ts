@@ -15,6 +15,7 @@ import * as extensionObjects from './20261130G-extension-objects.js';
 import * as docx from './20261130H-docx.js';
 import * as filing2025 from './20261130K-filing-2025.js';
 import * as verification from './20261130J-verification.js';
+import * as findingNumbers from './20261130L-finding-numbers.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -37,6 +38,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130H-docx': docx,
   '20261130K-filing-2025': filing2025,
   '20261130J-verification': verification,
+  '20261130L-finding-numbers': findingNumbers,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
