@@ -5,9 +5,10 @@ import { AppError, FileTooLargeError, ValidationError } from '../errors.js';
 const OVERHEAD = 64 * 1024; // multipart boundaries, part headers and small fields
 
 /**
- * Reads a small multipart upload (Word templates) into memory: text fields and the part `file`,
- * with a hard cap — a declared body over it is refused before reading, a stream that grows past
- * it is cut off (413 file_too_large).
+ * Reads a small multipart upload (record workbooks, Word templates) into memory: text fields and
+ * the part `file`, with a hard cap — a declared body over it is refused before reading, a stream
+ * that grows past it is cut off (413 file_too_large). A truncated or aborted body is a 400, never
+ * an unhandled 'error' event (which would end the process).
  */
 export function readSmallUpload(req: Request, maxBytes: number): Promise<{ fields: Record<string, string>; file: Buffer; clientName: string | undefined }> {
   const limitMb = Math.round(maxBytes / 1024 / 1024);
@@ -15,7 +16,7 @@ export function readSmallUpload(req: Request, maxBytes: number): Promise<{ field
   if (declared > maxBytes + OVERHEAD) return Promise.reject(new FileTooLargeError({ limitMb }));
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fields: 20, fieldSize: 16 * 1024, fileSize: maxBytes } });
+    parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fields: 20, fieldSize: 64 * 1024, fileSize: maxBytes } });
   } catch {
     return Promise.reject(new ValidationError({}, [{ path: 'content-type', code: 'invalid_type', message: 'must be multipart/form-data' }]));
   }
@@ -35,6 +36,8 @@ export function readSmallUpload(req: Request, maxBytes: number): Promise<{ field
     };
     parser.on('field', (name, value) => (fields[name] = value));
     parser.on('file', (name, stream, info) => {
+      // A truncated body destroys the file stream with "Unexpected end of form": handled here.
+      stream.on('error', fail);
       if (name !== 'file' || found) {
         stream.resume();
         return;
@@ -51,6 +54,8 @@ export function readSmallUpload(req: Request, maxBytes: number): Promise<{ field
       if (!found) reject(new ValidationError({}, [{ path: 'file', code: 'required', message: req.t('errors.file_required') }]));
       else resolve({ fields, file: Buffer.concat(chunks), clientName });
     });
+    req.on('aborted', () => fail(new Error('upload aborted')));
+    req.on('error', fail);
     req.pipe(parser);
   });
 }

@@ -1,11 +1,10 @@
-import busboy from 'busboy';
 import { create as contentDisposition } from 'content-disposition';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { WORKBOOK_LIMITS } from '../../reports/workbook/archive.js';
 import { WorkbookService, XLSX_MEDIA_TYPE } from '../../reports/workbook/service.js';
-import { AppError, FileTooLargeError, ValidationError } from '../errors.js';
 import { serviceContext } from '../http/request.js';
+import { readSmallUpload } from '../http/small-upload.js';
 import { fields, validate } from '../http/validate.js';
 
 export const workbookRouter = Router();
@@ -13,58 +12,9 @@ export const workbookRouter = Router();
 const idParams = z.object({ id: fields.id });
 const service = (req: Request) => new WorkbookService(serviceContext(req));
 
-const OVERHEAD = 64 * 1024; // multipart boundaries and part headers
-
-/**
- * Reads the multipart part `file` into memory, with a hard cap (workbooks are small; 20 MB): a
- * declared body over the cap is refused before reading, a stream that grows past it is cut off
- * (413 file_too_large). Other parts are ignored.
- */
-export function readWorkbookUpload(req: Request, maxBytes = WORKBOOK_LIMITS.maxBytes): Promise<Buffer> {
-  const limitMb = Math.round(maxBytes / 1024 / 1024);
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > maxBytes + OVERHEAD) return Promise.reject(new FileTooLargeError({ limitMb }));
-  let parser: busboy.Busboy;
-  try {
-    parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fields: 20, fieldSize: 64 * 1024, fileSize: maxBytes } });
-  } catch {
-    return Promise.reject(new ValidationError({}, [{ path: 'content-type', code: 'invalid_type', message: 'must be multipart/form-data' }]));
-  }
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let found = false;
-    let settled = false;
-    const fail = (err: unknown) => {
-      if (settled) return;
-      settled = true;
-      req.unpipe(parser);
-      req.resume(); // drain the rest so the answer reaches the client
-      if (err instanceof AppError) reject(err);
-      else reject(new ValidationError({}, [{ path: 'body', code: 'invalid_multipart', message: (err as Error)?.message ?? 'malformed multipart body' }]));
-    };
-    parser.on('file', (name, stream) => {
-      // A truncated body destroys the file stream with "Unexpected end of form": handled here,
-      // never an unhandled 'error' event (which would end the process).
-      stream.on('error', fail);
-      if (name !== 'file' || found) {
-        stream.resume();
-        return;
-      }
-      found = true;
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => fail(new FileTooLargeError({ limitMb })));
-    });
-    parser.on('error', fail);
-    parser.on('close', () => {
-      if (settled) return;
-      settled = true;
-      if (!found) reject(new ValidationError({}, [{ path: 'file', code: 'required', message: req.t('errors.file_required') }]));
-      else resolve(Buffer.concat(chunks));
-    });
-    req.on('aborted', () => fail(new Error('upload aborted')));
-    req.on('error', fail);
-    req.pipe(parser);
-  });
+/** Reads the multipart part `file` into memory, with a hard cap (workbooks are small; 20 MB). */
+export async function readWorkbookUpload(req: Request, maxBytes = WORKBOOK_LIMITS.maxBytes): Promise<Buffer> {
+  return (await readSmallUpload(req, maxBytes)).file;
 }
 
 /** The record workbook of an assessment (needs 'download'). `?lang=en`: English sheets and labels; default Chinese. */

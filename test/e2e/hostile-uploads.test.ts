@@ -20,6 +20,8 @@ describeEachEngine('hostile uploads: truncated bodies never end the process; ref
   let close: () => Promise<void>;
   let consultant: { cookie: string; csrf: string };
   let auditor: { cookie: string; csrf: string };
+  let officer: { cookie: string; csrf: string };
+  let organizationId: string;
   let assessmentId: string;
   let evidenceId: string;
   const evidenceDir = () => path.join(ctx.db.dataDir, 'evidence');
@@ -32,8 +34,11 @@ describeEachEngine('hostile uploads: truncated bodies never end the process; ref
     ({ url: base, close } = await listen(app));
     consultant = await cookieFor(base, 'consultant');
     auditor = await cookieFor(base, 'auditor');
+    officer = await cookieFor(base, 'officer');
     const list = await rawRequest(base, 'GET', '/api/v1/assessments?status=in_progress', { cookie: consultant.cookie });
-    assessmentId = JSON.parse(list.text).data.find((a: { kind: string }) => a.kind === 'formal_test').id;
+    const demo = JSON.parse(list.text).data.find((a: { kind: string }) => a.kind === 'formal_test');
+    assessmentId = demo.id;
+    organizationId = demo.organizationId;
     const body = multipart({ title: 'Firewall policy', kind: 'configuration' }, { name: 'fw.png', content: png(7001), type: 'image/png' });
     const created = await rawRequest(base, 'POST', '/api/v1/evidence', multipartHeaders(body, consultant.cookie), body);
     expect(created.status, created.text).to.equal(201);
@@ -51,6 +56,9 @@ describeEachEngine('hostile uploads: truncated bodies never end the process; ref
       ['POST workbook import (API)', `/api/v1/assessments/${assessmentId}/workbook?dryRun=1`, consultant],
       ['POST workbook import (page)', `/assessments/${assessmentId}/workbook-import?_csrf=${consultant.csrf}`, consultant],
       ['POST evidence (page)', `/evidence?_csrf=${consultant.csrf}`, consultant],
+      ['POST Word template', `/api/v1/organizations/${organizationId}/report-templates`, officer],
+      ['POST scanner file', `/api/v1/assessments/${assessmentId}/scans`, consultant],
+      ['POST penetration test CSV', `/api/v1/assessments/${assessmentId}/pentests/import`, consultant],
     ];
     const before = { files: filesUnder(evidenceDir()), evidence: await count('evidence'), versions: await count('evidence_versions') };
     for (const [name, url, who] of routes) {
