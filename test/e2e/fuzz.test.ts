@@ -20,11 +20,10 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const PAGE_RUNS = Math.max(50, Math.floor(RUNS / 4));
 
 /**
- * U+0000 on PostgreSQL: text columns refuse it and every route answered 500 (issue 13 defect 4,
- * fixed by the input-hardening work: NUL → 400 at validation). Until that fix is merged NUL is
- * fuzzed on SQLite only; FUZZ_NUL=1 fuzzes it on PostgreSQL too (drop this switch once it passes).
+ * U+0000: PostgreSQL text columns refuse it and every route answered 500 (issue 13 defect 4); it
+ * is now refused with 400 at validation, so it is fuzzed on both engines.
  */
-const fuzzNul = (engine: string) => engine === 'sqlite' || process.env.FUZZ_NUL === '1';
+const fuzzNul = (_engine: string) => true;
 
 /**
  * Characters fuzzed strings are made of: ASCII, Chinese, the awkward ones (markup, quotes,
