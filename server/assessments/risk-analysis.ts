@@ -73,6 +73,8 @@ export class RiskAnalysisService extends ScopedService {
   }
 
   async save(findingId: string, input: RiskAnalysisInput): Promise<FindingView> {
+    // Who may write comes first (another organisation's finding 404, a reader 403), then what was sent.
+    await this.assessments.loadWritable((await this.load(findingId)).assessment_id);
     const known = new Set(verificationTables().threats.threats.map((t) => t.code));
     const problems = input.threats.flatMap((c, i) => (known.has(c) ? [] : [{ path: `threats.${i}`, code: 'unknown_threat', message: `must be a threat of controls/threat-catalogue.yaml (${[...known][0]}…)` }]));
     const derived = matrixRisk(input.likelihood, input.impact);

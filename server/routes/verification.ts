@@ -96,6 +96,7 @@ verificationRouter.post('/assessments/:id/pentests', async (req, res) => {
 /** The pen-test CSV layout (README "Penetration tests"), imported in one transaction. */
 verificationRouter.post('/assessments/:id/pentests/import', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
+  await new AssessmentsService(ctx(req)).loadWritable(id); // 403/404/409 before the body is read
   const file = await readUploadToMemory(req, 5 * 1024 * 1024);
   res.status(201).json({ data: await new PentestsService(ctx(req)).importCsv(id, file.content) });
 });

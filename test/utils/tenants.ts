@@ -4,13 +4,15 @@ import type { TestDatabase } from './database.js';
 export type IdKind =
   | 'organization' | 'membership' | 'user' | 'token' | 'system' | 'grading' | 'inspection' | 'object' | 'assessment'
   | 'result' | 'code' | 'finding' | 'evidence' | 'version' | 'evidence_request' | 'platform' | 'report'
-  | 'session' | 'hazard' | 'report_template' | 'template_version' | 'document' | 'decision' | 'protection_plan' | 'extra_item';
+  | 'session' | 'hazard' | 'report_template' | 'template_version' | 'document' | 'decision' | 'protection_plan' | 'extra_item'
+  | 'scan' | 'scan_vulnerability' | 'pentest' | 'compensation';
 
 /** What `:id` means after each path segment; other parameters by their name. */
 const AFTER_SEGMENT: Record<string, IdKind> = {
   organizations: 'organization', users: 'user', tokens: 'token', systems: 'system', objects: 'object', assessments: 'assessment',
   findings: 'finding', evidence: 'evidence', 'evidence-requests': 'evidence_request', platforms: 'platform', reports: 'report',
   items: 'code', catalogue: 'code', sessions: 'session', hazards: 'hazard', 'report-templates': 'report_template', documents: 'document',
+  scans: 'scan', 'scan-vulnerabilities': 'scan_vulnerability', pentests: 'pentest', compensations: 'compensation',
 };
 const BY_NAME: Record<string, IdKind> = { membershipId: 'membership', gid: 'grading', iid: 'inspection', rid: 'result', code: 'code', n: 'version', version: 'template_version', decision: 'decision', pid: 'protection_plan' };
 
@@ -66,6 +68,10 @@ export async function tenantIds(db: TestDatabase, organizationId: string): Promi
     document: await first('system_documents'),
     decision: 'accept',
     protection_plan: await first('protection_plans'),
+    scan: await first('scans'),
+    scan_vulnerability: await first('scan_vulnerabilities'),
+    pentest: await first('pentest_cases'),
+    compensation: await first('compensations'),
     extra_item: ((await k('assessment_extra_items').where({ organization_id: organizationId }).orderBy('code').first('code')) as { code: string } | undefined)?.code ?? 'X-SWEEP-01',
   };
 }
