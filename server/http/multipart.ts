@@ -27,7 +27,8 @@ export function parseUpload(req: Request, store: BlobStore, maxBytes: number, li
     return Promise.reject(new ValidationError({}, [{ path: 'content-type', code: 'invalid_type', message: 'must be multipart/form-data' }]));
   }
   return new Promise<ParsedUpload>((resolve, reject) => {
-    const fields: Record<string, string[]> = {};
+    // No prototype: a field named `constructor` or `__proto__` is just a field (it crashed the process).
+    const fields: Record<string, string[]> = Object.create(null);
     let staging: Promise<StagedBlob> | undefined;
     let clientName: string | undefined;
     let fileStream: NodeJS.ReadableStream & { destroy(err?: Error): void } | undefined;

@@ -22,7 +22,7 @@ export function readSmallUpload(req: Request, maxBytes: number): Promise<{ field
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const fields: Record<string, string> = {};
+    const fields: Record<string, string> = Object.create(null); // `constructor`, `__proto__`: plain fields
     let clientName: string | undefined;
     let found = false;
     let settled = false;

@@ -79,6 +79,16 @@ describeEachEngine('hostile uploads: truncated bodies never end the process; ref
     expect({ evidence: await count('evidence'), versions: await count('evidence_versions') }).to.deep.equal({ evidence: before.evidence, versions: before.versions });
   });
 
+  it('form fields named like Object.prototype members (constructor, __proto__, toString) are plain fields, never a crash', async function () {
+    this.timeout(60_000);
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const body = multipart({ title: 'Prototype names', kind: 'other', [name]: 'x' }, { name: 'p.png', content: png(7100 + name.length), type: 'image/png' });
+      const res = await rawRequest(base, 'POST', '/api/v1/evidence', multipartHeaders(body, consultant.cookie), body);
+      expect(res.status, `${name}: ${res.text.slice(0, 200)}`).to.be.within(200, 499);
+      await healthy();
+    }
+  });
+
   it('a client that disconnects mid-upload leaves no temporary file and the server keeps serving', async function () {
     this.timeout(60_000);
     const before = filesUnder(evidenceDir());
