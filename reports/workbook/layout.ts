@@ -2,7 +2,7 @@ import type { LayerCode } from '../../server/catalogue/schema.js';
 import { normaliseText } from './text.js';
 
 /**
- * The record-workbook layout shared by export and import (see /work/shared/reference/workbook-format.md
+ * The record-workbook layout shared by export and import (see docs/reference/workbook-format.md
  * for the field layout it follows).
  *
  * - Object sheets (安全计算环境, one per assessed object): row 1 "IP：…  版本：…" merged A:E,

@@ -8,7 +8,7 @@ import { validateCatalogue } from '../../server/catalogue/validate.js';
 import { ROOT, runCli } from '../utils/process.js';
 
 const catalogue = shippedCatalogue();
-// A copy of shared/reference/mlps-structure.json: the suite never reads outside the repository.
+// The project's copy of the reference structure counts (fixtures/reference/): the suite never reads outside the repository.
 const REFERENCE = path.resolve(ROOT, 'fixtures/reference/mlps-structure.json');
 
 const countsOf = (level: number, set: RequirementSet) => catalogue.counts()[`level${level}`]?.[set] ?? {};
