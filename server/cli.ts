@@ -270,9 +270,9 @@ async function catalogueCommand(args: string[]): Promise<number> {
       out: { type: 'string' },
     },
   });
-  const { validateCatalogue } = await import('./catalogue/validate.js');
+  const { validateControls } = await import('./controls/validate.js');
   const { LEVELS, SETS } = await import('./catalogue/schema.js');
-  const report = validateCatalogue(values.dir);
+  const report = validateControls(values.dir ? (await import('node:path')).resolve(values.dir) : undefined);
   if (positionals[0] === 'validate') {
     if (!report.ok) {
       console.error(`Catalogue invalid: ${report.problems.length} problem(s)\n  ${report.problems.join('\n  ')}`);

@@ -1,11 +1,11 @@
-import { shippedTriggers } from './catalogue/triggers.js';
 import { auditSettled } from './audit/middleware.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './app.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
-import { CatalogueError, loadCatalogue, shippedCatalogue, type Catalogue } from './catalogue/index.js';
+import { CatalogueError, type Catalogue } from './catalogue/index.js';
+import { loadControlsPackage } from './controls/package.js';
 import { upsertCatalogue } from './catalogue/store.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase, migrateLatest } from './database/index.js';
@@ -34,9 +34,8 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   installProcessGuard(logger, () => listening);
   let catalogue: Catalogue;
   try {
-    catalogue = config.catalogueDir ? loadCatalogue(config.catalogueDir) : shippedCatalogue();
-    // The major-risk-hazard triggers are checked against the catalogue at start-up, like it.
-    shippedTriggers();
+    // Every part of controls/ (or CATALOGUE_DIR) is read and checked before the server serves.
+    catalogue = loadControlsPackage(config.catalogueDir);
   } catch (err) {
     if (err instanceof CatalogueError) {
       console.error(err.message);

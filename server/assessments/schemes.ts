@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { projectRoot } from '../version.js';
+import { controlsPart } from '../controls/registry.js';
+import { parseControlsYaml } from '../controls/yaml.js';
 
 const zhEn = z.strictObject({ zh: z.string(), en: z.string() });
 /** How the scheme reads a point its source leaves open (recorded as data, shown with the scheme). */
@@ -36,21 +36,18 @@ export const schemeSchema = z.discriminatedUnion('kind', [
 ]);
 export type Scheme = z.infer<typeof schemeSchema>;
 
-let schemes: Map<string, Scheme> | undefined;
-/** Conclusion schemes under controls/schemes/, validated at first use. */
-export function conclusionSchemes(): Map<string, Scheme> {
-  if (!schemes) {
-    const dir = path.join(projectRoot(), 'controls', 'schemes');
-    schemes = new Map(
-      readdirSync(dir)
-        .filter((f) => f.endsWith('.yaml'))
-        .sort()
-        .map((f) => {
-          const parsed = schemeSchema.safeParse(parseYaml(readFileSync(path.join(dir, f), 'utf8')));
-          if (!parsed.success) throw new Error(`controls/schemes/${f}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-          return [parsed.data.id, parsed.data] as const;
-        }),
-    );
-  }
-  return schemes;
+/** The conclusion schemes under `schemes/` of a controls directory. */
+export function loadConclusionSchemes(controls: string): Map<string, Scheme> {
+  const dir = path.join(controls, 'schemes');
+  return new Map(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => {
+        const scheme = parseControlsYaml(controls, path.join('schemes', f), schemeSchema);
+        return [scheme.id, scheme] as const;
+      }),
+  );
 }
+/** The controls package's conclusion schemes, validated at first use. */
+export const conclusionSchemes: () => Map<string, Scheme> = controlsPart('schemes', loadConclusionSchemes);

@@ -1,3 +1,4 @@
+import { platformUsable, platformView } from '../cloud/platform-rules.js';
 import { ScopedService, type ServiceContext } from '../context.js';
 import { ValidationError } from '../errors.js';
 import { aggregate, type UnitInfo } from './aggregate.js';
@@ -29,7 +30,6 @@ export class SummaryService extends ScopedService {
     if (!status?.platformId || status.state !== 'applied') return status;
     const row = await this.knex('platforms').where({ id: status.platformId }).first();
     if (!row) return { ...status, state: 'stale', reason: 'the platform record is gone' };
-    const { platformUsable, platformView } = await import('../cloud/platforms.js');
     const why = platformUsable(platformView(row), Number(a.level), a.start_date ?? todayInChina());
     return why ? { ...status, state: 'stale', reason: why } : status;
   }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { projectRoot } from '../version.js';
+import { controlsDir } from '../controls/registry.js';
 import {
   highRiskFileSchema,
   layerFileSchema,
@@ -22,7 +22,8 @@ export class CatalogueError extends Error {
   }
 }
 
-export const defaultCatalogueDir = (): string => path.join(projectRoot(), 'controls');
+/** The controls package's directory (CATALOGUE_DIR, else the shipped controls/). */
+export const defaultCatalogueDir = (): string => controlsDir();
 
 function listYaml(dir: string): string[] {
   return readdirSync(dir)

@@ -6,6 +6,7 @@ import type { Catalogue } from './catalogue.js';
 import { CatalogueError, defaultCatalogueDir } from './load.js';
 import { EXTENSIONS, LAYER_CODES, type LayerCode } from './schema.js';
 import { shippedCatalogue } from './index.js';
+import { controlsPart } from '../controls/registry.js';
 
 /**
  * The 32 major-risk-hazard triggers (重大风险隐患触发项, appendix G table 1 of the 2025 test-report
@@ -96,9 +97,5 @@ export function loadMajorRiskTriggers(catalogue: Catalogue, dir: string = defaul
   return { ...file, triggers, byCode: new Map(triggers.map((t) => [t.code, t])) };
 }
 
-let shipped: MajorRiskTriggers | undefined;
-/** The triggers shipped under controls/, checked against the shipped catalogue once per process. */
-export function shippedTriggers(): MajorRiskTriggers {
-  shipped ??= loadMajorRiskTriggers(shippedCatalogue());
-  return shipped;
-}
+/** The triggers of the controls package, checked against its catalogue once per process. */
+export const shippedTriggers: () => MajorRiskTriggers = controlsPart('major-risk-triggers', (dir) => loadMajorRiskTriggers(shippedCatalogue(), dir));

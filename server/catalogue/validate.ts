@@ -1,10 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { loadProducts } from '../cloud/products.js';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Catalogue } from './catalogue.js';
 import { CatalogueError, defaultCatalogueDir, loadCatalogue } from './load.js';
-import { loadMajorRiskTriggers } from './triggers.js';
 import { expectedCountsSchema } from './schema.js';
 
 export interface ValidationReport {
@@ -14,7 +12,7 @@ export interface ValidationReport {
 }
 
 /**
- * Everything `dengbao catalogue validate` checks: the loader's checks (schema, unique and
+ * The catalogue's own checks (the rest of the controls package: server/controls/validate.ts): the loader's checks (schema, unique and
  * sequential codes, clauses), item counts per control point against controls/expected-counts.yaml
  * (level 3 from the verified reference, levels 2 and 4 and the extension sets the project's pinned
  * decisions), and every clause reference of every high-risk case resolving to a unit.
@@ -62,23 +60,6 @@ export function validateCatalogue(dir: string = defaultCatalogueDir()): Validati
           ? `high-risk case ${c.id}: clause L${ref.level} ${ref.clause} matches no item`
           : `high-risk case ${c.id}: clause L${ref.level} ${ref.clause} names a level the catalogue does not hold`,
       );
-    }
-  }
-  // The product catalogue's mappings must resolve against this catalogue too.
-  if (existsSync(path.join(dir, 'products', 'categories.yaml'))) {
-    try {
-      loadProducts(catalogue, path.join(dir, 'products'));
-    } catch (err) {
-      problems.push(...(err as Error).message.split('\n').slice(1).map((l) => `products/${l.trim()}`));
-    }
-  }
-  // So must the major-risk-hazard triggers' units.
-  if (existsSync(path.join(dir, 'major-risk-triggers.yaml'))) {
-    try {
-      loadMajorRiskTriggers(catalogue, dir);
-    } catch (err) {
-      if (!(err instanceof CatalogueError)) throw err;
-      problems.push(...err.problems);
     }
   }
   return { ok: problems.length === 0, problems, catalogue };

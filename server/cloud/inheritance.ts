@@ -3,7 +3,7 @@ import { appendAudit, type AuditInput } from '../audit/chain.js';
 import type { Catalogue } from '../catalogue/index.js';
 import { todayInChina } from '../dates.js';
 import { newId, now } from '../util.js';
-import { platformUsable, platformView, responsibilityMatrix } from './platforms.js';
+import { platformUsable, platformView, responsibilityMatrix } from './platform-rules.js';
 
 export interface InheritanceStatus {
   platformId: string | null;

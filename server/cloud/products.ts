@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { Catalogue } from '../catalogue/index.js';
-import { projectRoot } from '../version.js';
+import { CatalogueError, shippedCatalogue, type Catalogue } from '../catalogue/index.js';
+import { controlsDir, controlsPart } from '../controls/registry.js';
 
 const zhEn = z.strictObject({ zh: z.string().min(1), en: z.string().min(1) });
 const categoriesSchema = z.strictObject({
@@ -40,10 +40,10 @@ export interface ProductCatalogue {
 }
 
 /** Loads controls/products/ and checks every mapping against the catalogue; throws listing every problem. */
-export function loadProducts(catalogue: Catalogue, dir = path.join(projectRoot(), 'controls', 'products')): ProductCatalogue {
+export function loadProducts(catalogue: Catalogue, dir = path.join(controlsDir(), 'products')): ProductCatalogue {
   const problems: string[] = [];
   const cats = categoriesSchema.safeParse(parseYaml(readFileSync(path.join(dir, 'categories.yaml'), 'utf8')));
-  if (!cats.success) throw new Error(`controls/products/categories.yaml: ${cats.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!cats.success) throw new CatalogueError([`categories.yaml: ${cats.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`]);
   const ids = new Set<string>();
   for (const c of cats.data.categories) {
     if (ids.has(c.id)) problems.push(`categories.yaml: duplicate category ${c.id}`);
@@ -66,14 +66,18 @@ export function loadProducts(catalogue: Catalogue, dir = path.join(projectRoot()
       products.push({ ...p, vendor: v.data.vendor, source: v.data.source });
     }
   }
-  if (problems.length) throw new Error(`The product catalogue is invalid:\n  ${problems.join('\n  ')}`);
+  if (problems.length) throw new CatalogueError(problems);
   return { source: cats.data.source, categories: cats.data.categories, products, vendors };
 }
 
-let cached: { catalogue: Catalogue; products: ProductCatalogue } | undefined;
+/** The controls package's products, checked against its catalogue once per process. */
+const packagedProducts = controlsPart('products', (dir) => loadProducts(shippedCatalogue(), path.join(dir, 'products')));
+let other: { catalogue: Catalogue; products: ProductCatalogue } | undefined;
+/** The product catalogue checked against `catalogue` (the package's own, or another one a test loaded). */
 export function productCatalogue(catalogue: Catalogue): ProductCatalogue {
-  if (cached?.catalogue !== catalogue) cached = { catalogue, products: loadProducts(catalogue) };
-  return cached.products;
+  if (catalogue === shippedCatalogue()) return packagedProducts();
+  if (other?.catalogue !== catalogue) other = { catalogue, products: loadProducts(catalogue) };
+  return other.products;
 }
 
 /** Units a product helps meet, with the best coverage over its categories. */

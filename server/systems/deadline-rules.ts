@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { addDays } from '../dates.js';
-import { projectRoot } from '../version.js';
+import { controlsPart } from '../controls/registry.js';
+import { parseControlsYaml } from '../controls/yaml.js';
 
 const text = { article: z.string(), zh: z.string(), en: z.string(), after: z.string(), note: z.string().optional() };
 const months = z.record(z.string().regex(/^\d$/), z.number().int().positive());
@@ -20,12 +18,10 @@ const rulesSchema = z.strictObject({
 });
 export type DeadlineRules = z.infer<typeof rulesSchema>;
 
-let rules: DeadlineRules | undefined;
-/** controls/deadline-rules.yaml */
-export function deadlineRules(): DeadlineRules {
-  rules ??= rulesSchema.parse(parseYaml(readFileSync(path.join(projectRoot(), 'controls', 'deadline-rules.yaml'), 'utf8')));
-  return rules;
-}
+/** deadline-rules.yaml of a controls directory. */
+export const loadDeadlineRules = (dir: string): DeadlineRules => parseControlsYaml(dir, 'deadline-rules.yaml', rulesSchema);
+/** The controls package's deadline rules, read once. */
+export const deadlineRules: () => DeadlineRules = controlsPart('deadline-rules', loadDeadlineRules);
 
 /** Adds calendar months, clamping to the month's last day (2026-08-31 + 6 months = 2027-02-28). */
 export function addMonths(date: string, n: number): string {

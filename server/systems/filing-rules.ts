@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { projectRoot } from '../version.js';
+import { controlsPart } from '../controls/registry.js';
+import { parseControlsYaml } from '../controls/yaml.js';
 import { addMonths } from './deadline-rules.js';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -21,12 +19,10 @@ const schema = z.strictObject({
 });
 export type FilingRules = z.infer<typeof schema>;
 
-let cached: FilingRules | undefined;
-/** controls/filing-rules-2025.yaml (公网安〔2025〕1846号 and the 2007 measures where they still apply). */
-export function filingRules(): FilingRules {
-  cached ??= schema.parse(parseYaml(readFileSync(path.join(projectRoot(), 'controls', 'filing-rules-2025.yaml'), 'utf8')));
-  return cached;
-}
+/** filing-rules-2025.yaml of a controls directory (公网安〔2025〕1846号 and the 2007 measures where they still apply). */
+export const loadFilingRules = (dir: string): FilingRules => parseControlsYaml(dir, 'filing-rules-2025.yaml', schema);
+/** The controls package's filing rules, read once. */
+export const filingRules: () => FilingRules = controlsPart('filing-rules', loadFilingRules);
 
 /** The test-cycle rule set in force: DENGBAO_TEST_CYCLE_RULES if it names a set, else the data's default (the newest). */
 export function testCycleRules(env: NodeJS.ProcessEnv = process.env): { id: string } & FilingRules['testCycles']['sets'][string] {

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { projectRoot } from '../version.js';
+import { controlsPart } from '../controls/registry.js';
+import { parseControlsYaml } from '../controls/yaml.js';
 
 export const HARMED_OBJECTS = ['citizens', 'social', 'national'] as const;
 export const HARM_DEGREES = ['general', 'serious', 'especially_serious'] as const;
@@ -25,12 +23,10 @@ const gradingSchema = z.strictObject({
 });
 export type GradingData = z.infer<typeof gradingSchema>;
 
-let data: GradingData | undefined;
-/** The GB/T 22240-2020 matrix, from controls/grading.yaml. */
-export function gradingData(): GradingData {
-  data ??= gradingSchema.parse(parseYaml(readFileSync(path.join(projectRoot(), 'controls', 'grading.yaml'), 'utf8')));
-  return data;
-}
+/** grading.yaml of a controls directory. */
+export const loadGradingData = (dir: string): GradingData => parseControlsYaml(dir, 'grading.yaml', gradingSchema);
+/** The GB/T 22240-2020 matrix of the controls package, read once. */
+export const gradingData: () => GradingData = controlsPart('grading', loadGradingData);
 
 /** The level for a set of harms: the highest matrix cell (GB/T 22240-2020). */
 export function levelFor(harms: readonly Harm[]): number {

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CatalogueError, defaultCatalogueDir } from '../catalogue/load.js';
 import { LAYER_CODES } from '../catalogue/schema.js';
+import { controlsPart } from '../controls/registry.js';
 import { OBJECT_CATEGORIES_NO_SYSTEM } from '../database/migrations/20261126E-assessments.js';
 
 /**
@@ -67,18 +68,15 @@ export function loadRiskMatrix(dir: string = defaultCatalogueDir()): RiskMatrix 
   return m;
 }
 
-let cache: { severity: SeverityTable; threats: ThreatCatalogue; matrix: RiskMatrix } | undefined;
-/** The shipped tables, read and checked once per process. */
-export function verificationTables() {
-  if (!cache) {
-    const dir = defaultCatalogueDir();
-    const threats = load('threat-catalogue.yaml', threatsSchema, dir);
-    const codes = threats.threats.map((t) => t.code);
-    if (new Set(codes).size !== codes.length) throw new CatalogueError(['threat-catalogue.yaml: field threats: duplicate code']);
-    cache = { severity: load('scan-severity.yaml', severitySchema, dir), threats, matrix: loadRiskMatrix(dir) };
-  }
-  return cache;
+/** The scan-severity table, threat catalogue and risk matrix of a controls directory. */
+export function loadVerificationTables(dir: string): { severity: SeverityTable; threats: ThreatCatalogue; matrix: RiskMatrix } {
+  const threats = load('threat-catalogue.yaml', threatsSchema, dir);
+  const codes = threats.threats.map((t) => t.code);
+  if (new Set(codes).size !== codes.length) throw new CatalogueError(['threat-catalogue.yaml: field threats: duplicate code']);
+  return { severity: load('scan-severity.yaml', severitySchema, dir), threats, matrix: loadRiskMatrix(dir) };
 }
+/** The controls package's tables, read and checked once per process. */
+export const verificationTables = controlsPart('verification-tables', loadVerificationTables);
 
 /** A scanner's word or score → its level, or undefined when the table does not know it. */
 export function scannerLevel(input: { word?: string | null; nessus?: string | null; cvss?: number | null }): ScannerLevel | undefined {

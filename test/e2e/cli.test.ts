@@ -97,6 +97,22 @@ describe('a broken catalogue', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('stops the server when any other part of the controls package in CATALOGUE_DIR is broken', async () => {
+    const { cpSync, writeFileSync } = await import('node:fs');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'dengbao-badrules-'));
+    try {
+      const controls = path.join(dataDir, 'controls');
+      cpSync(path.resolve(import.meta.dirname, '../../controls'), controls, { recursive: true });
+      const file = path.join(controls, 'filing-rules-2025.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('validYears: 3', 'validYears: three'));
+      const res = await runCli(['start'], { DATA_DIR: dataDir, CATALOGUE_DIR: controls, PORT: '0' });
+      expect(res.code).to.equal(1);
+      expect(res.stderr).to.contain('filing-rules-2025.yaml: field certificate.validYears');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('DEMO=0', () => {

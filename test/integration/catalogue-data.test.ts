@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CatalogueError, loadCatalogue, shippedCatalogue } from '../../server/catalogue/index.js';
 import { SETS, type RequirementSet } from '../../server/catalogue/schema.js';
-import { validateCatalogue } from '../../server/catalogue/validate.js';
+import { validateControls } from '../../server/controls/validate.js';
 import { ROOT, runCli } from '../utils/process.js';
 
 const catalogue = shippedCatalogue();
@@ -141,7 +141,7 @@ describe('catalogue data', () => {
     });
 
     it('controls/expected-counts.yaml agrees with the data (what the CLI checks)', () => {
-      const report = validateCatalogue();
+      const report = validateControls();
       expect(report.problems).to.deep.equal([]);
       expect(report.ok).to.equal(true);
     });
@@ -324,15 +324,15 @@ describe('catalogue data', () => {
     });
 
     it('`catalogue validate` fails on a high-risk clause that resolves to nothing', () => {
-      expect(validateCatalogue(dir).problems).to.deep.equal([]);
+      expect(validateControls(dir).problems).to.deep.equal([]);
       // An IoT case pointing at a clause no item has (level 3 sensor-node security has a)–c) only).
       edit('high-risk-cases.yaml', (s) => s.replace('{ level: 3, clause: "8.4.3.1 a)" }', '{ level: 3, clause: "8.4.3.1 f)" }'));
-      const report = validateCatalogue(dir);
+      const report = validateControls(dir);
       expect(report.ok).to.equal(false);
       expect(report.problems).to.deep.equal(['high-risk case 9.3.1.1: clause L3 8.4.3.1 f) matches no item']);
       // A level the catalogue does not hold is reported too, and a case left with no unit says so.
       edit('high-risk-cases.yaml', (s) => s.replace(/\{ level: [34], clause: "9?8?\.4\.3\.1 [af]\)" \}/g, '{ level: 1, clause: "6.4.3.1 a)" }'));
-      expect(validateCatalogue(dir).problems).to.include.members([
+      expect(validateControls(dir).problems).to.include.members([
         'high-risk case 9.3.1.1: resolves to no test unit',
         'high-risk case 9.3.1.1: clause L1 6.4.3.1 a) names a level the catalogue does not hold',
       ]);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { CatalogueError, shippedCatalogue } from '../../server/catalogue/index.js';
 import { defaultCatalogueDir } from '../../server/catalogue/load.js';
 import { loadMajorRiskTriggers, shippedTriggers } from '../../server/catalogue/triggers.js';
-import { validateCatalogue } from '../../server/catalogue/validate.js';
+import { validateControls } from '../../server/controls/validate.js';
 
 const catalogue = shippedCatalogue();
 const triggers = shippedTriggers();
@@ -49,10 +49,10 @@ describe('major-risk-hazard triggers (controls/major-risk-triggers.yaml)', () =>
       const copy = path.join(dir, 'controls');
       cpSync(defaultCatalogueDir(), copy, { recursive: true });
       writeFileSync(path.join(copy, 'major-risk-triggers.yaml'), broken.replace('    colour: red\n', ''));
-      const report = validateCatalogue(copy);
+      const report = validateControls(copy);
       expect(report.ok).to.equal(false);
       expect(report.problems.join('\n')).to.contain('trigger A-18: field units: L3-CES1-09');
-      expect(validateCatalogue(defaultCatalogueDir()).problems.filter((p) => p.includes('trigger'))).to.deep.equal([]);
+      expect(validateControls(defaultCatalogueDir()).problems.filter((p) => p.includes('trigger'))).to.deep.equal([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
