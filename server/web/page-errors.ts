@@ -18,7 +18,14 @@ export function errorText(req: Request, e: AppError): string {
   if (e.code === 'not_found' && params.resource) {
     return t('errors.not_found_resource', { ...params, resource: t(`resources.${String(params.resource)}`, { defaultValue: String(params.resource) }) });
   }
-  if (e.code === 'unique_violation' && params.field) return t('errors.unique_violation_field', { ...params, defaultValue: e.message });
+  if (e.code === 'unique_violation' && params.field) {
+    // The API names fields in camelCase; a page names them in the user's words (名称, 用户名…).
+    const field = String(params.field)
+      .split(', ')
+      .map((f) => t(`fieldNames.${f}`, { defaultValue: f }))
+      .join(t('fieldNames._separator'));
+    return t('errors.unique_violation_field', { ...params, field, defaultValue: e.message });
+  }
   if (e.code === 'route_not_found') return t('errors.page_not_found');
   return t(`errors.${e.code}`, { ...params, defaultValue: e.message });
 }

@@ -1,3 +1,4 @@
+import { toAppError } from '../http/error-handler.js';
 import { OrganizationScope } from '../context.js';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { PlatformsService } from '../cloud/platforms.js';
@@ -21,10 +22,13 @@ const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : unde
 export async function formAction(req: Request, res: Response, back: string, action: () => Promise<string>): Promise<void> {
   try {
     res.redirect(303, await action());
-  } catch (err) {
-    if (!(err instanceof AppError) || err.status >= 500) throw err;
-    // The message names every bad field, so forms without a slot for a field still show it.
-    const fields = err.details.map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`).join('; ');
+  } catch (thrown) {
+    // Database constraint errors (a duplicate name) come back to the form like any other refusal.
+    const err = thrown instanceof AppError ? thrown : toAppError(thrown);
+    if (err.status >= 500) throw thrown;
+    // The message names every bad field, so forms without a slot for a field still show it
+    // (a duplicate's message already names its field, in the user's words).
+    const fields = err.code === 'unique_violation' ? '' : err.details.map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`).join('; ');
     const params = new URLSearchParams({ error: errorText(req, err) + (fields ? ` — ${fields}` : '') });
     for (const d of err.details) if (d.path) params.set(`fe.${d.path.split('.')[0]}`, d.message);
     res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}${params}#workflow`);

@@ -54,4 +54,14 @@ describeEachEngine('error pages', (ctx) => {
     const api = await consultant.post(`/api/v1/findings/${f.id}/remediation`).set('Accept-Language', 'en').send({ status: 'verified' }).expect(409);
     expect(api.body.error).to.include({ reason: 'remediation_transition_not_allowed', message: 'Remediation cannot move from Open to Verified' });
   });
+  it('names a duplicate field in the user’s words (no English field name inside a Chinese sentence)', async () => {
+    const org = (await demoOrganizations(ctx.db)).citybrain;
+    const fresh = await signIn(app, 'officer');
+    const csrf = await csrfOf(fresh); // first: the agent takes its CSRF cookie on its first page
+    await fresh.post('/api/v1/systems').send({ organizationId: org, name: '重名系统', deployment: 'on_premises' }).expect(201);
+    for (const [lang, text] of [['zh-CN', '已存在相同名称的记录'], ['en', 'A record with this name already exists']] as const) {
+      const res = await fresh.post('/systems').set('Accept-Language', lang).type('form').send({ _csrf: csrf, organizationId: org, name: '重名系统' }).expect(303);
+      expect(new URL(res.headers.location!, 'http://x').searchParams.get('error'), lang).to.equal(text);
+    }
+  });
 });
