@@ -233,8 +233,8 @@ export class S3BlobStore implements BlobStore {
   /**
    * Removes local temporary files of processes that are gone (or older than a day), and aborts
    * multipart uploads under the prefix started more than a day ago (a crash mid-commit); a
-   * server without ListMultipartUploads (s3rver) is skipped. Nothing under a final key is
-   * touched: a key exists only once its upload completed.
+   * server without ListMultipartUploads (s3rver), or an account without the right, is skipped.
+   * Nothing under a final key is touched: a key exists only once its upload completed.
    */
   async cleanTemporary(): Promise<number> {
     let removed = 0;
@@ -264,7 +264,9 @@ export class S3BlobStore implements BlobStore {
         [keyMarker, uploadIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
       } while (keyMarker);
     } catch (err) {
-      if (!isNotImplemented(err)) throw err;
+      // Not offered (s3rver) or not granted to this account: abandoned parts then wait for the
+      // bucket's lifecycle rule. A missing bucket or bad credentials still stop the start.
+      if (!isNotImplemented(err) && status(err) !== 403) throw err;
     }
     return removed;
   }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Express } from 'express';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BackupManifest } from '../../server/backup/manifest.js';
@@ -19,7 +19,8 @@ import { createTestDatabase, type TestDatabase } from '../utils/database.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { binary } from '../utils/http.js';
 import { pdf, png } from '../utils/files.js';
-import { runCli } from '../utils/process.js';
+import { runCli, startServer, stopServer } from '../utils/process.js';
+import { cookieFor } from '../utils/raw-http.js';
 import { archivedReport } from '../utils/reports.js';
 import { getObject, listKeys, putObject, startS3Server, useS3Credentials, type S3TestServer } from '../utils/s3.js';
 
@@ -63,6 +64,7 @@ describeEachEngine('evidence in an S3 bucket (EVIDENCE_STORE=s3://…, s3rver)',
   });
   after(async () => {
     for (const t of targets) await t.drop().catch(() => undefined);
+    store?.destroy();
     await s3?.stop();
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -214,8 +216,24 @@ describeEachEngine('evidence in an S3 bucket (EVIDENCE_STORE=s3://…, s3rver)',
     });
   });
 
-  it('EVIDENCE_STORE is read from the environment: the default stays DATA_DIR/evidence', () => {
-    expect(parseConfig({ DATA_DIR: '/srv/d' }).evidenceStore).to.deep.equal({ kind: 'fs', dir: '/srv/d/evidence' });
+  it('`dengbao start` with EVIDENCE_STORE: removes dead uploads at start and serves files from the bucket', async function () {
+    this.timeout(120_000);
     expect(parseConfig(env()).evidenceStore).to.deep.equal(storeOf(prefix));
+    const tmpDir = path.join(ctx.db.dataDir, 'upload-tmp');
+    mkdirSync(tmpDir, { recursive: true });
+    writeFileSync(path.join(tmpDir, '999999999-crashed-upload.part'), 'half an upload'); // a process id no process has
+    const server = await startServer({ ...env(), SESSION_SECRET: 'shared-secret-shared-secret-shared-secret' });
+    try {
+      expect(readdirSync(tmpDir)).to.deep.equal([]);
+      const { cookie } = await cookieFor(server.url, 'auditor', 'shared-secret-shared-secret-shared-secret');
+      // A demo evidence file (the demo was loaded into the bucket), read back through the started server.
+      const row = await ctx.db.knex('evidence_versions').where({ organization_id: orgs.citybrain }).orderBy('uploaded_at').first();
+      const res = await fetch(`${server.url}/api/v1/evidence/${row.evidence_id}/versions/${row.version}/download`, { headers: { cookie } });
+      expect(res.status).to.equal(200);
+      expect(sha256(Buffer.from(await res.arrayBuffer()))).to.equal(row.hash);
+      expect(await store.size(orgs.citybrain, row.hash)).to.equal(Number(row.size));
+    } finally {
+      await stopServer(server.child);
+    }
   });
 });
