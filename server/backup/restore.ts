@@ -114,7 +114,7 @@ async function restoreInto(config: Config, dir: string, manifest: BackupManifest
         failed.push(`hash mismatch while copying ${b.path}`);
         continue;
       }
-      await staged.commit(b.organizationId);
+      await staged.commit(b.organizationId).finally(() => staged.discard());
       copied.push({ namespace: b.organizationId, hash: b.sha256 });
     }
     if (engine === 'sqlite') {

@@ -183,10 +183,12 @@ describeEachEngine('evidence in an S3 bucket (EVIDENCE_STORE=s3://…, s3rver)',
         const config = { ...testConfig(target), evidenceStore: storeOf(targetPrefix) };
         const restored = createApp({ db: restoredDb, config, logger: createLogger('silent') });
         const agent = await signIn(restored, 'auditor');
-        const first = await restoredDb('evidence_versions').where({ hash: sha256(png(160_001)) }).first();
-        expect(first, 'the evidence uploaded before the backup').to.not.equal(undefined);
-        const file = await agent.get(`/api/v1/evidence/${first.evidence_id}/download`).buffer(true).parse(binary).expect(200);
-        expect(Buffer.compare(file.body as Buffer, png(160_001))).to.equal(0);
+        const versions = await restoredDb('evidence_versions').select('evidence_id', 'version', 'hash');
+        expect(versions.length).to.be.greaterThan(0);
+        for (const v of versions) {
+          const file = await agent.get(`/api/v1/evidence/${v.evidence_id}/versions/${v.version}/download`).buffer(true).parse(binary).expect(200);
+          expect(sha256(file.body as Buffer)).to.equal(v.hash);
+        }
       } finally {
         await restoredDb.destroy();
       }
