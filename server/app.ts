@@ -52,7 +52,8 @@ import { libraryPagesRouter } from './web/library-pages.js';
 import { adminPagesRouter } from './web/admin-pages.js';
 import { auditPagesRouter } from './web/audit-pages.js';
 import { loadOrgChoices } from './web/render.js';
-import { FsBlobStore } from './storage/fs-blob-store.js';
+import { createBlobStore } from './storage/index.js';
+import type { BlobStore } from './storage/blob-store.js';
 import { BrowserLocator } from '../reports/pdf/browser.js';
 import { PdfPrinter } from '../reports/pdf/chromium.js';
 import './evidence/deadlines.js';
@@ -69,15 +70,17 @@ export interface AppOptions {
   printer?: PdfPrinter;
   config: Config;
   logger: Logger;
+  /** Defaults to the store the configuration names (createBlobStore). */
+  store?: BlobStore;
 }
 
 /** Builds the HTTP application without listening (tests drive it directly). */
-export function createApp({ db, config, logger, catalogue = shippedCatalogue(), printer }: AppOptions): Express {
+export function createApp({ db, config, logger, catalogue = shippedCatalogue(), printer, store }: AppOptions): Express {
   const app = express();
   const deps: AppDeps = {
     db,
     catalogue,
-    store: new FsBlobStore(path.join(config.dataDir, 'evidence')),
+    store: store ?? createBlobStore(config),
     printer: printer ?? new PdfPrinter(new BrowserLocator({ configured: config.chromiumPath, cacheDir: config.browserCacheDir, allowDownload: config.browserDownload })),
     config,
     version: packageVersion(),

@@ -177,10 +177,10 @@ export async function runCli(argv: string[]): Promise<number> {
       if (rest[0] !== 'verify') return usage(`Unknown evidence command: ${rest[0] ?? '(none)'}`);
       const config = loadConfig();
       const { verifyStoredFiles } = await import('./evidence/verify.js');
-      const { FsBlobStore } = await import('./storage/fs-blob-store.js');
-      const path = await import('node:path');
+      const { createBlobStore, closeBlobStore } = await import('./storage/index.js');
+      const store = createBlobStore(config);
       return withDb(async (db) => {
-        const report = await verifyStoredFiles(db, new FsBlobStore(path.join(config.dataDir, 'evidence')));
+        const report = await verifyStoredFiles(db, store).finally(() => closeBlobStore(store));
         const what = { evidence: 'evidence', report: 'report', workbook: 'workbook upload for assessment' } as const;
         for (const p of report.problems) console.error(`${p.state.toUpperCase()}: organisation ${p.organizationId} file ${p.hash} (${what[p.kind]} ${p.refs.join(', ') || '-'})`);
         for (const u of report.unregistered) console.error(`WARNING: unregistered file: organisation ${u.organizationId} file ${u.hash} (no record points at it)`);

@@ -55,15 +55,30 @@ const envSchema = z.object({
   REQUIRE_MFA_ADMIN: z.enum(['0', '1']).optional(),
   MFA_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   ALLOW_COMBINED_ADMIN_ROLES: z.enum(['0', '1']).default('0'),
+  // Object storage for evidence and report files (README: Running for a team → Object storage).
+  EVIDENCE_STORE: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://bucket or s3://bucket/prefix (bucket names: lower-case letters, digits, dots and hyphens)')
+    .optional(),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: z.enum(['0', '1']).default('0'),
 });
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
+
+/** Where stored files (evidence, archived reports, workbook uploads) live. */
+export type EvidenceStoreConfig =
+  | { kind: 'fs'; dir: string }
+  | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region: string; forcePathStyle: boolean };
 
 export interface Config {
   port: number;
   host: string;
   dataDir: string;
   database: { engine: DatabaseEngine; url: string; filename?: string; poolMax: number };
+  /** EVIDENCE_STORE: unset = DATA_DIR/evidence; s3://bucket/prefix = an S3-compatible bucket. */
+  evidenceStore: EvidenceStoreConfig;
   sessionSecret: string;
   sessionIdleMinutes: number;
   sessionMaxHours: number;
@@ -139,11 +154,19 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'sessionSecret
     }
     database = { engine: 'postgres', url: e.DATABASE_URL, poolMax: e.PG_POOL_MAX };
   }
+  let evidenceStore: EvidenceStoreConfig = { kind: 'fs', dir: path.join(dataDir, 'evidence') };
+  if (e.EVIDENCE_STORE) {
+    const [, bucket, prefix = ''] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(e.EVIDENCE_STORE)!;
+    const clean = prefix.replace(/\/+$/, '');
+    if (clean && clean.split('/').some((part) => part === '' || part === '.' || part === '..')) throw new ConfigError('EVIDENCE_STORE', 'the prefix has an empty, . or .. segment');
+    evidenceStore = { kind: 's3', bucket: bucket!, prefix: clean, endpoint: e.S3_ENDPOINT, region: e.S3_REGION, forcePathStyle: e.S3_FORCE_PATH_STYLE === '1' };
+  }
   return {
     port: e.PORT,
     host: e.HOST,
     dataDir,
     database,
+    evidenceStore,
     sessionSecret: e.SESSION_SECRET,
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     sessionMaxHours: e.SESSION_MAX_HOURS,

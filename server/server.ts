@@ -1,9 +1,8 @@
 import { auditSettled } from './audit/middleware.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { createApp } from './app.js';
-import { FsBlobStore } from './storage/fs-blob-store.js';
+import { createBlobStore } from './storage/index.js';
 import { CatalogueError, type Catalogue } from './catalogue/index.js';
 import { loadControlsPackage } from './controls/package.js';
 import { upsertCatalogue } from './catalogue/store.js';
@@ -48,8 +47,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
   const stored = await upsertCatalogue(db, catalogue);
   if (stored.created) logger.info({ version: stored.version, items: stored.itemCount }, 'catalogue version stored');
+  const store = createBlobStore(config);
   const demo = config.demo ? readDemoData() : undefined;
-  const demoLoaded = demo ? await loadDemoData(db, demo, { catalogue, store: new FsBlobStore(path.join(config.dataDir, 'evidence')) }) : false;
+  const demoLoaded = demo ? await loadDemoData(db, demo, { catalogue, store }) : false;
   if (demoLoaded) logger.info('demo data loaded');
   // Outside demo mode, demo accounts still on the published password must change it first.
   if (!config.demo) {
@@ -67,7 +67,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   }, new SecretBox(config.identity.mfaEncryptionKey ?? config.sessionSecret));
   await auth.purgeExpiredSessions();
   // Uploads interrupted by a crash or restart leave temporary files only; remove them.
-  const leftovers = await new FsBlobStore(path.join(config.dataDir, 'evidence')).cleanTemporary();
+  const leftovers = await store.cleanTemporary();
   if (leftovers) logger.info({ files: leftovers }, 'removed interrupted uploads');
   // Report jobs of a previous process cannot finish: marked failed with the reason.
   const interrupted = await failInterruptedReports(db);
@@ -75,7 +75,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   const purge = setInterval(() => void auth.purgeExpiredSessions().catch((err) => logger.warn({ err }, 'session purge failed')), 15 * 60_000);
   purge.unref();
 
-  const app = createApp({ db, config, logger, catalogue });
+  const app = createApp({ db, config, logger, catalogue, store });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });

@@ -2,12 +2,12 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Config } from '../config.js';
-import { FsBlobStore } from '../storage/fs-blob-store.js';
+import { closeBlobStore, createBlobStore } from '../storage/index.js';
 import { registeredBlobs, type RegisteredBlob } from '../storage/registry.js';
 import { now } from '../util.js';
 import { packageVersion } from '../version.js';
 import { appliedMigrations, backupPostgres, backupSqlite, listTables, openSqliteFile, tableCounts } from './database.js';
-import { BACKUP_FORMAT, blobPath, copyHashed, DATABASE_FILE, hashFile, MANIFEST_FILE, type BackupManifest } from './manifest.js';
+import { BACKUP_FORMAT, blobPath, copyStreamHashed, DATABASE_FILE, hashFile, MANIFEST_FILE, type BackupManifest } from './manifest.js';
 
 export interface BackupResult {
   /** Written only when every registered file was copied intact. */
@@ -58,20 +58,28 @@ export async function createBackup(config: Config, knex: Knex, dir: string): Pro
     snapshot = await backupPostgres(knex, config.database.url, dbFile, (trx) => describe(trx, engine));
   }
 
-  const store = new FsBlobStore(path.join(config.dataDir, 'evidence'));
+  // The files come from the configured store (the local directory or the bucket) and go into
+  // the backup directory either way: the backup is self-contained and restores to either kind.
+  const store = createBlobStore(config);
   const problems: string[] = [];
   const copied = new Map<string, 'ok' | string>();
-  for (const b of snapshot.blobs) {
-    const key = `${b.organizationId}/${b.hash}`;
-    if (copied.has(key)) continue;
-    try {
-      const got = await copyHashed(store.pathOf(b.organizationId, b.hash), path.join(dir, blobPath(b.organizationId, b.hash)));
-      copied.set(key, got.sha256 === b.hash ? 'ok' : 'corrupted');
-    } catch (err) {
-      copied.set(key, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `unreadable (${(err as Error).message})`);
+  try {
+    for (const b of snapshot.blobs) {
+      const key = `${b.organizationId}/${b.hash}`;
+      if (copied.has(key)) continue;
+      try {
+        const got = await copyStreamHashed(store.open(b.organizationId, b.hash), path.join(dir, blobPath(b.organizationId, b.hash)));
+        copied.set(key, got.sha256 === b.hash ? 'ok' : 'corrupted');
+      } catch (err) {
+        // ENOENT: not in the store; EBLOBHASH: the S3 store's read refused bytes not matching the hash.
+        const code = (err as NodeJS.ErrnoException).code;
+        copied.set(key, code === 'ENOENT' ? 'missing' : code === 'EBLOBHASH' ? 'corrupted' : `unreadable (${(err as Error).message})`);
+      }
+      const state = copied.get(key)!;
+      if (state !== 'ok') problems.push(`${state.toUpperCase()}: organisation ${b.organizationId} file ${b.hash} (${b.kind} ${b.refs.join(', ') || '-'})`);
     }
-    const state = copied.get(key)!;
-    if (state !== 'ok') problems.push(`${state.toUpperCase()}: organisation ${b.organizationId} file ${b.hash} (${b.kind} ${b.refs.join(', ') || '-'})`);
+  } finally {
+    closeBlobStore(store);
   }
   if (problems.length) return { problems };
 

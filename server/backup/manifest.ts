@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import type { DatabaseEngine } from '../config.js';
@@ -58,6 +58,11 @@ export async function hashFile(file: string): Promise<{ sha256: string; size: nu
  * the bytes written (the caller compares it with the expected one).
  */
 export async function copyHashed(from: string, to: string): Promise<{ sha256: string; size: number }> {
+  return copyStreamHashed(createReadStream(from), to);
+}
+
+/** copyHashed() from a stream (a stored blob read from the store). */
+export async function copyStreamHashed(input: Readable, to: string): Promise<{ sha256: string; size: number }> {
   await mkdir(path.dirname(to), { recursive: true });
   const h = createHash('sha256');
   let size = 0;
@@ -70,7 +75,7 @@ export async function copyHashed(from: string, to: string): Promise<{ sha256: st
   });
   const part = `${to}.part`;
   try {
-    await pipeline(createReadStream(from), meter, createWriteStream(part, { flags: 'wx', mode: 0o600 }));
+    await pipeline(input, meter, createWriteStream(part, { flags: 'wx', mode: 0o600 }));
     await rename(part, to);
   } catch (err) {
     await rm(part, { force: true });

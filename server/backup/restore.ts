@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import { createDatabase } from '../database/index.js';
 import { verifyStoredFiles } from '../evidence/verify.js';
-import { FsBlobStore } from '../storage/fs-blob-store.js';
+import { closeBlobStore, createBlobStore } from '../storage/index.js';
 import { listTables, openSqliteFile, restorePostgres, tableCounts } from './database.js';
 import { blobPath, copyHashed, DATABASE_FILE, hashFile, readManifest, type BackupManifest } from './manifest.js';
 
@@ -64,9 +65,18 @@ export async function restoreBackup(config: Config, dir: string): Promise<Restor
   const engine = config.database.engine;
   if (manifest.engine !== engine) return { outcome: 'refused', problems: [`the backup is of a ${manifest.engine} database; DATABASE_URL is ${engine}`], manifest };
 
-  const store = new FsBlobStore(path.join(config.dataDir, 'evidence'));
+  const store = createBlobStore(config);
+  try {
+    return await restoreInto(config, dir, manifest, store);
+  } finally {
+    closeBlobStore(store);
+  }
+}
+
+async function restoreInto(config: Config, dir: string, manifest: BackupManifest, store: BlobStore): Promise<RestoreResult> {
+  const engine = config.database.engine;
   const refusals: string[] = [];
-  if ((await store.list()).length) refusals.push(`${path.join(config.dataDir, 'evidence')} holds stored files`);
+  if ((await store.list()).length) refusals.push(`${store.location} holds stored files`);
   const filename = config.database.filename;
   if (engine === 'sqlite') {
     if (!filename || filename === ':memory:') refusals.push('the SQLite database is in memory');
@@ -91,14 +101,21 @@ export async function restoreBackup(config: Config, dir: string): Promise<Restor
   if (refusals.length) return { outcome: 'refused', problems: refusals, manifest };
 
   const failed: string[] = [];
-  const copied: string[] = [];
+  const copied: Array<{ namespace: string; hash: string }> = [];
+  const seen = new Set<string>();
   try {
     for (const b of manifest.blobs) {
-      const target = store.pathOf(b.organizationId, b.sha256);
-      if (existsSync(target)) continue; // listed under several kinds
-      const got = await copyHashed(path.join(dir, b.path), target);
-      copied.push(target);
-      if (got.sha256 !== b.sha256) failed.push(`hash mismatch while copying ${b.path}`);
+      if (seen.has(b.path)) continue; // listed under several kinds
+      seen.add(b.path);
+      // Through the store (the local directory or the bucket), hashed again on the way in.
+      const staged = await store.stage(createReadStream(path.join(dir, b.path)), Number.MAX_SAFE_INTEGER);
+      if (staged.hash !== b.sha256) {
+        await staged.discard();
+        failed.push(`hash mismatch while copying ${b.path}`);
+        continue;
+      }
+      await staged.commit(b.organizationId).finally(() => staged.discard());
+      copied.push({ namespace: b.organizationId, hash: b.sha256 });
     }
     if (engine === 'sqlite') {
       for (const f of [filename!, `${filename}-wal`, `${filename}-shm`]) await rm(f, { force: true });
@@ -109,7 +126,7 @@ export async function restoreBackup(config: Config, dir: string): Promise<Restor
     }
   } catch (err) {
     // Leave the target as empty as it was, so the restore can be run again.
-    for (const f of copied) await rm(f, { force: true });
+    for (const c of copied) await store.remove(c.namespace, c.hash).catch(() => undefined);
     if (engine === 'sqlite') await rm(filename!, { force: true });
     throw err;
   }

@@ -28,7 +28,7 @@ export async function verifyStoredFiles(knex: Knex, store: BlobStore): Promise<V
     if (state !== 'ok') problems.push({ kind: b.kind, organizationId: b.organizationId, hash: b.hash, state, refs: b.refs });
   }
   const unregistered: VerifyReport['unregistered'] = [];
-  for (const s of store.list ? await store.list() : []) if (!states.has(`${s.namespace}/${s.hash}`)) unregistered.push({ organizationId: s.namespace, hash: s.hash });
+  for (const s of await store.list()) if (!states.has(`${s.namespace}/${s.hash}`)) unregistered.push({ organizationId: s.namespace, hash: s.hash });
   return { checked: blobs.length, byKind, problems, unregistered };
 }
 

@@ -21,13 +21,20 @@ export class BlobTooLargeError extends Error {
 /**
  * Content-addressed storage of evidence files, one namespace per organisation (deduplication
  * stays inside an organisation, and an organisation's files can be found, backed up or removed
- * together). The filesystem implementation is the default; an object store can implement the
- * same interface without touching the services.
+ * together). Two implementations: the local directory (FsBlobStore, the default) and an
+ * S3-compatible bucket (S3BlobStore, EVIDENCE_STORE=s3://…); createBlobStore() in ./index.ts
+ * picks one from the configuration. Stored blobs are write-once: a second commit of the same
+ * content keeps the bytes already there.
  */
 export interface BlobStore {
+  /** Where the blobs are, for messages: a directory or `s3://bucket/prefix`. */
+  readonly location: string;
   /** Streams `input` to a temporary file while hashing it; rejects with BlobTooLargeError past `maxBytes`. */
   stage(input: Readable, maxBytes: number): Promise<StagedBlob>;
-  /** Reads a stored blob, optionally a byte range (inclusive). */
+  /**
+   * Reads a stored blob, optionally a byte range (inclusive). A missing blob makes the stream
+   * fail with an error whose code is ENOENT.
+   */
   open(namespace: string, hash: string, range?: { start: number; end: number }): Readable;
   /** Size of a stored blob, or undefined when it is missing. */
   size(namespace: string, hash: string): Promise<number | undefined>;
@@ -35,6 +42,8 @@ export interface BlobStore {
   verify(namespace: string, hash: string): Promise<'ok' | 'missing' | 'corrupted'>;
   /** Removes leftovers of interrupted uploads. */
   cleanTemporary(): Promise<number>;
-  /** Every stored blob (not temporary files): for integrity checks and backups. */
-  list?(): Promise<Array<{ namespace: string; hash: string }>>;
+  /** Every stored blob (not temporary files), sorted by namespace then hash: for integrity checks and backups. */
+  list(): Promise<Array<{ namespace: string; hash: string }>>;
+  /** Deletes a stored blob. Only for undoing a failed restore: the services never delete. */
+  remove(namespace: string, hash: string): Promise<void>;
 }

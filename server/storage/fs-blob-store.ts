@@ -1,15 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { once } from 'node:events';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobTooLargeError, type BlobStore, type StagedBlob } from './blob-store.js';
-
-const HEAD_BYTES = 64 * 1024;
-const HASH = /^[0-9a-f]{64}$/;
-const NAMESPACE = /^[0-9a-f-]{36}$/;
+import type { BlobStore, StagedBlob } from './blob-store.js';
+import { blobAddress, HASH, NAMESPACE, stageToFile } from './staging.js';
 
 /**
  * Files under `root` (DATA_DIR/evidence):
@@ -24,51 +20,21 @@ export class FsBlobStore implements BlobStore {
     this.tmp = path.join(root, 'tmp');
   }
 
+  get location(): string {
+    return this.root;
+  }
+
   pathOf(namespace: string, hash: string): string {
-    if (!NAMESPACE.test(namespace)) throw new Error(`bad namespace ${namespace}`);
-    if (!HASH.test(hash)) throw new Error(`bad hash ${hash}`);
-    return path.join(this.root, namespace, hash.slice(0, 2), hash.slice(2, 4), hash);
+    return path.join(this.root, ...blobAddress(namespace, hash));
   }
 
   async stage(input: Readable, maxBytes: number): Promise<StagedBlob> {
-    // The input may fail while the directory is created, before pipeline() listens: pipeline
-    // still sees it (the stream is destroyed), but the 'error' event must not go unhandled.
-    input.on('error', () => undefined);
-    await mkdir(this.tmp, { recursive: true });
-    const tmpFile = path.join(this.tmp, `${randomBytes(12).toString('hex')}.part`);
-    const sha = createHash('sha256');
-    const headChunks: Buffer[] = [];
-    let headLength = 0;
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (size > maxBytes) return done(new BlobTooLargeError(maxBytes));
-        sha.update(chunk);
-        if (headLength < HEAD_BYTES) {
-          headChunks.push(chunk.subarray(0, HEAD_BYTES - headLength));
-          headLength += Math.min(chunk.length, HEAD_BYTES - headLength);
-        }
-        done(null, chunk);
-      },
-    });
-    const out = createWriteStream(tmpFile, { flags: 'wx', mode: 0o600 });
-    try {
-      await pipeline(input, meter, out);
-    } catch (err) {
-      // The file is opened asynchronously: when the input failed at once (a truncated body), the
-      // open may complete after pipeline() gave up. Wait for the stream to close, then remove it,
-      // or the temporary file would outlive the refused request.
-      if (!out.closed) await once(out, 'close').catch(() => undefined);
-      await rm(tmpFile, { force: true });
-      throw err;
-    }
-    const hash = sha.digest('hex');
+    const { file: tmpFile, hash, size, head } = await stageToFile(input, maxBytes, this.tmp);
     let done = false;
     return {
       hash,
       size,
-      head: Buffer.concat(headChunks),
+      head,
       commit: async (namespace: string) => {
         if (done) return;
         const finalPath = this.pathOf(namespace, hash);
@@ -115,6 +81,10 @@ export class FsBlobStore implements BlobStore {
       }
     }
     return out;
+  }
+
+  async remove(namespace: string, hash: string): Promise<void> {
+    await rm(this.pathOf(namespace, hash), { force: true });
   }
 
   async cleanTemporary(): Promise<number> {

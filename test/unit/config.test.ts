@@ -48,6 +48,12 @@ describe('configuration', () => {
     ['SESSION_SECRET', 'short'],
     ['DEMO', 'yes'],
     ['SESSION_IDLE_MINUTES', '0'],
+    ['EVIDENCE_STORE', '/var/lib/dengbao/evidence'],
+    ['EVIDENCE_STORE', 's3://Bad_Bucket/x'],
+    ['EVIDENCE_STORE', 's3://bucket/a//b'],
+    ['EVIDENCE_STORE', 's3://bucket/../x'],
+    ['S3_ENDPOINT', 'minio:9000'],
+    ['S3_FORCE_PATH_STYLE', 'true'],
   ] as const) {
     it(`names ${variable} when it is ${JSON.stringify(value)}`, () => {
       const err = configError({ [variable]: value });
@@ -55,6 +61,17 @@ describe('configuration', () => {
       expect(err.message).to.contain(variable);
     });
   }
+
+  it('keeps stored files in DATA_DIR/evidence unless EVIDENCE_STORE names a bucket', () => {
+    expect(parseConfig({ DATA_DIR: '/srv/dengbao' }).evidenceStore).to.deep.equal({ kind: 'fs', dir: '/srv/dengbao/evidence' });
+    expect(parseConfig({ EVIDENCE_STORE: 's3://dengbao-evidence' }).evidenceStore).to.deep.equal({
+      kind: 's3', bucket: 'dengbao-evidence', prefix: '', endpoint: undefined, region: 'us-east-1', forcePathStyle: false,
+    });
+    expect(parseConfig({ EVIDENCE_STORE: 's3://examplebucket-1250000000/prod/dengbao/', S3_ENDPOINT: 'https://cos.ap-guangzhou.myqcloud.com', S3_REGION: 'ap-guangzhou' }).evidenceStore).to.deep.equal({
+      kind: 's3', bucket: 'examplebucket-1250000000', prefix: 'prod/dengbao', endpoint: 'https://cos.ap-guangzhou.myqcloud.com', region: 'ap-guangzhou', forcePathStyle: false,
+    });
+    expect(parseConfig({ EVIDENCE_STORE: 's3://evidence/x', S3_ENDPOINT: 'http://minio:9000', S3_FORCE_PATH_STYLE: '1' }).evidenceStore).to.include({ forcePathStyle: true, endpoint: 'http://minio:9000' });
+  });
 
   it('has the documented identity defaults; REQUIRE_MFA_ADMIN is on outside demo mode', () => {
     expect(parseConfig({}).identity).to.deep.equal({

@@ -5,8 +5,7 @@ import { parseConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { loadDemoData, readDemoData } from '../../server/services/demo.js';
 import type { TestDatabase } from './database.js';
-import path from 'node:path';
-import { FsBlobStore } from '../../server/storage/fs-blob-store.js';
+import { createBlobStore } from '../../server/storage/index.js';
 import type { PdfPrinter } from '../../reports/pdf/chromium.js';
 
 export const DEMO_PASSWORD = readDemoData().password;
@@ -18,8 +17,11 @@ export function testConfig(db: TestDatabase, overrides: Partial<Config> = {}): C
 
 /** createApp() on a migrated test database with the demo organisations and users. */
 export async function createTestApp(db: TestDatabase, overrides: Partial<Config> = {}, options: { printer?: PdfPrinter } = {}): Promise<Express> {
-  await loadDemoData(db.knex, undefined, { store: new FsBlobStore(path.join(db.dataDir, 'evidence')) });
-  return createApp({ db: db.knex, config: testConfig(db, overrides), logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), printer: options.printer });
+  const config = testConfig(db, overrides);
+  // The demo's evidence files go where the configuration says (DATA_DIR/evidence, or a bucket).
+  const store = createBlobStore(config);
+  await loadDemoData(db.knex, undefined, { store });
+  return createApp({ db: db.knex, config, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), printer: options.printer, store });
 }
 
 export type Agent = ReturnType<typeof supertest.agent>;
