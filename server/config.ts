@@ -55,6 +55,10 @@ const envSchema = z.object({
   REQUIRE_MFA_ADMIN: z.enum(['0', '1']).optional(),
   MFA_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   ALLOW_COMBINED_ADMIN_ROLES: z.enum(['0', '1']).default('0'),
+  // Background jobs (reports): whether this process runs them, how many at once, how long one may take.
+  JOBS: z.enum(['on', 'off']).default('on'),
+  JOB_CONCURRENCY: intIn(1, 64).default(1),
+  JOB_TIMEOUT_SECONDS: intIn(10, 24 * 3600).default(1800),
 });
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
@@ -85,6 +89,17 @@ export interface Config {
   identity: IdentityConfig;
   /** 三权分立: whether one account may hold several platform roles (small installations). */
   allowCombinedAdminRoles: boolean;
+  jobs: JobsConfig;
+}
+
+/** Background jobs (server/jobs). */
+export interface JobsConfig {
+  /** JOBS=on: this web process also runs jobs; off: it only queues them (workers run them). */
+  run: boolean;
+  /** Jobs run at once per process (PostgreSQL; on SQLite reports run one at a time on their thread). */
+  concurrency: number;
+  /** A job running longer counts as failed (its worker is presumed dead) and is retried. */
+  timeoutSeconds: number;
 }
 
 /** Sign-in throttling, password policy, API tokens and second factor (README: Identity and sessions). */
@@ -172,6 +187,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'sessionSecret
       mfaEncryptionKey: e.MFA_ENCRYPTION_KEY,
     },
     allowCombinedAdminRoles: e.ALLOW_COMBINED_ADMIN_ROLES === '1',
+    jobs: { run: e.JOBS === 'on', concurrency: e.JOB_CONCURRENCY, timeoutSeconds: e.JOB_TIMEOUT_SECONDS },
   };
 }
 

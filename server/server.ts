@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './app.js';
+import type { AppDeps } from './http/request.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { CatalogueError, loadCatalogue, shippedCatalogue, type Catalogue } from './catalogue/index.js';
 import { upsertCatalogue } from './catalogue/store.js';
@@ -11,7 +12,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase, migrateLatest } from './database/index.js';
 import { createLogger } from './logger.js';
 import { installProcessGuard } from './process-guard.js';
-import { failInterruptedReports } from '../reports/jobs.js';
+import { createJobQueue, recoverReports, startWorkers } from './jobs/index.js';
 import { AuthService } from './services/auth.js';
 import { SecretBox } from './services/mfa.js';
 import { loadDemoData, readDemoData } from './services/demo.js';
@@ -70,13 +71,18 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   // Uploads interrupted by a crash or restart leave temporary files only; remove them.
   const leftovers = await new FsBlobStore(path.join(config.dataDir, 'evidence')).cleanTemporary();
   if (leftovers) logger.info({ files: leftovers }, 'removed interrupted uploads');
-  // Report jobs of a previous process cannot finish: marked failed with the reason.
-  const interrupted = await failInterruptedReports(db);
+  // Report jobs of a previous process that no queue will run again: marked failed with the reason
+  // (SQLite: all of them; PostgreSQL: those whose job is gone — live ones are retried by the queue).
+  const jobs = await createJobQueue(config, logger);
+  const interrupted = await recoverReports(jobs, db);
   if (interrupted) logger.warn({ reports: interrupted }, 'report jobs interrupted by a restart marked failed');
   const purge = setInterval(() => void auth.purgeExpiredSessions().catch((err) => logger.warn({ err }, 'session purge failed')), 15 * 60_000);
   purge.unref();
 
-  const app = createApp({ db, config, logger, catalogue });
+  const app = createApp({ db, config, logger, catalogue, jobs });
+  const appDeps = app.locals.deps as AppDeps;
+  // JOBS=off: this process only queues jobs; `dengbao worker` processes run them.
+  const workers = config.jobs.run ? await startWorkers(jobs, db, config, { printer: appDeps.printer, store: appDeps.store, catalogue, logger }) : undefined;
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });
@@ -102,7 +108,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
 
   const stop = async () => {
     server.close();
-    await (app.locals.deps as { printer: { close(): Promise<void> } }).printer.close();
+    await jobs.stop();
+    await workers?.stop();
+    await appDeps.printer.close();
     clearInterval(purge);
     await auditSettled(); // entries of the last requests are written before the database closes
     await db.destroy();
