@@ -15,7 +15,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { readDemoData } from '../server/services/demo.js';
+import { shippedCatalogue } from '../server/catalogue/index.js';
+import { createDatabase, migrateLatest } from '../server/database/index.js';
+import { loadCaller } from '../server/services/callers.js';
+import { loadDemoData, readDemoData } from '../server/services/demo.js';
+import { FsBlobStore } from '../server/storage/fs-blob-store.js';
+import { AssessmentsService } from '../server/assessments/service.js';
+import { ObjectsService } from '../server/assessments/objects.js';
+import { ResultsService } from '../server/assessments/results.js';
+import { SystemsService } from '../server/systems/service.js';
+import { GradingsService } from '../server/systems/gradings.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -29,6 +38,8 @@ export interface LatencyFigures {
 export interface HeadOfLineFigures {
   /** Where report jobs ran. */
   mode: 'worker thread' | 'main thread';
+  /** Result rows of the assessment reported on. */
+  resultRows: number;
   /** /healthz with nothing else running. */
   idle: LatencyFigures;
   /** /healthz while each report renders, and how long the report took (request → done). */
@@ -87,18 +98,57 @@ function startServer(env: Record<string, string>): Promise<{ child: ChildProcess
   });
 }
 
-export async function benchHeadOfLine(options: { mainThread?: boolean; formats?: Array<'pdf' | 'html'>; idleMs?: number; warm?: boolean } = {}): Promise<HeadOfLineFigures> {
+/**
+ * A level-3 assessment with `objects` test objects and every result filled (as bench/run.ts
+ * builds its 40-object one), written into DATA_DIR's database before the server starts.
+ */
+async function seedAssessment(dataDir: string, objects: number): Promise<string> {
+  const filename = path.join(dataDir, 'dengbao.sqlite');
+  const knex = createDatabase({ engine: 'sqlite', url: `sqlite:${filename}`, filename, poolMax: 1 });
+  try {
+    await migrateLatest(knex);
+    await loadDemoData(knex, undefined, { store: new FsBlobStore(path.join(dataDir, 'evidence')) });
+    const officer = await knex('users').where({ username: 'officer' }).first();
+    const caller = (await loadCaller(knex, officer.id, 'session'))!;
+    const ctx = { knex, caller };
+    const org = [...caller.memberships.keys()][0]!;
+    const sys = await new SystemsService(ctx).create(org, { name: `Bench system (${objects} objects)`, deployment: 'on_premises' });
+    await new GradingsService(ctx).create(sys.id, { businessHarms: [{ object: 'social', degree: 'serious' }], serviceHarms: [{ object: 'social', degree: 'serious' }], rationale: 'benchmark system graded at level 3', gradedOn: '2026-01-05' });
+    const cats = ['network_device', 'security_device', 'server_storage', 'server_storage', 'terminal', 'management_platform', 'business_application', 'data_resource'];
+    await new ObjectsService(ctx).create(sys.id, Array.from({ length: objects }, (_, i) => ({ category: cats[i % cats.length]!, name: `OBJ-${String(i + 1).padStart(3, '0')}`, importance: 'key' as const })));
+    const a = await new AssessmentsService(ctx, shippedCatalogue()).create({ systemId: sys.id, kind: 'formal_test' });
+    const results = new ResultsService(ctx);
+    const rows = await results.list(a.id);
+    const values = ['conform', 'conform', 'conform', 'partial', 'nonconform', 'na'] as const;
+    await results.bulk(a.id, rows.map((r, i) => ({ code: r.code, objectId: r.objectId, value: values[i % values.length]!, record: `核查记录 ${i}`, rowVersion: r.rowVersion })));
+    return a.id;
+  } finally {
+    await knex.destroy();
+  }
+}
+
+export async function benchHeadOfLine(
+  options: {
+    mainThread?: boolean;
+    formats?: Array<'pdf' | 'html'>;
+    idleMs?: number;
+    warm?: boolean;
+    /** 0 (default): the demo assessment; n: a level-3 assessment with n objects, all results filled. */
+    objects?: number;
+  } = {},
+): Promise<HeadOfLineFigures> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'dengbao-hol-'));
+  const seeded = options.objects ? await seedAssessment(dataDir, options.objects) : undefined;
   const env: Record<string, string> = { DATA_DIR: dataDir, DEMO: '1', SESSION_SECRET: 'head-of-line-bench-secret-0123456789abcdef', BROWSER_DOWNLOAD: '0' };
   delete process.env.DATABASE_URL; // SQLite: the engine whose driver blocks
   if (options.mainThread) env.DENGBAO_JOBS_MAIN_THREAD = '1';
   const { child, url } = await startServer(env);
   try {
-    const login = await request(url, 'POST', '/api/v1/auth/login', { 'content-type': 'application/json' }, JSON.stringify({ username: 'consultant', password: readDemoData().password }));
+    const login = await request(url, 'POST', '/api/v1/auth/login', { 'content-type': 'application/json' }, JSON.stringify({ username: 'officer', password: readDemoData().password }));
     if (login.status !== 200) throw new Error(`sign-in: ${login.status} ${login.text}`);
     const cookie = String([login.headers['set-cookie']].flat()[0]).split(';')[0]!;
     const list = JSON.parse((await request(url, 'GET', '/api/v1/assessments', { cookie })).text).data as Array<{ id: string; kind: string }>;
-    const assessment = list.find((a) => a.kind === 'formal_test')!.id;
+    const assessment = seeded ?? list.find((a) => a.kind === 'formal_test')!.id;
     const report = async (format: 'pdf' | 'html') => {
       const job = JSON.parse(
         (await request(url, 'POST', `/api/v1/assessments/${assessment}/reports`, { cookie, 'content-type': 'application/json' }, JSON.stringify({ type: 'test_report', format, lang: 'zh-CN' }))).text,
@@ -125,7 +175,11 @@ export async function benchHeadOfLine(options: { mainThread?: boolean; formats?:
       const times = await probe(url, finished);
       reports.push({ format, reportMs: Math.round(performance.now() - t0), status: await finished, healthz: figures(times) });
     }
-    return { mode: options.mainThread ? 'main thread' : 'worker thread', idle, reports };
+    const filename = path.join(dataDir, 'dengbao.sqlite');
+    const knex = createDatabase({ engine: 'sqlite', url: `sqlite:${filename}`, filename, poolMax: 1 });
+    const counted = await knex('assessment_results').where({ assessment_id: assessment }).count({ n: '*' }).first();
+    await knex.destroy();
+    return { mode: options.mainThread ? 'main thread' : 'worker thread', resultRows: Number(counted?.n ?? 0), idle, reports };
   } finally {
     child.removeAllListeners('exit');
     await new Promise<void>((resolve) => {
@@ -139,11 +193,14 @@ export async function benchHeadOfLine(options: { mainThread?: boolean; formats?:
 
 // `npx tsx bench/head-of-line.ts`: before (main thread) and after (worker thread), as Markdown.
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const rows = ['| jobs on | load | requests | p50 ms | p99 ms | max ms | report ms |', '|---|---|---:|---:|---:|---:|---:|'];
-  for (const mainThread of [true, false]) {
-    const f = await benchHeadOfLine({ mainThread });
-    rows.push(`| ${f.mode} | idle | ${f.idle.requests} | ${f.idle.p50} | ${f.idle.p99} | ${f.idle.max} | |`);
-    for (const r of f.reports) rows.push(`| ${f.mode} | ${r.format} test report (${r.status}) | ${r.healthz.requests} | ${r.healthz.p50} | ${r.healthz.p99} | ${r.healthz.max} | ${r.reportMs} |`);
+  const rows = ['| assessment | jobs on | load | requests | p50 ms | p99 ms | max ms | report ms |', '|---|---|---|---:|---:|---:|---:|---:|'];
+  for (const objects of [0, Number(process.env.HOL_OBJECTS ?? 100)]) {
+    for (const mainThread of [true, false]) {
+      const f = await benchHeadOfLine({ mainThread, objects });
+      const label = `${objects ? `${objects} objects` : 'demo'} (${f.resultRows} results)`;
+      rows.push(`| ${label} | ${f.mode} | idle | ${f.idle.requests} | ${f.idle.p50} | ${f.idle.p99} | ${f.idle.max} | |`);
+      for (const r of f.reports) rows.push(`| ${label} | ${f.mode} | ${r.format} test report (${r.status}) | ${r.healthz.requests} | ${r.healthz.p50} | ${r.healthz.p99} | ${r.healthz.max} | ${r.reportMs} |`);
+    }
   }
   console.log(rows.join('\n'));
   agent.destroy();
