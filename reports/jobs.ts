@@ -162,7 +162,10 @@ export async function runReportJob(knex: Knex, deps: ReportDeps, job: { data: Re
     await knex('reports').where({ id }).update({ status: 'failed', error: 'the user who requested the report is disabled or removed', finished_at: now() });
     return;
   }
+  const started = Date.now();
   await runReport(knex, caller, deps, id, job);
+  const after = await knex('reports').where({ id }).first('status');
+  deps.logger?.info({ report: id, attempt: job.attempt, status: after?.status, ms: Date.now() - started }, 'report job finished');
 }
 
 /** Marks failed a report whose job ran out of deliveries without recording it (its workers died). */

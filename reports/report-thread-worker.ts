@@ -18,7 +18,7 @@ const deps = {
   catalogue: config.catalogueDir ? loadCatalogue(config.catalogueDir) : shippedCatalogue(),
   store: new FsBlobStore(path.join(config.dataDir, 'evidence')),
   printer: new PdfPrinter(new BrowserLocator({ configured: config.chromiumPath, cacheDir: config.browserCacheDir, allowDownload: config.browserDownload })),
-  logger: createLogger(config.logLevel),
+  logger: createLogger(config.logLevel).child({ thread: 'reports' }),
 };
 
 type Message = { close: true } | { seq: number; job: { data: ReportJobData; final: boolean; attempt: number } };

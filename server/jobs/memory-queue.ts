@@ -68,6 +68,7 @@ export class InProcessQueue implements JobQueue {
             this.waiting.push({ ...job, attempt: job.attempt + 1 });
             this.pump();
           }, backoffSeconds(job.retryDelaySeconds, job.attempt) * 1000);
+          timer.unref(); // a pending retry alone does not keep a process alive
           this.timers.add(timer);
         },
       );
