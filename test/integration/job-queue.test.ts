@@ -60,6 +60,29 @@ describeEachEngine('job queue: each job runs once, failures are retried with bac
     expect(seen.sort((x, y) => Number(x) - Number(y))).to.deep.equal(Array.from({ length: 12 }, (_, n) => `${n}`));
   });
 
+  it('a job enqueued inside a transaction exists only if the transaction commits', async function () {
+    this.timeout(60_000);
+    const seen: number[] = [];
+    const q = newQueue();
+    await q.work<{ n: number }>('tx', async (job) => void seen.push(job.data.n));
+    await ctx.db.knex
+      .transaction(async (trx) => {
+        await q.enqueue('tx', { n: 1 }, { trx });
+        throw new Error('rolled back');
+      })
+      .catch(() => undefined);
+    await ctx.db.knex.transaction(async (trx) => {
+      await q.enqueue('tx', { n: 2 }, { trx });
+      // Not before the commit: nothing runs while the transaction is open.
+      await sleep(1500);
+      expect(seen).to.deep.equal([]);
+    });
+    await until('the committed job', async () => seen.length >= 1);
+    await sleep(1500);
+    expect(seen).to.deep.equal([2]);
+    if (ctx.engine === 'postgres') expect(await ctx.db.knex.withSchema(JOBS_SCHEMA).table('job').where({ name: 'tx' }).count({ n: '*' }).first()).to.deep.equal({ n: '1' });
+  });
+
   it('a failing handler is retried with growing delays, the last delivery is marked final, then it stops', async function () {
     this.timeout(120_000);
     const runs: Array<{ at: number; attempt: number; final: boolean }> = [];
