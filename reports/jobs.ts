@@ -7,6 +7,9 @@ import { BrowserUnavailableError, EvidenceCorruptedError, NotFoundError, Validat
 import type { Language } from '../server/i18n.js';
 import type { Logger } from '../server/logger.js';
 import type { BlobStore } from '../server/storage/blob-store.js';
+import { engineOf } from '../server/database/index.js';
+import type { JobQueue } from '../server/jobs/queue.js';
+import { loadCaller } from '../server/services/callers.js';
 import { newId, now } from '../server/util.js';
 import { packageVersion } from '../server/version.js';
 import { SummaryService } from '../server/assessments/summary.js';
@@ -34,6 +37,12 @@ export interface ReportDeps {
   store: BlobStore;
   catalogue: Catalogue;
   logger?: Logger;
+}
+
+/** The queue the report jobs go through (server/jobs), and the data of one job. */
+export const REPORT_JOB = 'report';
+export interface ReportJobData {
+  reportId: string;
 }
 
 export const reportView = (r: Record<string, any>) => ({
@@ -66,7 +75,7 @@ export const reportView = (r: Record<string, any>) => ({
 export class ReportsService extends ScopedService {
   constructor(
     ctx: ServiceContext,
-    private readonly deps: ReportDeps,
+    private readonly deps: ReportDeps & { jobs: JobQueue },
   ) {
     super(ctx);
   }
@@ -85,7 +94,7 @@ export class ReportsService extends ScopedService {
     // The template version is pinned when the report is requested and recorded in the archive row.
     const template = input.templateId ? await new ReportTemplatesService({ knex: this.knex, caller: this.caller }, this.deps.store).latest(input.templateId, a.organization_id) : undefined;
     const id = newId();
-    await this.knex('reports').insert({
+    const row = {
       id,
       organization_id: a.organization_id,
       assessment_id: a.id,
@@ -100,9 +109,20 @@ export class ReportsService extends ScopedService {
       template_version: template?.version ?? null,
       requested_by: this.caller.userId,
       requested_at: now(),
-    });
-    // Runs after the response; failures are recorded on the job, never thrown at the client.
-    setImmediate(() => void runReport(this.knex, this.caller, this.deps, id));
+    };
+    // The row and its job are recorded together (PostgreSQL: one transaction; in-process: the
+    // job starts after the row is written). The job runs after the response, in this process or
+    // a worker; failures are recorded on the row, never thrown at the client.
+    const data: ReportJobData = { reportId: id };
+    if (engineOf(this.knex) === 'postgres' && !this.knex.isTransaction) {
+      await this.knex.transaction(async (trx) => {
+        await trx('reports').insert(row);
+        await this.deps.jobs.enqueue(REPORT_JOB, data, { trx });
+      });
+    } else {
+      await this.knex('reports').insert(row);
+      await this.deps.jobs.enqueue(REPORT_JOB, data);
+    }
     return reportView(await this.knex('reports').where({ id }).first());
   }
 
@@ -128,7 +148,32 @@ export class ReportsService extends ScopedService {
   }
 }
 
-async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: string): Promise<void> {
+/**
+ * The queue's handler for one delivery of a report job: runs it as the user who asked. A failed
+ * delivery that will be retried leaves the row queued with the reason; the last one marks it failed.
+ */
+export async function runReportJob(knex: Knex, deps: ReportDeps, job: { data: ReportJobData; final: boolean; attempt: number }): Promise<void> {
+  const id = job.data.reportId;
+  const row = await knex('reports').where({ id }).first();
+  // Already finished (a retry of a delivery whose completion was not recorded), or gone.
+  if (!row || row.status === 'done' || row.status === 'failed') return;
+  const caller = await loadCaller(knex, row.requested_by, 'system');
+  if (!caller) {
+    await knex('reports').where({ id }).update({ status: 'failed', error: 'the user who requested the report is disabled or removed', finished_at: now() });
+    return;
+  }
+  const started = Date.now();
+  await runReport(knex, caller, deps, id, job);
+  const after = await knex('reports').where({ id }).first('status');
+  deps.logger?.info({ report: id, attempt: job.attempt, status: after?.status, ms: Date.now() - started }, 'report job finished');
+}
+
+/** Marks failed a report whose job ran out of deliveries without recording it (its workers died). */
+export async function failExhaustedReport(knex: Knex, data: ReportJobData): Promise<void> {
+  await knex('reports').where({ id: data.reportId }).whereIn('status', ['queued', 'running']).update({ status: 'failed', error: INTERRUPTED_REPORT_ERROR, finished_at: now() });
+}
+
+async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: string, attempt: { final: boolean; attempt: number }): Promise<void> {
   const set = (fields: Record<string, unknown>) => knex('reports').where({ id }).update(fields);
   const job = await knex('reports').where({ id }).first();
   try {
@@ -171,6 +216,7 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
     await set({
       status: 'done',
       progress: 100,
+      error: null, // a failed earlier attempt's reason
       hash: staged.hash,
       size: staged.size,
       file_name: `${base}.${job.format}`,
@@ -178,8 +224,16 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
       finished_at: now(),
     });
   } catch (err) {
-    deps.logger?.error({ err, report: id }, 'report failed');
-    await set({ status: 'failed', error: String((err as Error).message).slice(0, 1000), finished_at: now() }).catch(() => undefined);
+    const message = String((err as Error).message).slice(0, 1000);
+    if (attempt.final) {
+      deps.logger?.error({ err, report: id, attempt: attempt.attempt }, 'report failed');
+      await set({ status: 'failed', error: message, finished_at: now() }).catch(() => undefined);
+      return;
+    }
+    // Back in the queue: the next delivery starts over (the row shows why it is waiting).
+    deps.logger?.warn({ err, report: id, attempt: attempt.attempt }, 'report attempt failed; retrying');
+    await set({ status: 'queued', progress: 0, error: `attempt ${attempt.attempt} failed: ${message}`.slice(0, 1000) }).catch(() => undefined);
+    throw err;
   }
 }
 
@@ -193,11 +247,17 @@ export const INTERRUPTED_REPORT_ERROR = 'interrupted: the server stopped while t
 
 /**
  * At start: report jobs left queued or running by a previous process (a crash, kill -9, a
- * restart) can never finish, since their work lived in that process. They are marked failed
- * with the reason, so nobody waits for them and they can be requested again. Returns how many.
+ * restart) can never finish when their work lived in that process (the in-process queue on
+ * SQLite). They are marked failed with the reason, so nobody waits for them and they can be
+ * requested again. On PostgreSQL the queue keeps its jobs: `keep` lists the reports whose job
+ * is still alive there (it will be retried); only rows without one are marked. Returns how many.
  */
-export async function failInterruptedReports(knex: Knex): Promise<number> {
-  return knex('reports')
-    .whereIn('status', ['queued', 'running'])
-    .update({ status: 'failed', error: INTERRUPTED_REPORT_ERROR, finished_at: now() });
+export async function failInterruptedReports(knex: Knex, keep: string[] = []): Promise<number> {
+  const ids = new Set(keep);
+  const stuck = (await knex('reports').whereIn('status', ['queued', 'running']).select('id')).map((r: { id: string }) => r.id).filter((id) => !ids.has(id));
+  let n = 0;
+  for (let i = 0; i < stuck.length; i += 500) {
+    n += await knex('reports').whereIn('id', stuck.slice(i, i + 500)).whereIn('status', ['queued', 'running']).update({ status: 'failed', error: INTERRUPTED_REPORT_ERROR, finished_at: now() });
+  }
+  return n;
 }

@@ -56,6 +56,9 @@ import { createBlobStore } from './storage/index.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { BrowserLocator } from '../reports/pdf/browser.js';
 import { PdfPrinter } from '../reports/pdf/chromium.js';
+import { workReports } from '../reports/report-worker.js';
+import { InProcessQueue } from './jobs/memory-queue.js';
+import type { JobQueue } from './jobs/queue.js';
 import './evidence/deadlines.js';
 import './systems/deadlines.js';
 import './systems/filing-deadlines.js';
@@ -72,10 +75,12 @@ export interface AppOptions {
   logger: Logger;
   /** Defaults to the store the configuration names (createBlobStore). */
   store?: BlobStore;
+  /** The job queue (server/jobs); default: an in-process queue whose report jobs run in this thread (tests). */
+  jobs?: JobQueue;
 }
 
 /** Builds the HTTP application without listening (tests drive it directly). */
-export function createApp({ db, config, logger, catalogue = shippedCatalogue(), printer, store }: AppOptions): Express {
+export function createApp({ db, config, logger, catalogue = shippedCatalogue(), printer, store, jobs }: AppOptions): Express {
   const app = express();
   const deps: AppDeps = {
     db,
@@ -84,6 +89,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
     printer: printer ?? new PdfPrinter(new BrowserLocator({ configured: config.chromiumPath, cacheDir: config.browserCacheDir, allowDownload: config.browserDownload })),
     config,
     version: packageVersion(),
+    jobs: jobs ?? new InProcessQueue(),
     auth: new AuthService(db, {
       idleMinutes: config.sessionIdleMinutes,
       maxHours: config.sessionMaxHours,
@@ -94,6 +100,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
     }, new SecretBox(config.identity.mfaEncryptionKey ?? config.sessionSecret)),
   };
   app.locals.deps = deps;
+  if (!jobs) void workReports(deps.jobs, db, { printer: deps.printer, store: deps.store, catalogue, logger });
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');

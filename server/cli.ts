@@ -9,6 +9,8 @@ const HELP = `Usage: dengbao <command> [options]
 
 Commands:
   start                      start the server (same as npm start)
+  worker                     run background jobs (reports) without HTTP; PostgreSQL only;
+                             any number, on any machine reaching the database and the evidence store
   migrate [latest]           apply pending database migrations
   migrate status             list applied and pending migrations
   migrate down               roll back the last migration
@@ -57,6 +59,10 @@ export async function runCli(argv: string[]): Promise<number> {
       const { startServer } = await import('./server.js');
       await startServer();
       return -1; // keep running
+    }
+    case 'worker': {
+      const { runWorker } = await import('./jobs/worker-process.js');
+      return runWorker();
     }
     case 'migrate': {
       const sub = rest[0] ?? 'latest';

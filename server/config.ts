@@ -63,6 +63,10 @@ const envSchema = z.object({
   S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_FORCE_PATH_STYLE: z.enum(['0', '1']).default('0'),
+  // Background jobs (reports): whether this process runs them, how many at once, how long one may take.
+  JOBS: z.enum(['on', 'off']).default('on'),
+  JOB_CONCURRENCY: intIn(1, 64).default(1),
+  JOB_TIMEOUT_SECONDS: intIn(10, 24 * 3600).default(1800),
 });
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
@@ -100,6 +104,17 @@ export interface Config {
   identity: IdentityConfig;
   /** 三权分立: whether one account may hold several platform roles (small installations). */
   allowCombinedAdminRoles: boolean;
+  jobs: JobsConfig;
+}
+
+/** Background jobs (server/jobs). */
+export interface JobsConfig {
+  /** JOBS=on: this web process also runs jobs; off: it only queues them (workers run them). */
+  run: boolean;
+  /** Jobs run at once per process (PostgreSQL; on SQLite reports run one at a time on their thread). */
+  concurrency: number;
+  /** A job running longer counts as failed (its worker is presumed dead) and is retried. */
+  timeoutSeconds: number;
 }
 
 /** Sign-in throttling, password policy, API tokens and second factor (README: Identity and sessions). */
@@ -195,6 +210,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'sessionSecret
       mfaEncryptionKey: e.MFA_ENCRYPTION_KEY,
     },
     allowCombinedAdminRoles: e.ALLOW_COMBINED_ADMIN_ROLES === '1',
+    jobs: { run: e.JOBS === 'on', concurrency: e.JOB_CONCURRENCY, timeoutSeconds: e.JOB_TIMEOUT_SECONDS },
   };
 }
 

@@ -2,6 +2,7 @@ import { auditSettled } from './audit/middleware.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import type { AppDeps } from './http/request.js';
 import { createBlobStore } from './storage/index.js';
 import { CatalogueError, type Catalogue } from './catalogue/index.js';
 import { loadControlsPackage } from './controls/package.js';
@@ -10,7 +11,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase, migrateLatest } from './database/index.js';
 import { createLogger } from './logger.js';
 import { installProcessGuard } from './process-guard.js';
-import { failInterruptedReports } from '../reports/jobs.js';
+import { createJobQueue, recoverReports, startWorkers } from './jobs/index.js';
 import { AuthService } from './services/auth.js';
 import { SecretBox } from './services/mfa.js';
 import { loadDemoData, readDemoData } from './services/demo.js';
@@ -69,13 +70,18 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   // Uploads interrupted by a crash or restart leave temporary files only; remove them.
   const leftovers = await store.cleanTemporary();
   if (leftovers) logger.info({ files: leftovers }, 'removed interrupted uploads');
-  // Report jobs of a previous process cannot finish: marked failed with the reason.
-  const interrupted = await failInterruptedReports(db);
+  // Report jobs of a previous process that no queue will run again: marked failed with the reason
+  // (SQLite: all of them; PostgreSQL: those whose job is gone — live ones are retried by the queue).
+  const jobs = await createJobQueue(config, logger);
+  const interrupted = await recoverReports(jobs, db);
   if (interrupted) logger.warn({ reports: interrupted }, 'report jobs interrupted by a restart marked failed');
   const purge = setInterval(() => void auth.purgeExpiredSessions().catch((err) => logger.warn({ err }, 'session purge failed')), 15 * 60_000);
   purge.unref();
 
-  const app = createApp({ db, config, logger, catalogue, store });
+  const app = createApp({ db, config, logger, catalogue, store, jobs });
+  const appDeps = app.locals.deps as AppDeps;
+  // JOBS=off: this process only queues jobs; `dengbao worker` processes run them.
+  const workers = config.jobs.run ? await startWorkers(jobs, db, config, { printer: appDeps.printer, store: appDeps.store, catalogue, logger }) : undefined;
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });
@@ -87,6 +93,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     `dengbao is running at ${url}  (database: ${config.database.engine}${config.database.filename ? ` ${config.database.filename}` : ''})`,
     `  health:  ${url}/healthz`,
     `  API:     ${url}/api/v1`,
+    `  jobs:    ${jobs.kind}${config.jobs.run ? (config.database.engine === 'sqlite' ? ', reports on a worker thread' : `, this process runs ${config.jobs.concurrency} at a time`) : ', JOBS=off: dengbao worker processes run them'}`,
     `  catalogue ${catalogue.version}: ${catalogue.items.length} test units, ${catalogue.highRiskCases.length} high-risk cases`,
   ];
   if (demo) {
@@ -101,7 +108,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
 
   const stop = async () => {
     server.close();
-    await (app.locals.deps as { printer: { close(): Promise<void> } }).printer.close();
+    await jobs.stop();
+    await workers?.stop();
+    await appDeps.printer.close();
     clearInterval(purge);
     await auditSettled(); // entries of the last requests are written before the database closes
     await db.destroy();

@@ -5,6 +5,7 @@ import type { Catalogue } from '../catalogue/index.js';
 import type { Config } from '../config.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { PdfPrinter } from '../../reports/pdf/chromium.js';
+import type { JobQueue } from '../jobs/queue.js';
 import type { Caller, ServiceContext } from '../context.js';
 import { InvalidTokenError, SessionExpiredError, UnauthenticatedError } from '../errors.js';
 import { detectLanguage, translator, type Language } from '../i18n.js';
@@ -37,6 +38,8 @@ export interface AppDeps {
   config: Config;
   auth: AuthService;
   version: string;
+  /** Where background work (reports) is queued. */
+  jobs: JobQueue;
 }
 
 export const deps = (req: Request): AppDeps => req.app.locals.deps as AppDeps;

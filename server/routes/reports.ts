@@ -11,7 +11,7 @@ export const reportsRouter = Router();
 
 const service = (req: Request) => {
   const d = deps(req);
-  return new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue, logger: req.log });
+  return new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue, logger: req.log, jobs: d.jobs });
 };
 const idParams = z.object({ id: fields.id });
 

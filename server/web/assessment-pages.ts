@@ -171,7 +171,7 @@ assessmentPagesRouter.get('/assessments/:id/findings', signedIn, async (req, res
 assessmentPagesRouter.get('/assessments/:id/reports', signedIn, async (req, res) => {
   const d = deps(req);
   const id = idOf(req);
-  const service = new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue });
+  const service = new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue, jobs: d.jobs });
   const L = labels(req);
   const reports = (await service.list(id)).map((r) => ({ ...r, typeLabel: L[`report_${r.type}`] ?? r.type }));
   renderPage(req, res, 'reports', {
@@ -192,7 +192,7 @@ assessmentPagesRouter.post('/assessments/:id/reports', signedIn, requireCsrf, as
   const d = deps(req);
   const id = idOf(req);
   const body = z.object({ type: z.enum(['test_report', 'gap_analysis', 'remediation_plan', 'executive_summary']), format: z.enum(['pdf', 'html', 'docx']), lang: z.enum(['zh-CN', 'en']) }).parse(req.body);
-  await new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue, logger: req.log }).request(id, body);
+  await new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue, logger: req.log, jobs: d.jobs }).request(id, body);
   res.redirect(303, `/assessments/${id}/reports`);
 });
 

@@ -32,6 +32,14 @@ describe('configuration', () => {
     expect(c.database).to.deep.equal({ engine: 'postgres', url: 'postgres://u@db.example:5432/dengbao', poolMax: 7 });
   });
 
+  it('runs background jobs in every process by default; JOBS=off leaves them to workers; bad job settings are named', () => {
+    expect(parseConfig({}).jobs).to.deep.equal({ run: true, concurrency: 1, timeoutSeconds: 1800 });
+    expect(parseConfig({ JOBS: 'off', JOB_CONCURRENCY: '4', JOB_TIMEOUT_SECONDS: '600' }).jobs).to.deep.equal({ run: false, concurrency: 4, timeoutSeconds: 600 });
+    expect(configError({ JOBS: 'no' }).variable).to.equal('JOBS');
+    expect(configError({ JOB_CONCURRENCY: '0' }).variable).to.equal('JOB_CONCURRENCY');
+    expect(configError({ JOB_TIMEOUT_SECONDS: '5' }).variable).to.equal('JOB_TIMEOUT_SECONDS');
+  });
+
   it('puts the default SQLite file under DATA_DIR', () => {
     expect(parseConfig({ DATA_DIR: '/srv/dengbao' }).database.filename).to.equal('/srv/dengbao/dengbao.sqlite');
   });
