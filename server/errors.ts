@@ -149,13 +149,14 @@ export const TemplateInvalidError = createError<{ count: number }>(
 
 // Verification tests (server/verification).
 /** A scanner file dengbao cannot read at all (415, naming the formats it reads). */
-export const ScanFormatUnknownError = createError<{ expected: string; found: string }>(
+/** `foundKey`/`reasonKey` name a translation of `found`/`reason` (errors.scan_found.*, errors.scan_reasons.*; server/http/error-params.ts). */
+export const ScanFormatUnknownError = createError<{ expected: string; found: string; foundKey?: string; root?: string }>(
   'scan_format_unknown',
   415,
   (p) => `Not a scanner file dengbao reads (found ${p.found}); expected ${p.expected}`,
 );
 /** A scanner file of a known kind that is of another version or broken (422, naming what was expected). */
-export const ScanFormatInvalidError = createError<{ format: string; reason: string }>(
+export const ScanFormatInvalidError = createError<{ format: string; reason: string; reasonKey?: string; detail?: string; where?: string; value?: string; columns?: string; column?: string }>(
   'scan_format_invalid',
   422,
   (p) => `The ${p.format} file cannot be imported: ${p.reason}`,

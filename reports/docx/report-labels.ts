@@ -12,7 +12,8 @@ export type Finding = ReportData['findings'][number];
 const RISK_FILL: Record<string, string> = { high: 'F8D7DA', medium: 'FFF3CD', low: 'DCEBFA' };
 const RATE_COLOR = (r: number | null) => (r === null ? 'BBBBBB' : r >= 0.9 ? '2E7D32' : r >= 0.6 ? 'F9A825' : 'C62828');
 
-export const riskCell = (L: (k: string) => string, risk: string): Cell => ({ text: L(risk), fill: RISK_FILL[risk] });
+/** A risk cell coloured as in the PDF; `label` when the text is already in the report language. */
+export const riskCell = (L: (k: string) => string, risk: string, label?: string): Cell => ({ text: label ?? L(risk), fill: RISK_FILL[risk] });
 export const statusLabel = (L: (k: string) => string, f: Finding) => (f.remediation ? L(`remediation_status_${f.remediation.status}`) : '');
 export const countsText = (c: Record<string, number> | undefined) => `${c?.conform ?? 0} / ${c?.partial ?? 0} / ${c?.nonconform ?? 0} / ${c?.na ?? 0}`;
 

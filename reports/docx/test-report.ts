@@ -1,6 +1,7 @@
 import type { ReportData } from '../test-report/assemble.js';
 import { pct, txt, type Block } from './blocks.js';
 import { chartBlocks, conclusionBlocks, controlPointTable, countsText, findingsTable, reportLabels, statusLabel } from './report-labels.js';
+import { appendixThreatBlocks, appendixVerificationBlocks, compensationBlocks, riskAnalysisBlocks, verificationBlocks } from './verification.js';
 
 /** Chapter 7's 重大风险隐患 part: each confirmed (or remediated) hazard with its findings and the three principles. */
 function hazardBlocks(d: ReportData, H: (k: string) => string): Block[] {
@@ -20,13 +21,14 @@ function hazardBlocks(d: ReportData, H: (k: string) => string): Block[] {
 
 /**
  * The test report (等级测评报告) in the structure of the PDF (templates/reports/test_report.hbs):
- * cover, basic information, conclusion page, chapters 1–8, appendices A–D and G. Chapters 4 and
- * 6 (verification tests, overall assessment) are data dengbao does not hold: marked blanks the
- * assessor fills in Word.
+ * cover, basic information, conclusion page, chapters 1–8, appendices A–G and I. Chapters 4, 6
+ * and 7 and appendices E, F, I come from the assessment's verification tests, compensations and
+ * risk analysis; where it holds none, a marked blank says what is missing.
  */
 export function testReportBlocks(d: ReportData): Block[] {
   const L = reportLabels(d.lang);
   const H = reportLabels(d.lang, 'hazard');
+  const V = reportLabels(d.lang, 'verification.report');
   const sys = d.system;
   const platform = d.platform;
   const out: Block[] = [
@@ -91,17 +93,15 @@ export function testReportBlocks(d: ReportData): Block[] {
     { kind: 'heading', level: 1, text: L('ch3') },
     { kind: 'table', header: [L('layer'), L('units'), L('counts'), L('rate')], widths: [40, 15, 30, 15], rows: (d.layers ?? []).map((l) => [`${l.code} ${l.name}`, txt(l.units), countsText(l.counts), pct(l.rate)]) },
     { kind: 'heading', level: 1, text: L('ch4') },
-    { kind: 'blank', text: L('placeholder') },
+    ...verificationBlocks(d, L, V),
     { kind: 'heading', level: 1, text: L('ch5') },
     findingsTable(d, L),
     { kind: 'heading', level: 1, text: L('ch6') },
-    { kind: 'blank', text: L('placeholder') },
+    ...compensationBlocks(d, L, V),
     { kind: 'heading', level: 1, text: L('ch7') },
+    ...riskAnalysisBlocks(d, V),
+    ...hazardBlocks(d, H),
   );
-  for (const f of findings) {
-    out.push({ kind: 'heading', level: 2, text: `${f.number} ${f.title}` }, { kind: 'paragraph', text: [L(f.effectiveRisk), f.threat, f.harm].filter(Boolean).join('　') });
-  }
-  out.push(...hazardBlocks(d, H));
   out.push(
     { kind: 'heading', level: 1, text: L('ch8') },
     ...conclusionBlocks(d, L),
@@ -132,6 +132,7 @@ export function testReportBlocks(d: ReportData): Block[] {
     );
   }
   out.push(
+    ...appendixVerificationBlocks(d, L, V),
     { kind: 'heading', level: 1, text: L('app_g') },
     { kind: 'heading', level: 2, text: H('trigger_table') },
     {
@@ -143,6 +144,7 @@ export function testReportBlocks(d: ReportData): Block[] {
     { kind: 'paragraph', muted: true, text: H('trigger_source') },
     { kind: 'heading', level: 2, text: H('high_risk_cases') },
     { kind: 'table', header: [L('high_risk_case'), L('scope'), L('units_col')], widths: [50, 20, 30], rows: (d.highRiskCases ?? []).map((c) => [`${c.id} ${c.title}`, c.scope, (c.units ?? []).join(', ')]) },
+    ...appendixThreatBlocks(d, L, V),
   );
   return out;
 }

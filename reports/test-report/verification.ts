@@ -161,8 +161,8 @@ export async function verificationSections(
       list: tables.threats.threats
         .map((t) => ({ code: t.code, name: pick(t.name), description: pick(t.description), findings: input.findings.filter((f) => f.riskAnalysis.threats.includes(t.code)).map((f) => f.number) }))
         .filter((t) => t.findings.length),
-      source: tables.threats.source,
-      matrixSource: tables.matrix.source,
+      source: zh ? tables.threats.sourceZh : tables.threats.source,
+      matrixSource: zh ? tables.matrix.sourceZh : tables.matrix.source,
       matrixVerified: tables.matrix.verified,
     },
   };

@@ -6,6 +6,7 @@ import { AssessmentsService } from '../../server/assessments/service.js';
 import type { LayerCode, RequirementSet } from '../../server/catalogue/schema.js';
 import type { ServiceContext, Permission } from '../../server/context.js';
 import { bool } from '../../server/util.js';
+import type { WorkbookExtraItem } from './extra-sheet.js';
 import type { ResultValue } from './layout.js';
 
 /** What the workbook export needs (and what the import compares against): plain data, no services. */
@@ -17,6 +18,8 @@ export interface WorkbookData {
   results: WorkbookResult[];
   /** 重大风险隐患, exported on a sheet of their own (not imported). */
   hazards?: HazardView[];
+  /** The assessor's additional items (X-…), on a sheet of their own; imported back by code. */
+  extraItems?: WorkbookExtraItem[];
 }
 
 export interface WorkbookUnit {
@@ -64,5 +67,13 @@ export async function assembleWorkbookData(ctx: ServiceContext, assessmentId: st
     objects: objects.map((o: Record<string, any>) => ({ id: o.id, name: o.name, category: o.category, ip: o.ip ?? null, version: o.version ?? null, selected: bool(o.selected) })),
     results: results.map((r) => ({ code: r.code, objectId: r.objectId, value: r.value as ResultValue, record: r.record, rowVersion: r.rowVersion })),
     hazards: await new HazardsService(scoped).list(assessmentId, knex),
+    extraItems: (await knex('assessment_extra_items').where({ assessment_id: a.id }).orderBy('code')).map((r: Record<string, any>) => ({
+      code: r.code,
+      title: r.title,
+      requirement: r.requirement ?? null,
+      source: r.source ?? null,
+      value: (r.value ?? null) as ResultValue | null,
+      record: r.record ?? null,
+    })),
   };
 }

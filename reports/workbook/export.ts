@@ -4,6 +4,7 @@ import type { WorkbookData, WorkbookObject, WorkbookResult, WorkbookUnit } from 
 import { COL, HEADERS, LAYER_SHEETS, LISTS_SHEET, RESULT_FILLS, RESULT_LABELS, SET_LABELS, type Lang } from './layout.js';
 import { uniqueSheetName } from './text.js';
 import { addHazardsSheet } from './hazards-sheet.js';
+import { addExtraSheet } from './extra-sheet.js';
 
 export type { WorkbookData } from './data.js';
 export { assembleWorkbookData } from './data.js';
@@ -202,6 +203,7 @@ export async function buildWorkbook(data: WorkbookData, lang: Lang = 'zh-CN'): P
     });
   }
 
+  addExtraSheet(wb, data.extraItems ?? [], lang, setText);
   addHazardsSheet(wb, data.hazards ?? [], lang, setText);
   const lists = wb.addWorksheet(LISTS_SHEET, { state: 'hidden' });
   listValues.forEach((v, i) => setText(lists.getCell(i + 1, 1), v));

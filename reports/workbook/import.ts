@@ -3,6 +3,7 @@ import type { OutsideRow } from '../../server/assessments/outside-rows.js';
 import type { ResultInput } from '../../server/assessments/results.js';
 import type { WorkbookData, WorkbookObject, WorkbookResult } from './data.js';
 import { isHazardsSheet } from './hazards-sheet.js';
+import { diffExtraRows, EXTRA_CODE, type ExtraInput } from './extra-sheet.js';
 import { COL, headerKey, LISTS_SHEET, parseResultLabel, type ResultValue } from './layout.js';
 import type { ChangedItem, ConflictItem, DuplicateItem, Located, MatchedVia, MatchItem, ProblemItem, UnmatchedItem, WorkbookDiff } from './diff-types.js';
 import { CatalogueIndex, SIMILARITY_THRESHOLD, stripItemLetter } from './match.js';
@@ -153,7 +154,7 @@ const keyOf = (code: string, objectId: string | null) => `${code}|${objectId ?? 
  * kept: `additions` are the rows the import adds to the scope, marked "outside default
  * mapping". `inputs` are the changed rows as ResultsService.bulk takes them.
  */
-export function diffWorkbook(sheets: ParsedSheet[], data: WorkbookData): WorkbookDiff & { inputs: ResultInput[]; additions: OutsideRow[] } {
+export function diffWorkbook(sheets: ParsedSheet[], data: WorkbookData): WorkbookDiff & { inputs: ResultInput[]; additions: OutsideRow[]; extraInputs: ExtraInput[] } {
   const changed: ChangedItem[] = [];
   const conflicts: ConflictItem[] = [];
   const unmatched: UnmatchedItem[] = [];
@@ -266,6 +267,7 @@ export function diffWorkbook(sheets: ParsedSheet[], data: WorkbookData): Workboo
     const kind = kindOf(sheet.name, sheet.firstLine, sheet.headerRow);
 
     for (const r of sheet.rows) {
+      if (EXTRA_CODE.test(r.code)) continue; // an additional item: diffExtraRows below
       rowCount++;
       const at = { sheet: sheet.name, row: r.row };
       const parsed = parseResultLabel(r.result);
@@ -380,6 +382,12 @@ export function diffWorkbook(sheets: ParsedSheet[], data: WorkbookData): Workboo
     else unmatched.push(item);
   }
   unmatched.sort((a, b) => sheets.findIndex((s) => s.name === a.sheet) - sheets.findIndex((s) => s.name === b.sheet) || a.row - b.row);
+  const extra = diffExtraRows(sheets, data.extraItems ?? []);
+  rowCount += extra.rows;
+  unchanged += extra.unchanged;
+  changed.push(...extra.changed);
+  problems.push(...extra.problems);
+  matches.push(...extra.matches);
   const counts = {
     rows: rowCount,
     matched: matches.length,
@@ -391,5 +399,5 @@ export function diffWorkbook(sheets: ParsedSheet[], data: WorkbookData): Workboo
     conflicts: conflicts.length,
     problems: problems.length,
   };
-  return { counts, changed, unchanged, conflicts, unmatched, duplicates, problems, matches, inputs, additions };
+  return { counts, changed, unchanged, conflicts, unmatched, duplicates, problems, matches, inputs, additions, extraInputs: extra.inputs };
 }

@@ -1,3 +1,4 @@
+import { ExtraItemsService } from '../../server/assessments/extra-items.js';
 import { ResultsService } from '../../server/assessments/results.js';
 import { AssessmentsService } from '../../server/assessments/service.js';
 import { ScopedService } from '../../server/context.js';
@@ -89,7 +90,7 @@ export class WorkbookService extends ScopedService {
       throw new ValidationError({}, [{ path: 'file', code: 'invalid_workbook', message: `the workbook cannot be read: ${(err as Error).message}` }]);
     }
     const data = await assembleWorkbookData({ knex: this.knex, caller: this.caller }, assessmentId, 'edit');
-    const { inputs, additions, counts, ...diff } = diffWorkbook(sheets, data);
+    const { inputs, additions, extraInputs, counts, ...diff } = diffWorkbook(sheets, data);
     await this.checkLevel(assessmentId, sheets, data);
     if (counts.matched === 0 && !counts.problems && !counts.conflicts) {
       // Nothing matched (and nothing refused row by row): say why, with the first unmatched rows and their nearest units.
@@ -104,15 +105,17 @@ export class WorkbookService extends ScopedService {
       throw new ConflictError({ reason: 'workbook_stale' }, diff.conflicts.map(conflictDetail));
     }
     // One transaction: the rows outside the default mapping are added and every change written, or nothing.
-    if (inputs.length) {
+    if (inputs.length || extraInputs.length) {
       await transaction(this.knex, async (trx) => {
         const a = await new AssessmentsService({ knex: trx, caller: this.caller }).loadWritable(assessmentId, trx);
         if (additions.length) await insertOutsideRows(trx, a, additions, false);
-        await new ResultsService({ knex: trx, caller: this.caller }).bulk(assessmentId, inputs);
+        if (inputs.length) await new ResultsService({ knex: trx, caller: this.caller }).bulk(assessmentId, inputs);
+        const extra = new ExtraItemsService({ knex: trx, caller: this.caller });
+        for (const x of extraInputs) await extra.update(assessmentId, x.code, { value: x.value, record: x.record });
         // Now that the file's judgements are written: rows a whole-system row replaces go (if still not assessed).
         if (additions.length) await syncScope(trx, a);
       });
     }
-    return { counts, dryRun: false, applied: inputs.length, ...diff };
+    return { counts, dryRun: false, applied: inputs.length + extraInputs.length, ...diff };
   }
 }

@@ -10,6 +10,7 @@ import {
 } from '../errors.js';
 import { translator } from '../i18n.js';
 import { clientInputError } from './client-errors.js';
+import { translatedParams } from './error-params.js';
 
 /** Unknown routes: 404 in the same error shape. */
 export function notFound(req: Request, _res: Response, next: NextFunction): void {
@@ -42,7 +43,7 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   const log = (req as { log?: { error: (o: object, m: string) => void } }).log;
   if (appError.status >= 500) log?.error({ err }, 'request failed');
 
-  const params = { ...appError.params } as Record<string, unknown>;
+  const params = translatedParams(t as never, appError.params as Record<string, unknown>);
   let key = `errors.${appError.code}`;
   if (appError.code === 'not_found' && params.resource) {
     key = 'errors.not_found_resource';

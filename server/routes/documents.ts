@@ -57,7 +57,8 @@ documentsRouter.get('/report-templates/:id/versions/:version/download', async (r
 // ---- lifecycle documents of a system ----
 documentsRouter.post('/systems/:id/documents', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject({ type: z.enum(DOCUMENT_TYPES), format: z.enum(DOCUMENT_FORMATS).default('docx'), lang: z.enum(['zh-CN', 'en']).default('zh-CN') }));
+  // `year`: which year's 保护工作方案 (default: the newest recorded); ignored by the other documents.
+  const body = validate(req, z.strictObject({ type: z.enum(DOCUMENT_TYPES), format: z.enum(DOCUMENT_FORMATS).default('docx'), lang: z.enum(['zh-CN', 'en']).default('zh-CN'), year: z.number().int().min(2000).max(2100).optional() }));
   const doc = await documents(req).generate(id, body);
   res.status(201).location(`/api/v1/documents/${doc.id}/download`).json(doc);
 });

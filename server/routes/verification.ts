@@ -35,7 +35,10 @@ verificationRouter.post('/assessments/:id/scans', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   const service = new ScansService(ctx(req), deps(req).store);
   await new AssessmentsService(ctx(req)).loadWritable(id); // 403/404/409 before the body is read
+  // `?dryRun=true`: parsed and matched as an import would be, nothing written (the web form's preview).
+  const { dryRun } = validate(req, z.object({ dryRun: z.enum(['true', 'false']).optional() }), 'query');
   const file = await readUploadToMemory(req, SCAN_FILE_LIMIT_BYTES);
+  if (dryRun === 'true') return void res.json(await service.preview(id, { content: file.content, fileName: file.fileName }));
   const { created, scan } = await service.import(id, { content: file.content, fileName: file.fileName });
   res.status(created ? 201 : 200).json({ ...scan, duplicate: !created });
 });

@@ -44,13 +44,13 @@ export function parseScanFile(buf: Buffer, fileName: string): ParsedScan {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
-    throw new ScanFormatUnknownError({ expected: EXPECTED_FORMATS, found: 'binary or non-UTF-8 content' });
+    throw new ScanFormatUnknownError({ expected: EXPECTED_FORMATS, found: 'binary or non-UTF-8 content', foundKey: 'binary' });
   }
   text = text.replace(/^\uFEFF/, '');
   const start = text.trimStart();
   if (start.startsWith('<')) return parseXmlScan(start);
   if (/\.csv$/i.test(fileName) || /^[^\n]*,/.test(start)) return parseCsvScan(start);
-  throw new ScanFormatUnknownError({ expected: EXPECTED_FORMATS, found: 'text that is neither XML nor CSV' });
+  throw new ScanFormatUnknownError({ expected: EXPECTED_FORMATS, found: 'text that is neither XML nor CSV', foundKey: 'text' });
 }
 
 function parseXmlScan(text: string): ParsedScan {
@@ -58,26 +58,26 @@ function parseXmlScan(text: string): ParsedScan {
   try {
     doc = parseXml(text);
   } catch (err) {
-    throw new ScanFormatInvalidError({ format: 'XML', reason: (err as Error).message });
+    throw new ScanFormatInvalidError({ format: 'XML', reason: (err as Error).message, reasonKey: 'xml_unreadable', detail: (err as Error).message });
   }
   const root = doc.children[0];
-  if (!root) throw new ScanFormatInvalidError({ format: 'XML', reason: 'no root element' });
+  if (!root) throw new ScanFormatInvalidError({ format: 'XML', reason: 'no root element', reasonKey: 'no_root' });
   if (root.name === 'NessusClientData_v2') return nessus(root);
-  if (root.name === 'NessusClientData') throw new ScanFormatInvalidError({ format: 'Nessus', reason: 'this is a version 1 .nessus file (NessusClientData); export the scan as .nessus version 2 (NessusClientData_v2)' });
+  if (root.name === 'NessusClientData') throw new ScanFormatInvalidError({ format: 'Nessus', reason: 'this is a version 1 .nessus file (NessusClientData); export the scan as .nessus version 2 (NessusClientData_v2)', reasonKey: 'nessus_v1' });
   if (root.name === 'report' || root.name === 'get_reports_response') return openvas(root);
-  throw new ScanFormatUnknownError({ expected: EXPECTED_FORMATS, found: `XML with root element <${root.name}>` });
+  throw new ScanFormatUnknownError({ expected: EXPECTED_FORMATS, found: `XML with root element <${root.name}>`, foundKey: 'xml_root', root: root.name });
 }
 
 function level(word: string | null, opts: { nessus?: string | null; cvss?: number | null }, where: string, format: string): ScannerLevel {
   const l = scannerLevel({ word, nessus: opts.nessus, cvss: opts.cvss });
-  if (!l) throw new ScanFormatInvalidError({ format, reason: `${where}: severity "${word ?? opts.nessus ?? opts.cvss ?? ''}" is not in the severity table (controls/scan-severity.yaml)` });
+  if (!l) throw new ScanFormatInvalidError({ format, reason: `${where}: severity "${word ?? opts.nessus ?? opts.cvss ?? ''}" is not in the severity table (controls/scan-severity.yaml)`, reasonKey: 'severity_unknown', where, value: String(word ?? opts.nessus ?? opts.cvss ?? '') });
   return l;
 }
 
 /** Nessus v2: Report/ReportHost (HostProperties tags) / ReportItem. */
 function nessus(root: XmlNode): ParsedScan {
   const report = kid(root, 'Report');
-  if (!report) throw new ScanFormatInvalidError({ format: 'Nessus', reason: 'no <Report> element in NessusClientData_v2' });
+  if (!report) throw new ScanFormatInvalidError({ format: 'Nessus', reason: 'no <Report> element in NessusClientData_v2', reasonKey: 'nessus_no_report' });
   const out: ParsedScan = { format: 'nessus', scanner: 'Nessus', scannerVersion: null, scannedAt: null, informational: 0, hosts: [], vulnerabilities: [] };
   for (const [hi, rh] of kids(report, 'ReportHost').entries()) {
     const tags = new Map(kids(kid(rh, 'HostProperties'), 'tag').map((t) => [t.attrs.name ?? '', t.text.trim()]));
@@ -118,7 +118,7 @@ function openvas(root: XmlNode): ParsedScan {
   let report = root.name === 'get_reports_response' ? kid(root, 'report') : root;
   if (report && !kid(report, 'results') && kid(report, 'report')) report = kid(report, 'report');
   const results = kid(report, 'results');
-  if (!report || !results) throw new ScanFormatInvalidError({ format: 'OpenVAS', reason: 'no <results> in the <report>: export the report in Greenbone XML format (report/results/result)' });
+  if (!report || !results) throw new ScanFormatInvalidError({ format: 'OpenVAS', reason: 'no <results> in the <report>: export the report in Greenbone XML format (report/results/result)', reasonKey: 'openvas_no_results' });
   const version = textOf(kid(report, 'gmp'), 'version') ?? textOf(kid(report, 'omp'), 'version');
   const scanStart = textOf(report, 'scan_start') ?? textOf(report, 'timestamp');
   const out: ParsedScan = { format: 'openvas', scanner: 'OpenVAS/Greenbone', scannerVersion: version, scannedAt: scanStart, informational: 0, hosts: [], vulnerabilities: [] };
@@ -185,7 +185,7 @@ function parseCsvScan(text: string): ParsedScan {
   const missing = REQUIRED.filter((f) => !header.includes(f));
   if (missing.length) {
     const names: Record<string, string> = { host: '目标/IP', title: '漏洞名称', severity: '风险等级' };
-    throw new ScanFormatInvalidError({ format: 'CSV', reason: `the header row lacks ${missing.map((m) => names[m]).join(', ')} (documented layout: 目标/IP, 端口, 协议, 漏洞编号, CVE, 漏洞名称, 风险等级, 解决方案, 扫描时间, 扫描器, 版本)` });
+    throw new ScanFormatInvalidError({ format: 'CSV', reason: `the header row lacks ${missing.map((m) => names[m]).join(', ')} (documented layout: 目标/IP, 端口, 协议, 漏洞编号, CVE, 漏洞名称, 风险等级, 解决方案, 扫描时间, 扫描器, 版本)`, reasonKey: 'csv_header', columns: missing.map((m) => names[m]).join('、') });
   }
   const out: ParsedScan = { format: 'csv', scanner: '', scannerVersion: null, scannedAt: null, informational: 0, hosts: [], vulnerabilities: [] };
   const seen = new Set<string>();
@@ -195,8 +195,8 @@ function parseCsvScan(text: string): ParsedScan {
       if (f && !r[f]) r[f] = (cells[c] ?? '').trim();
     });
     const where = `row ${i + 2}`;
-    if (!r.host && !r.hostname) throw new ScanFormatInvalidError({ format: 'CSV', reason: `${where}: 目标/IP is empty` });
-    if (!r.title) throw new ScanFormatInvalidError({ format: 'CSV', reason: `${where}: 漏洞名称 is empty` });
+    if (!r.host && !r.hostname) throw new ScanFormatInvalidError({ format: 'CSV', reason: `${where}: 目标/IP is empty`, reasonKey: 'csv_empty', where, column: '目标/IP' });
+    if (!r.title) throw new ScanFormatInvalidError({ format: 'CSV', reason: `${where}: 漏洞名称 is empty`, reasonKey: 'csv_empty', where, column: '漏洞名称' });
     const l = level(r.severity || null, {}, where, 'CSV');
     out.scanner ||= r.scanner ?? '';
     out.scannerVersion ??= r.version || null;

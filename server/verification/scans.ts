@@ -95,6 +95,38 @@ export class ScansService extends ScopedService {
     }
   }
 
+  /**
+   * The dry run of an import: the file parsed and its hosts matched exactly as `import` would,
+   * nothing written. `duplicateOf` names the scan this very file was already imported as.
+   */
+  async preview(assessmentId: string, file: { content: Buffer; fileName: string }) {
+    const a = await this.assessments.loadWritable(assessmentId);
+    const parsed = parseScanFile(file.content, file.fileName);
+    const hash = createHash('sha256').update(file.content).digest('hex');
+    const existing = await this.knex('scans').where({ assessment_id: assessmentId, file_hash: hash }).first();
+    const objects: Row[] = await this.knex('assessed_objects').where({ system_id: a.system_id }).select('id', 'name', 'ip');
+    const name = new Map(objects.map((o) => [o.id as string, o.name as string]));
+    const counts = { high: 0, medium: 0, low: 0 };
+    for (const v of parsed.vulnerabilities) counts[v.risk]++;
+    return {
+      dryRun: true as const,
+      format: parsed.format,
+      scanner: parsed.scanner,
+      scannerVersion: parsed.scannerVersion,
+      scannedAt: parsed.scannedAt,
+      fileName: file.fileName,
+      fileHash: hash,
+      duplicateOf: (existing?.number ?? null) as string | null,
+      hosts: parsed.hosts.map((h) => {
+        const m = matchHost(objects as never, h.host, h.hostname);
+        return { host: h.host, hostname: h.hostname, objectId: m.objectId, objectName: m.objectId ? (name.get(m.objectId) ?? null) : null, ...(m.objectId ? {} : { reason: (m as { reason: string }).reason }) };
+      }),
+      counts,
+      vulnerabilities: parsed.vulnerabilities.length,
+      informational: parsed.informational,
+    };
+  }
+
   private async insert(trx: Knex, assessmentId: string, parsed: ParsedScan, hash: string, fileName: string, staged?: Awaited<ReturnType<BlobStore['stage']>>): Promise<string> {
     const a = await this.assessments.loadWritable(assessmentId, trx);
     const objects: Row[] = await trx('assessed_objects').where({ system_id: a.system_id }).select('id', 'name', 'ip');

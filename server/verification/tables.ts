@@ -26,8 +26,11 @@ const severitySchema = z.strictObject({
   nessusSeverity: z.record(z.string().regex(/^[0-4]$/), LEVEL),
   cvssBands: z.array(z.strictObject({ min: z.number().min(0).max(10), level: LEVEL })).min(1),
 });
+/** The threat catalogue and the matrix are cited in the report's appendix I: their source in both languages. */
+const sourceZh = z.string().min(1);
 const threatsSchema = z.strictObject({
   ...head,
+  sourceZh,
   threats: z
     .array(
       z.strictObject({
@@ -41,7 +44,7 @@ const threatsSchema = z.strictObject({
     .min(1),
 });
 const scale = z.array(z.strictObject({ value: z.number().int(), zh: z.string().min(1), en: z.string().min(1) })).min(2);
-const matrixSchema = z.strictObject({ ...head, likelihood: scale, impact: scale, matrix: z.array(z.array(RISK)) });
+const matrixSchema = z.strictObject({ ...head, sourceZh, likelihood: scale, impact: scale, matrix: z.array(z.array(RISK)) });
 
 export type SeverityTable = z.infer<typeof severitySchema>;
 export type ThreatCatalogue = z.infer<typeof threatsSchema>;

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, RouteNotFoundError } from '../errors.js';
 import { toAppError } from '../http/error-handler.js';
+import { translatedParams } from '../http/error-params.js';
 import { renderPage } from './render.js';
 
 /**
@@ -10,7 +11,7 @@ import { renderPage } from './render.js';
  */
 export function errorText(req: Request, e: AppError): string {
   const t = req.t as (key: string, opts?: Record<string, unknown>) => string;
-  const params = { ...e.params } as Record<string, unknown>;
+  const params = translatedParams(t, e.params as Record<string, unknown>);
   if (e.code === 'conflict' && typeof params.reason === 'string') {
     const known = /^[a-z_]+$/.test(params.reason) ? t(`errors.${params.reason}`, { ...params, defaultValue: '' }) : '';
     return known || `${t('errors.conflict')}: ${params.reason}`;

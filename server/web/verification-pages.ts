@@ -1,14 +1,18 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { FindingsService, type FindingView } from '../assessments/findings.js';
-import { ValidationError } from '../errors.js';
+import { AssessmentsService } from '../assessments/service.js';
+import { AppError, ValidationError } from '../errors.js';
+import { readUploadToMemory } from '../http/memory-upload.js';
 import { RiskAnalysisService } from '../assessments/risk-analysis.js';
-import { serviceContext } from '../http/request.js';
+import { deps, serviceContext } from '../http/request.js';
+import { SCAN_FILE_LIMIT_BYTES } from '../verification/formats.js';
 import { PENTEST_RISKS, PentestsService } from '../verification/pentests.js';
 import { ScansService } from '../verification/scans.js';
 import { verificationTables } from '../verification/tables.js';
 import { requireCsrf } from './csrf.js';
-import { signedIn } from './render.js';
+import { errorText } from './page-errors.js';
+import { renderPage, signedIn } from './render.js';
 import { formAction } from './system-pages.js';
 
 /**
@@ -50,6 +54,7 @@ export async function verificationBoard(req: Request, assessmentId: string, find
   }
   return {
     V: req.t('verification.ui', { returnObjects: true }) as unknown as Record<string, string>,
+    S: req.t('verification.scan_upload', { returnObjects: true }) as unknown as Record<string, string>,
     riskRows: rows,
     scans: await new ScansService(ctx).list(assessmentId),
     pentests: (await new PentestsService(ctx).list(assessmentId)).map((p) => ({ ...p, riskLabel: p.risk === 'none' ? req.t('verification.ui.none') : riskLabel(p.risk) })),
@@ -89,4 +94,40 @@ verificationPagesRouter.post('/assessments/:id/pentests', signedIn, requireCsrf,
     await new PentestsService(serviceContext(req)).create(id, [input.data]);
     return `${back}#pentests`;
   });
+});
+
+/**
+ * The scanner upload form (Nessus / OpenVAS / CSV) on the findings board: the same reader and
+ * service as `POST /api/v1/assessments/:id/scans`. "Preview" is the dry run (nothing written),
+ * "Import" imports (a file imported before is not counted twice); either way the page shows the
+ * hosts matched and unmatched and the counts by risk, or the refusal in the page's language.
+ */
+verificationPagesRouter.post('/assessments/:id/scans', signedIn, requireCsrf, async (req, res) => {
+  const id = z.uuid().parse(req.params.id);
+  const ctx = serviceContext(req);
+  const service = new ScansService(ctx, deps(req).store);
+  await new AssessmentsService(ctx).loadWritable(id); // 403/404/409 as an error page before the body is read
+  const S = req.t('verification.scan_upload', { returnObjects: true }) as unknown as Record<string, string>;
+  const view = { title: S.title, nav: 'systems', assessmentId: id, S, risk: { high: req.t('report.high'), medium: req.t('report.medium'), low: req.t('report.low') } };
+  try {
+    const file = await readUploadToMemory(req, SCAN_FILE_LIMIT_BYTES);
+    const input = { content: file.content, fileName: file.fileName };
+    let state: string;
+    let shown: { fileName: string; scanner: string; scannerVersion: string | null; scannedAt: string | null; counts: Record<string, number>; informational: number; hosts: Array<{ host: string | null; hostname: string | null; objectId: string | null; reason?: string }> };
+    if (file.fields.action === 'preview') {
+      shown = await service.preview(id, input);
+      state = S.previewed!;
+    } else {
+      const { created, scan } = await service.import(id, input);
+      shown = scan;
+      state = req.t(created ? 'verification.scan_upload.imported' : 'verification.scan_upload.duplicate', { number: scan.number });
+    }
+    const ids = shown.hosts.map((h) => h.objectId).filter((x): x is string => !!x);
+    const names = new Map<string, string>(ids.length ? (await ctx.knex('assessed_objects').whereIn('id', ids).select('id', 'name')).map((o: { id: string; name: string }) => [o.id, o.name]) : []);
+    const hosts = shown.hosts.map((h) => ({ host: h.host, hostname: h.hostname, objectName: h.objectId ? (names.get(h.objectId) ?? null) : null, reasonLabel: h.objectId ? '' : (S[`reason_${h.reason}`] ?? S.unmatched) }));
+    renderPage(req, res, 'scan-import', { ...view, result: { ...shown, state, hosts, matched: hosts.filter((h) => h.objectName).length, unmatched: hosts.filter((h) => !h.objectName).length } });
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    renderPage(req, res, 'scan-import', { ...view, error: errorText(req, err) }, err.status);
+  }
 });

@@ -48,8 +48,8 @@ describeEachEngine('Word reports', (ctx) => {
   });
 
   for (const [lang, title, first, last] of [
-    ['zh-CN', '网络安全等级测评报告', '基本信息', '附录G 重大风险隐患触发项参照表'],
-    ['en', 'MLPS Test Report', 'Basic information', 'Appendix G'],
+    ['zh-CN', '网络安全等级测评报告', '基本信息', '附录I 威胁列表'],
+    ['en', 'MLPS Test Report', 'Basic information', 'Appendix I'],
   ] as const) {
     it(`builds the ${lang} test report as Word: headings in order, TOC field, header/footer, tables, every finding`, async function () {
       this.timeout(120_000);
@@ -67,8 +67,8 @@ describeEachEngine('Word reports', (ctx) => {
       expect(h1.at(-1)).to.contain(last);
       const chapters = h1.filter((h) => /^[1-8] /.test(h)).map((h) => h[0]);
       expect(chapters).to.deep.equal(['1', '2', '3', '4', '5', '6', '7', '8']);
-      const appendices = h1.filter((h) => /^(附录|Appendix )[A-G]/.test(h)).map((h) => /[A-G]/.exec(h.replace(/^Appendix /, ''))![0]);
-      expect(appendices).to.deep.equal(['A', 'B', 'C', 'D', 'G']);
+      const appendices = h1.filter((h) => /^(附录|Appendix )[A-I]/.test(h)).map((h) => /[A-I]/.exec(h.replace(/^Appendix /, ''))![0]);
+      expect(appendices).to.deep.equal(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'I']);
       expect(doc.headings.some((h) => h.level === 2)).to.equal(true);
       // Chapter 7 has the major risk hazards part, appendix G the trigger table of appendix G table 1.
       const h2 = doc.headings.filter((h) => h.level === 2).map((h) => h.text);
@@ -101,8 +101,8 @@ describeEachEngine('Word reports', (ctx) => {
       expect(findingsTable.rows.some((r) => r[1]!.startsWith('<w:p>'))).to.equal(true);
       expect(doc.text).to.contain('{{x}} {reportNumber}').and.contain('a & b </w:t>');
       expect(doc.xml()).to.contain('&lt;w:p&gt;');
-      // Chapters 4 and 6 are blanks for the assessor, never invented text.
-      expect(doc.text).to.contain(lang === 'zh-CN' ? '本节所需数据尚未在 dengbao 中记录' : 'dengbao');
+      // Chapters 4 and 6 come from the demo's verification tests and compensation (test/e2e/docx-verification.test.ts).
+      expect(doc.text).to.contain(lang === 'zh-CN' ? '4.1 漏洞扫描' : '4.1 Vulnerability scanning');
     });
   }
 

@@ -58,6 +58,7 @@ describeEachEngine('hostile uploads: truncated bodies never end the process; ref
       ['POST evidence (page)', `/evidence?_csrf=${consultant.csrf}`, consultant],
       ['POST Word template', `/api/v1/organizations/${organizationId}/report-templates`, officer],
       ['POST scanner file', `/api/v1/assessments/${assessmentId}/scans`, consultant],
+      ['POST scanner file (page)', `/assessments/${assessmentId}/scans?_csrf=${consultant.csrf}`, consultant],
       ['POST penetration test CSV', `/api/v1/assessments/${assessmentId}/pentests/import`, consultant],
     ];
     const before = { files: filesUnder(evidenceDir()), evidence: await count('evidence'), versions: await count('evidence_versions') };

@@ -82,7 +82,7 @@ describeEachEngine('lifecycle documents', (ctx) => {
   it('generates the filing form with its attachment list and the expert review form with the experts, date and opinion', async function () {
     this.timeout(60_000);
     const filing = readDocx((await generate(officer, cityBrain, 'filing_form', 'zh-CN')).body);
-    expect(filing.headings.filter((h) => h.level === 1).map((h) => h.text)).to.deep.equal(['表一 单位基本情况', '表二 定级对象情况', '表三 定级情况', '表四 提交材料情况', '备案办理情况']);
+    expect(filing.headings.filter((h) => h.level === 1).map((h) => h.text)).to.deep.equal(['表一 单位基本情况', '表二 定级对象情况', '表三 定级情况', '表四 提交材料情况', '备案办理情况', '附件 数据摸底调查表']);
     const attachments = filing.tables.find((t) => t.rows[0]![1] === '材料名称')!;
     expect(attachments.header).to.equal(1);
     expect(attachments.rows).to.have.length(8);
@@ -127,7 +127,7 @@ describeEachEngine('lifecycle documents', (ctx) => {
     await auditor.get(`/api/v1/documents/${list[0].id}/download`).expect(200);
     await officer2.get(`/api/v1/documents/${list[0].id}/download`).expect(404);
     await officer2.post(`/api/v1/systems/${cityBrain}/documents`).send({ type: 'grading_report' }).expect(404);
-    const bad = await officer.post(`/api/v1/systems/${cityBrain}/documents`).send({ type: 'protection_plan' }).expect(400);
+    const bad = await officer.post(`/api/v1/systems/${cityBrain}/documents`).send({ type: 'filing_certificate' }).expect(400);
     expect(bad.body.error.details[0].path).to.equal('type');
   });
 });

@@ -97,6 +97,10 @@ describeEachEngine('test report: verification tests, overall assessment, risk an
     expect(appI).to.contain('TH-07网络攻击');
     expect(appI).to.contain('GB/T20984');
     expect(appI).to.contain('未经原文核实');
+    // The sources of the threat classes and the matrix in the report language.
+    expect(appI).to.contain('威胁分类来源：GB/T20984-2007《信息安全技术信息安全风险评估规范》');
+    expect(appI).to.contain('风险矩阵来源：参照GB/T20984-2007');
+    expect(appI).not.to.match(/secondary|project's|primarytext/);
   });
 
   it('prints the same chapters in English, and says what is missing where an assessment holds nothing', async function () {
@@ -111,6 +115,7 @@ describeEachEngine('test report: verification tests, overall assessment, risk an
     expect(ch6).to.contain('T001部分服务器存在弱口令:High→Medium');
     expect(en).to.contain('Networkattack');
     expect(en).to.contain('AppendixIThreatlist');
+    expect(en.slice(en.lastIndexOf('AppendixIThreatlist'))).to.contain('Readfromsecondarycopies');
     const orgs = await demoOrganizations(ctx.db);
     const { assessment: empty } = await level3Assessment(officer, consultant, orgs.citybrain);
     const zh = await pdfOf(consultant, empty.id, 'zh-CN');

@@ -112,8 +112,8 @@ describeEachEngine('verification tests, compensations and risk analysis', (ctx) 
       expect(JSON.stringify(r.body.error)).to.match(match);
     };
     await bad(png(1), 'shot.png', 415, /NessusClientData_v2/);
-    await bad('<?xml version="1.0"?><inventory><host/></inventory>', 'x.xml', 415, /root element <inventory>.*NessusClientData_v2/);
-    await bad('<?xml version="1.0"?><NessusClientData><Report/></NessusClientData>', 'old.nessus', 422, /version 2/);
+    await bad('<?xml version="1.0"?><inventory><host/></inventory>', 'x.xml', 415, /根元素为 <inventory> 的 XML.*NessusClientData_v2/);
+    await bad('<?xml version="1.0"?><NessusClientData><Report/></NessusClientData>', 'old.nessus', 422, /第 2 版 .nessus（NessusClientData_v2）/);
     await bad('<report id="x"><report><task/></report></report>', 'gvm.xml', 422, /results/);
     await bad('目标,端口\n10.0.1.11,22\n', 'short.csv', 422, /漏洞名称.*风险等级/);
     // A bad row late in the file: nothing of the file is imported.

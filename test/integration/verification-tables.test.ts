@@ -8,6 +8,8 @@ describe('verification tables under controls/', () => {
       expect(x.source).to.have.length.greaterThan(40);
       expect(x.verified).to.equal(false);
     }
+    // Cited in the report's appendix I in its language: a Chinese source beside the English one.
+    for (const x of [t.threats, t.matrix]) expect(x.sourceZh).to.match(/GB\/T 20984-2007/).and.match(/[\u4e00-\u9fff]{10}/);
     expect(t.threats.threats).to.have.length(11);
     expect(t.matrix.matrix).to.have.length(t.matrix.impact.length);
     expect(matrixRisk(1, 1)).to.equal('low');

@@ -1,10 +1,12 @@
 import { blankCell, orBlank, txt, type Block, type Cell } from '../blocks.js';
 import { documentLabels, type LifecycleData } from './data.js';
+import { surveySheetBlocks } from './plan-survey.js';
 
 /**
  * 备案表 (filing form, 2025 model): the organisation, the graded system, the grading (with its
  * review and approval), the attachment list with what is provided, and the filing's progress.
- * The 数据摸底调查表 sheets are not held by dengbao yet (filing-rules work): not generated.
+ * The 数据摸底调查表 sheets follow as an attachment where the filing holds them (level 2+; a marked
+ * blank when the operator has not filled them in).
  */
 export function filingFormBlocks(d: LifecycleData): Block[] {
   const L = documentLabels(d.lang);
@@ -58,8 +60,10 @@ export function filingFormBlocks(d: LifecycleData): Block[] {
         ...(f?.returnReason ? [[L('return_reason'), f.returnReason] as [string, Cell]] : []),
       ],
     },
-    { kind: 'paragraph', muted: true, text: L('generated_by') },
   ];
+  // Level 1 is not filed and has no survey (公网安〔2025〕1846号 Q14).
+  if (!g || g.level >= 2) out.push({ kind: 'heading', level: 1, text: L('survey_attachment') }, ...surveySheetBlocks(d, 2));
+  out.push({ kind: 'paragraph', muted: true, text: L('generated_by') });
   return out;
 }
 

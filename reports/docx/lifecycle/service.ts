@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
 import { ScopedService, type ServiceContext } from '../../../server/context.js';
-import { BrowserUnavailableError, EvidenceCorruptedError } from '../../../server/errors.js';
+import { BrowserUnavailableError, ConflictError, EvidenceCorruptedError } from '../../../server/errors.js';
 import type { Language } from '../../../server/i18n.js';
 import type { BlobStore } from '../../../server/storage/blob-store.js';
 import { sanitiseFileName } from '../../../server/storage/media-type.js';
-import { SystemsService } from '../../../server/systems/service.js';
+import { filingRules } from '../../../server/systems/filing-rules.js';
+import { latestGradings, SystemsService } from '../../../server/systems/service.js';
 import { newId, now } from '../../../server/util.js';
 import { packageVersion } from '../../../server/version.js';
 import { BROWSER_INSTALL_HINT, type PdfPrinter } from '../../pdf/chromium.js';
@@ -14,6 +15,7 @@ import { DOCX_MEDIA_TYPE, writeDocx } from '../writer.js';
 import { assembleLifecycle, documentLabels, type DocumentType, type LifecycleData } from './data.js';
 import { expertReviewBlocks, filingFormBlocks } from './forms.js';
 import { gradingReportBlocks } from './grading-report.js';
+import { dataSurveyBlocks, protectionPlanBlocks } from './plan-survey.js';
 
 export const DOCUMENT_FORMATS = ['docx', 'pdf'] as const;
 
@@ -21,6 +23,8 @@ const BUILDERS: Record<DocumentType, (d: LifecycleData) => Block[]> = {
   grading_report: gradingReportBlocks,
   filing_form: filingFormBlocks,
   expert_review: expertReviewBlocks,
+  protection_plan: protectionPlanBlocks,
+  data_survey: dataSurveyBlocks,
 };
 
 const documentView = (r: Record<string, any>) => ({
@@ -40,7 +44,7 @@ const documentView = (r: Record<string, any>) => ({
 });
 
 /**
- * The lifecycle documents of a system (定级报告, 备案表, 专家评审意见表), generated synchronously
+ * The lifecycle documents of a system (定级报告, 备案表, 专家评审意见表, 保护工作方案, 数据摸底调查表), generated synchronously
  * (they are a few pages) from the grading and filing data and archived immutably like reports:
  * SHA-256 in the organisation's store, the generator and the grading version on the row.
  * Officers and consultants generate; every member with download rights fetches.
@@ -53,10 +57,11 @@ export class SystemDocumentsService extends ScopedService {
     super(ctx);
   }
 
-  async generate(systemId: string, input: { type: DocumentType; format: 'docx' | 'pdf'; lang: Language }) {
+  async generate(systemId: string, input: { type: DocumentType; format: 'docx' | 'pdf'; lang: Language; year?: number }) {
     const system = await new SystemsService({ knex: this.knex, caller: this.caller }).load(systemId, 'edit');
+    await this.requireLevel(systemId, input.type);
     if (input.format === 'pdf' && !this.deps.printer.available) throw new BrowserUnavailableError({ hint: BROWSER_INSTALL_HINT });
-    const data = await assembleLifecycle(this.knex, this.caller, systemId, input.lang);
+    const data = await assembleLifecycle(this.knex, this.caller, systemId, input.lang, { year: input.year });
     const title = documentLabels(input.lang)(`title_${input.type}`);
     const spec: DocumentSpec = { lang: input.lang, title, headerText: `${title} ${data.system.name}`, blocks: BUILDERS[input.type](data) };
     const body = input.format === 'docx' ? await writeDocx(spec) : await this.deps.printer.pdf(blocksToHtml(spec), { headerText: spec.headerText });
@@ -71,7 +76,7 @@ export class SystemDocumentsService extends ScopedService {
       format: input.format,
       lang: input.lang,
       grading_version: data.grading?.version ?? null,
-      file_name: sanitiseFileName(`${data.system.name}-${input.type}-${input.lang}${data.grading ? `-v${data.grading.version}` : ''}.${input.format}`),
+      file_name: sanitiseFileName(`${data.system.name}-${input.type}${input.type === 'protection_plan' ? `-${data.protectionPlan.year}` : ''}-${input.lang}${data.grading ? `-v${data.grading.version}` : ''}.${input.format}`),
       media_type: input.format === 'docx' ? DOCX_MEDIA_TYPE : 'application/pdf',
       hash: staged.hash,
       size: staged.size,
@@ -80,6 +85,15 @@ export class SystemDocumentsService extends ScopedService {
       requested_at: now(),
     });
     return documentView(await this.knex('system_documents').where({ id }).first());
+  }
+
+  /** The plan is a level-3+ document and level 1 is not filed (controls/filing-rules-2025.yaml): refused as the records are. */
+  private async requireLevel(systemId: string, type: DocumentType): Promise<void> {
+    if (type !== 'protection_plan' && type !== 'data_survey') return;
+    const graded = (await latestGradings(this.knex, [systemId])).get(systemId)?.level;
+    const level = graded === undefined ? undefined : Number(graded);
+    if (type === 'protection_plan' && (level ?? 0) < filingRules().protectionPlan.minLevel) throw new ConflictError({ reason: 'protection_plan_below_level_three' });
+    if (type === 'data_survey' && level !== undefined && level < filingRules().dataSurvey.minLevel) throw new ConflictError({ reason: 'level_one_not_filed' });
   }
 
   async list(systemId: string) {
