@@ -21,7 +21,7 @@ export function barChartSvg(rows: Array<{ label: string; rate: number | null }>,
       return `<text x="0" y="${y + 14}" font-size="11">${esc(r.label)}</text><rect x="${labelW}" y="${y + 3}" width="${w}" height="14" fill="${color}"/><text x="${labelW + w + 6}" y="${y + 14}" font-size="11">${esc(pct(r.rate))}</text>`;
     })
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" role="img">${bars}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" role="img">${bars}</svg>`;
 }
 
 /** Findings by risk as an inline SVG column chart. */
@@ -35,7 +35,7 @@ export function riskChartSvg(counts: { high: number; medium: number; low: number
       return `<rect x="${x}" y="${120 - h}" width="50" height="${h}" fill="${color}"/><text x="${x + 25}" y="${115 - h}" font-size="12" text-anchor="middle">${counts[k]}</text><text x="${x + 25}" y="138" font-size="11" text-anchor="middle">${esc(labels[k])}</text>`;
     })
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="145" role="img">${cols}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="145" viewBox="0 0 300 145" role="img">${cols}</svg>`;
 }
 
 let compiled: Map<string, HandlebarsTemplateDelegate> | undefined;
