@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import { reportDate, reportDateRange, reportDateTime, reportDay } from './dates.js';
 import { translator } from '../server/i18n.js';
 import { projectRoot } from '../server/version.js';
 import type { ReportData } from './test-report/assemble.js';
@@ -75,8 +76,33 @@ export function renderReport(data: ReportData, extra: Record<string, unknown> = 
     rate: pct(data.conclusion.value),
     isCloud: data.system.requirementSets.includes('cloud'),
     inheritanceLabel: data.inheritance ? (labels[`inheritance_${data.inheritance.state}`] ?? data.inheritance.state) : '',
+    // Dates in the report's language; the timestamp in China time (no raw ISO anywhere in a report).
+    generatedAt: reportDateTime(data.generatedAt, data.lang),
+    reportDate: reportDay(data.generatedAt, data.lang),
+    testDates: reportDateRange(data.assessment?.startDate, data.assessment?.endDate, data.lang),
+    platformTestDate: reportDate((data as { platform?: { testDate?: string | null } }).platform?.testDate, data.lang),
+    records: recordsWithSharedText(data.records),
   };
   const tpl = templates().get(data.type);
   if (!tpl) throw new Error(`no template for report type ${data.type}`);
   return tpl(view);
+}
+
+/**
+ * Appendix D's records with a text said once per control point: consecutive rows of one object and
+ * one control point with the same inherited record (the platform conclusion's sentence) share one
+ * cell (rowspan) instead of repeating it on every row.
+ */
+export function recordsWithSharedText<R extends { controlPoint: string; record: string | null; inherited: boolean }>(records: Array<{ object: string; rows: R[] }> | undefined) {
+  return (records ?? []).map((group) => {
+    const rows: Array<R & { recordSpan: number }> = group.rows.map((r) => ({ ...r, recordSpan: 1 }));
+    for (let i = 0; i < rows.length; ) {
+      let j = i + 1;
+      while (j < rows.length && rows[i]!.inherited && rows[j]!.inherited && rows[j]!.controlPoint === rows[i]!.controlPoint && rows[j]!.record === rows[i]!.record) j++;
+      rows[i]!.recordSpan = j - i;
+      for (let k = i + 1; k < j; k++) rows[k]!.recordSpan = 0;
+      i = j;
+    }
+    return { ...group, rows };
+  });
 }

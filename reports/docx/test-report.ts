@@ -1,5 +1,6 @@
 import type { ReportData } from '../test-report/assemble.js';
 import { pct, txt, type Block } from './blocks.js';
+import { reportDateRange, reportDateTime, reportDay } from '../dates.js';
 import { chartBlocks, conclusionBlocks, controlPointTable, countsText, findingsTable, reportLabels, statusLabel } from './report-labels.js';
 
 /** Chapter 7's 重大风险隐患 part: each confirmed (or remediated) hazard with its findings and the three principles. */
@@ -37,7 +38,8 @@ export function testReportBlocks(d: ReportData): Block[] {
       rows: [
         [L('assessed_org'), txt(d.assessedOrganization?.name)],
         [L('assessing_org'), txt(d.assessingOrganization?.name)],
-        [L('dates'), `${txt(d.assessment?.startDate)} — ${txt(d.assessment?.endDate)}`],
+        [L('dates'), reportDateRange(d.assessment?.startDate, d.assessment?.endDate, d.lang)],
+        [L('report_date'), reportDay(d.generatedAt, d.lang)],
       ],
     },
     { kind: 'pageBreak' },
@@ -52,7 +54,7 @@ export function testReportBlocks(d: ReportData): Block[] {
         [L('system'), txt(sys?.name)],
         [L('level'), `${txt(sys?.level)}（${txt(sys?.notation)}）`],
         [L('filing_certificate'), txt(sys?.filingCertificate)],
-        [L('revision'), { lines: [txt(d.assessment?.revision)], muted: [`${L('generated')} ${d.generatedAt} · ${d.generator}`] }],
+        [L('revision'), { lines: [txt(d.assessment?.revision)], muted: [`${L('generated')} ${reportDateTime(d.generatedAt, d.lang)} · ${d.generator}`] }],
       ],
     },
     ...(d.testBasis ? [{ kind: 'paragraph' as const, text: d.testBasis }] : []),
