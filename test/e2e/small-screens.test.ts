@@ -115,7 +115,6 @@ describeEachEngine('small screens and first impressions in a real browser', (ctx
     expect(rows.length).to.be.greaterThan(0);
     expect(rows.some((r) => /^\/systems\/[0-9a-f-]{36}$/.test(r.system))).to.equal(true);
     for (const r of rows) expect(r.type).to.match(/^[A-Z][a-z]/); // a word in English, not a code like test_due
-    await officer.screenshot({ path: path.join(ARTIFACTS, `readme-dashboard-${ctx.engine}.png`), fullPage: false });
     // The bank's timeline is in date order.
     const bank = rows.find((r) => r.system)!.system;
     await officer.goto(`${base}${bank}`);
@@ -123,6 +122,10 @@ describeEachEngine('small screens and first impressions in a real browser', (ctx
     expect(dates.length).to.be.greaterThan(5);
     expect(dates).to.deep.equal([...dates].sort());
     await officer.browserContext().close();
+    // README's screenshot of the dashboard (docs/ui-dashboard.png is copied from it).
+    const zh = await signIn('officer', 'zh-CN', 1360);
+    await zh.screenshot({ path: path.join(ARTIFACTS, `readme-dashboard-${ctx.engine}.png`), fullPage: false });
+    await zh.browserContext().close();
   });
 
   it('workspace in use: a value saves in place with live counts, a template fills the record, a grid cell saves on change', async function () {
@@ -147,6 +150,8 @@ describeEachEngine('small screens and first impressions in a real browser', (ctx
     expect(saved.value).to.equal('conform');
     expect(saved.record).to.contain('核查');
     expect(JSON.parse(saved.methods)).to.deep.equal(['inspection']);
+    // README's screenshot of the workspace (docs/ui-workspace.png is copied from it).
+    await page.goto(`${base}/assessments/${assessment}?layer=CES&cp=1`);
     await page.screenshot({ path: path.join(ARTIFACTS, `readme-workspace-${ctx.engine}.png`), fullPage: false });
 
     await page.goto(`${base}/assessments/${assessment}?layer=CES&view=grid`);
