@@ -43,6 +43,16 @@ describeEachEngine('assessment workspace at volume', (ctx) => {
     expect(next.text).to.contain('id="u-L3-CES1-05"').and.not.to.contain('id="u-L3-CES1-01"');
   });
 
+  it('with a filter, joins the control points that have matching rows on one page (up to 60 rows), each row matching', async () => {
+    const res = await consultant.get(`/assessments/${id}?layer=CES&filter=nonconforming`).set('accept-language', 'zh-CN').expect(200);
+    const values = [...res.text.matchAll(/<article class="result value-([a-z_]+)"/g)].map((m) => m[1]);
+    expect(values.length).to.be.within(2, 60);
+    expect(new Set(values)).to.satisfy((v: Set<string>) => [...v].every((x) => x === 'nonconform' || x === 'partial'));
+    const units = [...res.text.matchAll(/<section class="unit" id="u-(L3-CES\d-\d\d)"/g)].map((m) => m[1]!);
+    expect(units.length).to.be.greaterThan(1);
+    expect(res.text.match(/<h2 id="cp">([^<]*)/)![1]).to.contain(' · '); // several control points named in the heading
+  });
+
   it('records a result with a record template and comes back to the same row', async () => {
     const row = await ctx.db.knex('assessment_results').where({ assessment_id: id, code: 'L3-CES1-02' }).whereNot('object_key', 'system').first();
     const object = await ctx.db.knex('assessed_objects').where({ id: row.object_key }).first();
