@@ -1,13 +1,10 @@
 import { OrganizationScope } from '../context.js';
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { ReportsService } from '../../reports/jobs.js';
 import { FindingsService } from '../assessments/findings.js';
 import { verificationBoard } from './verification-pages.js';
-import { ResultsService } from '../assessments/results.js';
 import { AssessmentsService, WRITABLE } from '../assessments/service.js';
-import { SummaryService } from '../assessments/summary.js';
-import { unitsInScope } from '../assessments/scope.js';
 import { deps, serviceContext } from '../http/request.js';
 import { requireCsrf } from './csrf.js';
 import { todayInChina } from '../dates.js';
@@ -15,20 +12,16 @@ import { AppError } from '../errors.js';
 import { WorkbookService } from '../../reports/workbook/service.js';
 import { OutsideRowsService } from '../assessments/outside-rows.js';
 import { fieldErrors, formAction } from './system-pages.js';
-import { EvidenceService } from '../evidence/service.js';
-import { parseUpload } from '../http/multipart.js';
 import { readWorkbookUpload } from '../routes/workbook.js';
 import { Readable } from 'node:stream';
 import { paginate, renderPage, signedIn } from './render.js';
 import { hazardBoard } from './hazard-pages.js';
-import { AuditService } from '../audit/service.js';
 import { registerWorkbookUpload } from '../storage/registry.js';
 import { now } from '../util.js';
 
-/** The assessment workspace, the findings board and the reports page. */
+/** The findings board and the reports page (the workspace is in workspace-pages.ts). */
 export const assessmentPagesRouter = Router();
 
-const pick = (req: Request, t: { zh: string; en: string }) => (req.lang === 'zh-CN' ? t.zh : t.en);
 const idOf = (req: Request) => z.uuid().parse(req.params.id);
 const labels = (req: Request) => req.t('ui', { returnObjects: true }) as unknown as Record<string, string>;
 
