@@ -23,8 +23,8 @@ document.addEventListener('keydown', (e) => {
   // Assessment workspace: j/k move between units, 1–4 record a value for the focused unit.
   const ws = document.querySelector('.workspace');
   if (!ws || typing) return;
-  const rows = [...document.querySelectorAll('article.result')];
-  const current = document.activeElement instanceof HTMLElement && document.activeElement.matches('article.result') ? document.activeElement : null;
+  const rows = [...document.querySelectorAll('article.result[data-result]')];
+  const current = document.activeElement instanceof HTMLElement && document.activeElement.matches('article.result[data-result]') ? document.activeElement : null;
   const i = current ? rows.indexOf(current) : -1;
   if (e.key === 'j' || e.key === 'k') {
     const next = rows[Math.min(rows.length - 1, Math.max(0, i + (e.key === 'j' ? 1 : -1)))];
