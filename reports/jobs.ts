@@ -25,6 +25,7 @@ import { DOCX_MEDIA_TYPE } from './docx/writer.js';
 import { fillTemplate } from './docx/template/fill.js';
 import { templateView } from './docx/template/fields.js';
 import { readTemplateBlob, ReportTemplatesService } from './docx/template/service.js';
+import { reportFileBase } from './file-name.js';
 
 const MEDIA_TYPES: Record<string, string> = { pdf: 'application/pdf', html: 'text/html; charset=utf-8', docx: DOCX_MEDIA_TYPE };
 
@@ -212,7 +213,7 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
     await set({ progress: 90 });
     const staged = await deps.store.stage(Readable.from([body]), 500 * 1024 * 1024);
     await staged.commit(job.organization_id);
-    const base = `${data.reportNumber ?? data.assessment.id}-${job.type}-${job.lang}`;
+    const base = reportFileBase(data.reportNumber, data.assessment.id, job.type, job.lang);
     await set({
       status: 'done',
       progress: 100,

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import { reportDate, reportDateRange, reportDateTime, reportDay } from './dates.js';
 import { translator } from '../server/i18n.js';
 import { projectRoot } from '../server/version.js';
 import type { ReportData } from './test-report/assemble.js';
@@ -21,7 +22,7 @@ export function barChartSvg(rows: Array<{ label: string; rate: number | null }>,
       return `<text x="0" y="${y + 14}" font-size="11">${esc(r.label)}</text><rect x="${labelW}" y="${y + 3}" width="${w}" height="14" fill="${color}"/><text x="${labelW + w + 6}" y="${y + 14}" font-size="11">${esc(pct(r.rate))}</text>`;
     })
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" role="img">${bars}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" role="img">${bars}</svg>`;
 }
 
 /** Findings by risk as an inline SVG column chart. */
@@ -35,7 +36,7 @@ export function riskChartSvg(counts: { high: number; medium: number; low: number
       return `<rect x="${x}" y="${120 - h}" width="50" height="${h}" fill="${color}"/><text x="${x + 25}" y="${115 - h}" font-size="12" text-anchor="middle">${counts[k]}</text><text x="${x + 25}" y="138" font-size="11" text-anchor="middle">${esc(labels[k])}</text>`;
     })
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="145" role="img">${cols}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="145" viewBox="0 0 300 145" role="img">${cols}</svg>`;
 }
 
 let compiled: Map<string, HandlebarsTemplateDelegate> | undefined;
@@ -75,8 +76,33 @@ export function renderReport(data: ReportData, extra: Record<string, unknown> = 
     rate: pct(data.conclusion.value),
     isCloud: data.system.requirementSets.includes('cloud'),
     inheritanceLabel: data.inheritance ? (labels[`inheritance_${data.inheritance.state}`] ?? data.inheritance.state) : '',
+    // Dates in the report's language; the timestamp in China time (no raw ISO anywhere in a report).
+    generatedAt: reportDateTime(data.generatedAt, data.lang),
+    reportDate: reportDay(data.generatedAt, data.lang),
+    testDates: reportDateRange(data.assessment?.startDate, data.assessment?.endDate, data.lang),
+    platformTestDate: reportDate((data as { platform?: { testDate?: string | null } }).platform?.testDate, data.lang),
+    records: recordsWithSharedText(data.records),
   };
   const tpl = templates().get(data.type);
   if (!tpl) throw new Error(`no template for report type ${data.type}`);
   return tpl(view);
+}
+
+/**
+ * Appendix D's records with a text said once per control point: consecutive rows of one object and
+ * one control point with the same inherited record (the platform conclusion's sentence) share one
+ * cell (rowspan) instead of repeating it on every row.
+ */
+export function recordsWithSharedText<R extends { controlPoint: string; record: string | null; inherited: boolean }>(records: Array<{ object: string; rows: R[] }> | undefined) {
+  return (records ?? []).map((group) => {
+    const rows: Array<R & { recordSpan: number }> = group.rows.map((r) => ({ ...r, recordSpan: 1 }));
+    for (let i = 0; i < rows.length; ) {
+      let j = i + 1;
+      while (j < rows.length && rows[i]!.inherited && rows[j]!.inherited && rows[j]!.controlPoint === rows[i]!.controlPoint && rows[j]!.record === rows[i]!.record) j++;
+      rows[i]!.recordSpan = j - i;
+      for (let k = i + 1; k < j; k++) rows[k]!.recordSpan = 0;
+      i = j;
+    }
+    return { ...group, rows };
+  });
 }

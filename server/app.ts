@@ -43,6 +43,8 @@ import { packageVersion, projectRoot } from './version.js';
 import { pagesRouter } from './web/pages.js';
 import { pageErrors, pageNotFound } from './web/page-errors.js';
 import { assessmentPagesRouter } from './web/assessment-pages.js';
+import { workspacePagesRouter } from './web/workspace-pages.js';
+import { workspaceWritesRouter } from './web/workspace-writes.js';
 import { hazardPagesRouter } from './web/hazard-pages.js';
 import { verificationPagesRouter } from './web/verification-pages.js';
 import { findingPagesRouter } from './web/finding-pages.js';
@@ -147,7 +149,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
     next();
   });
   pages.use(pageGuards, accountPagesRouter);
-  pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, findingPagesRouter, assessmentPagesRouter, hazardPagesRouter, verificationPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
+  pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, findingPagesRouter, workspacePagesRouter, workspaceWritesRouter, assessmentPagesRouter, hazardPagesRouter, verificationPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
   app.use(pages, pageNotFound, pageErrors);
 
   app.use(notFound);

@@ -1,5 +1,6 @@
 import type { ReportData } from '../test-report/assemble.js';
 import { txt, type Block } from './blocks.js';
+import { reportDateTime } from '../dates.js';
 import { chartBlocks, conclusionBlocks, controlPointTable, findingsTable, reportLabels, riskCell, statusLabel } from './report-labels.js';
 
 interface Recommendation {
@@ -54,7 +55,7 @@ export function remediationPlanBlocks(d: ReportData): Block[] {
   const L = reportLabels(d.lang);
   return [
     { kind: 'title', text: L('title_remediation_plan') },
-    { kind: 'paragraph', text: `${L('report_number')}${L('colon')}${txt(d.reportNumber)}　${txt(d.system?.name)}　${L('generated')} ${d.generatedAt}` },
+    { kind: 'paragraph', text: `${L('report_number')}${L('colon')}${txt(d.reportNumber)}　${txt(d.system?.name)}　${L('generated')} ${reportDateTime(d.generatedAt, d.lang)}` },
     {
       kind: 'table',
       header: [L('number'), L('issue'), L('risk'), L('owner'), L('due'), L('status'), L('recommendation')],

@@ -1,5 +1,6 @@
 import type { ReportData } from '../test-report/assemble.js';
 import { pct, txt, type Block } from './blocks.js';
+import { reportDateRange, reportDateTime, reportDay } from '../dates.js';
 import { chartBlocks, conclusionBlocks, controlPointTable, countsText, findingsTable, reportLabels, statusLabel } from './report-labels.js';
 import { appendixThreatBlocks, appendixVerificationBlocks, compensationBlocks, riskAnalysisBlocks, verificationBlocks } from './verification.js';
 
@@ -39,7 +40,8 @@ export function testReportBlocks(d: ReportData): Block[] {
       rows: [
         [L('assessed_org'), txt(d.assessedOrganization?.name)],
         [L('assessing_org'), txt(d.assessingOrganization?.name)],
-        [L('dates'), `${txt(d.assessment?.startDate)} — ${txt(d.assessment?.endDate)}`],
+        [L('dates'), reportDateRange(d.assessment?.startDate, d.assessment?.endDate, d.lang)],
+        [L('report_date'), reportDay(d.generatedAt, d.lang)],
       ],
     },
     { kind: 'pageBreak' },
@@ -54,7 +56,7 @@ export function testReportBlocks(d: ReportData): Block[] {
         [L('system'), txt(sys?.name)],
         [L('level'), `${txt(sys?.level)}（${txt(sys?.notation)}）`],
         [L('filing_certificate'), txt(sys?.filingCertificate)],
-        [L('revision'), { lines: [txt(d.assessment?.revision)], muted: [`${L('generated')} ${d.generatedAt} · ${d.generator}`] }],
+        [L('revision'), { lines: [txt(d.assessment?.revision)], muted: [`${L('generated')} ${reportDateTime(d.generatedAt, d.lang)} · ${d.generator}`] }],
       ],
     },
     ...(d.testBasis ? [{ kind: 'paragraph' as const, text: d.testBasis }] : []),

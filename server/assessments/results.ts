@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { z } from 'zod';
 import { ScopedService, type ServiceContext } from '../context.js';
 import { lockRow } from '../database/locking.js';
 import { transaction } from '../database/transaction.js';
@@ -11,6 +12,12 @@ import { unitsInScope } from './scope.js';
 
 export const RESULT_INPUT_VALUES = ['conform', 'partial', 'nonconform', 'na'] as const;
 export const METHODS = ['interview', 'inspection', 'testing'] as const;
+
+/** Copying one object's result to others of its category: the body the API and the workspace form share. */
+export const copyResultSchema = z.strictObject({
+  from: z.uuid(),
+  to: z.array(z.strictObject({ objectId: z.uuid(), rowVersion: z.number().int().min(1) })).min(1).max(500),
+});
 
 export interface ResultInput {
   code: string;
@@ -172,6 +179,31 @@ export class ResultsService extends ScopedService {
 
   async bulk(assessmentId: string, inputs: ResultInput[]): Promise<ResultView[]> {
     return this.write(assessmentId, inputs);
+  }
+
+  /**
+   * Copies one object's result (value, record, methods) for a unit to other objects of the same
+   * category: similar servers or devices are often configured alike. Each target carries the row
+   * version the user saw; all are written in one transaction and audited like any result write.
+   */
+  async copy(assessmentId: string, input: { code: string; from: string; to: Array<{ objectId: string; rowVersion: number }> }): Promise<ResultView[]> {
+    const a = await this.assessments.loadWritable(assessmentId); // 404 / 403 / 409 before the body is judged
+    const source = await this.knex('assessment_results').where({ assessment_id: a.id, code: input.code, object_key: input.from }).first();
+    if (!source) throw new ValidationError({}, [{ path: 'from', code: 'object_not_applicable', message: `object ${input.from} is not assessed on unit ${input.code}`, unit: input.code, objectId: input.from }]);
+    if (source.value === 'not_assessed') throw new ValidationError({}, [{ path: 'from', code: 'source_not_assessed', message: 'the result to copy is not assessed yet', unit: input.code }]);
+    const ids = [input.from, ...input.to.map((t) => t.objectId)];
+    const objects: Array<{ id: string; category: string }> = await this.knex('assessed_objects').where({ system_id: a.system_id }).whereIn('id', ids).select('id', 'category');
+    const category = new Map(objects.map((o) => [o.id, o.category]));
+    const problems: ErrorDetail[] = input.to
+      .map((t, i) => ({ t, i }))
+      .filter(({ t }) => t.objectId === input.from || !category.has(t.objectId) || category.get(t.objectId) !== category.get(input.from))
+      .map(({ t, i }) => ({ path: `to.${i}`, code: 'not_same_category', message: `object ${t.objectId} is not another object of the source's category`, objectId: t.objectId }));
+    if (!category.has(input.from)) problems.unshift({ path: 'from', code: 'object_not_applicable', message: 'copy from an assessed object, not the whole system', objectId: input.from });
+    if (problems.length) throw new ValidationError({}, problems);
+    return this.write(
+      assessmentId,
+      input.to.map((t) => ({ code: input.code, objectId: t.objectId, value: source.value, record: source.record ?? null, methods: source.methods ? JSON.parse(source.methods) : undefined, rowVersion: t.rowVersion })),
+    );
   }
 
   async getOne(assessmentId: string, code: string, objectId?: string | null): Promise<ResultView> {

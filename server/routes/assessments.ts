@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AssessmentsService, ASSESSMENT_KINDS, ASSESSMENT_STATUSES } from '../assessments/service.js';
 import { FindingsService, REMEDIATION_STATUSES } from '../assessments/findings.js';
 import { ObjectsService } from '../assessments/objects.js';
-import { METHODS, RESULT_INPUT_VALUES, ResultsService } from '../assessments/results.js';
+import { copyResultSchema, METHODS, RESULT_INPUT_VALUES, ResultsService } from '../assessments/results.js';
 import { OutsideRowsService } from '../assessments/outside-rows.js';
 import { SummaryService } from '../assessments/summary.js';
 import { ASSESSABLE_OBJECT_CATEGORIES } from '../catalogue/schema.js';
@@ -144,6 +144,13 @@ assessmentsRouter.post('/assessments/:id/results/bulk', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   const body = validate(req, z.strictObject({ results: z.array(z.strictObject({ code: codeField, ...resultBody })).min(1).max(5000) }));
   res.json({ data: await new ResultsService(ctx(req)).bulk(id, body.results.map(normaliseObject)) });
+});
+
+// Copy one object's result (value, record, methods) to other objects of the same category, in one transaction.
+assessmentsRouter.post('/assessments/:id/results/:code/copy', async (req, res) => {
+  const { id, code } = validate(req, z.object({ id: fields.id, code: codeField }), 'params');
+  await new AssessmentsService(ctx(req)).loadWritable(id); // 404 / 403 before the body (400)
+  res.json({ data: await new ResultsService(ctx(req)).copy(id, { code, ...validate(req, copyResultSchema) }) });
 });
 
 // Rows outside the catalogue's default object mapping: the assessor adds or removes them.

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { REPORT_FORMATS, REPORT_TYPES, ReportsService } from '../../reports/jobs.js';
 import { deps, serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
+import { asciiFileName } from '../../reports/file-name.js';
 
 export const reportsRouter = Router();
 
@@ -36,7 +37,8 @@ reportsRouter.get('/reports/:id/download', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   const file = await service(req).download(id);
   res.setHeader('Content-Type', file.view.mediaType!);
-  res.setHeader('Content-Disposition', contentDisposition(file.view.fileName!));
+  // UTF-8 name (RFC 5987 filename*, e.g. …-等级测评报告.pdf) with an ASCII fallback for old clients.
+  res.setHeader('Content-Disposition', contentDisposition(file.view.fileName!, { fallback: asciiFileName(file.view.fileName!) }));
   res.setHeader('Content-Security-Policy', DOWNLOAD_CSP); // an HTML report is a download, sandboxed if opened
   res.setHeader('Content-Length', String(file.view.size));
   res.setHeader('Repr-Digest', `sha-256=:${Buffer.from(file.view.sha256!, 'hex').toString('base64')}:`);

@@ -110,6 +110,8 @@ async function loadDemoSystem(trx: Knex, organizationId: string, s: z.infer<type
   const gradings = new GradingsService(ctx);
   const { platform, ...input } = s.system as Record<string, unknown>;
   const system = await systems.create(organizationId, { ...(input as unknown as SystemInput), platformId: platform ? platformIds.get(platform as string)! : null });
+  // The demo's history starts when it was graded, not on the day the demo is loaded: its timeline stays in date order.
+  await trx('system_transitions').where({ system_id: system.id, to_state: 'grading' }).whereNull('from_state').update({ effective_on: (s.grading as { gradedOn: string }).gradedOn });
   const deployed = new DeployedProductsService(ctx, productCatalogue(catalogue));
   for (const d of s.deployedProducts) await deployed.add(system.id, d);
   const g = await gradings.create(system.id, s.grading as unknown as GradingInput);

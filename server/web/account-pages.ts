@@ -6,6 +6,7 @@ import { deps, requireCaller } from '../http/request.js';
 import { accountService, originOf } from '../routes/account.js';
 import { TOKEN_SCOPES, TokensService, type TokenScope } from '../services/tokens.js';
 import { requireCsrf } from './csrf.js';
+import { landingAfterSignIn } from './landing.js';
 import { renderPage, signedIn } from './render.js';
 import { safeBack } from './redirect.js';
 import { secondFactorUser, startSession } from './session-cookie.js';
@@ -139,7 +140,7 @@ accountPagesRouter.post('/login/mfa', requireCsrf, async (req, res) => {
     const username = ((await db('users').where({ id: userId }).first())?.username as string | undefined) ?? '';
     const result = await auditedLogin(req, res, username, () => auth.secondFactor(userId, str(req.body.code), { ip: req.ip, userAgent: req.get('user-agent') }));
     startSession(req, res, result);
-    res.redirect(303, result.mustChangePassword ? '/account' : safeBack(req.query.back));
+    res.redirect(303, result.mustChangePassword ? '/account' : await landingAfterSignIn(db, result.userId, req.query.back));
   } catch (err) {
     if (err instanceof AppError && err.status < 500) return renderPage(req, res, 'login', { ...view, error: req.t(`errors.${err.code}`, err.params) }, err.status);
     throw err;

@@ -1,13 +1,10 @@
 import { OrganizationScope } from '../context.js';
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { ReportsService } from '../../reports/jobs.js';
 import { FindingsService } from '../assessments/findings.js';
 import { verificationBoard } from './verification-pages.js';
-import { ResultsService } from '../assessments/results.js';
 import { AssessmentsService, WRITABLE } from '../assessments/service.js';
-import { SummaryService } from '../assessments/summary.js';
-import { unitsInScope } from '../assessments/scope.js';
 import { deps, serviceContext } from '../http/request.js';
 import { requireCsrf } from './csrf.js';
 import { todayInChina } from '../dates.js';
@@ -15,120 +12,18 @@ import { AppError } from '../errors.js';
 import { WorkbookService } from '../../reports/workbook/service.js';
 import { OutsideRowsService } from '../assessments/outside-rows.js';
 import { fieldErrors, formAction } from './system-pages.js';
-import { EvidenceService } from '../evidence/service.js';
-import { parseUpload } from '../http/multipart.js';
 import { readWorkbookUpload } from '../routes/workbook.js';
 import { Readable } from 'node:stream';
 import { paginate, renderPage, signedIn } from './render.js';
 import { hazardBoard } from './hazard-pages.js';
-import { AuditService } from '../audit/service.js';
 import { registerWorkbookUpload } from '../storage/registry.js';
 import { now } from '../util.js';
 
-/** The assessment workspace, the findings board and the reports page. */
+/** The findings board and the reports page (the workspace is in workspace-pages.ts). */
 export const assessmentPagesRouter = Router();
 
-const pick = (req: Request, t: { zh: string; en: string }) => (req.lang === 'zh-CN' ? t.zh : t.en);
 const idOf = (req: Request) => z.uuid().parse(req.params.id);
 const labels = (req: Request) => req.t('ui', { returnObjects: true }) as unknown as Record<string, string>;
-
-assessmentPagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
-  const ctx = serviceContext(req);
-  const id = idOf(req);
-  const assessments = new AssessmentsService(ctx, deps(req).catalogue);
-  const a = await assessments.get(id);
-  const row = await assessments.load(id);
-  const canEdit = WRITABLE.has(a.status) && new OrganizationScope(ctx.caller).can(a.organizationId, 'edit');
-  const units = await unitsInScope(ctx.knex, row.catalogue_version_id, a.level, a.requirementSets);
-  const unit = new Map(units.map((u) => [u.code, u]));
-  const all = await new ResultsService(ctx).list(id);
-  const objects = await ctx.knex('assessed_objects').where({ system_id: a.systemId }).orderBy('name').select('id', 'name');
-  const layers = [...new Set(units.map((u) => u.layer))];
-  const layer = typeof req.query.layer === 'string' && layers.includes(req.query.layer as never) ? req.query.layer : layers[0]!;
-  const objectId = typeof req.query.object === 'string' ? req.query.object : '';
-  const filter = typeof req.query.filter === 'string' ? req.query.filter : '';
-  const L = labels(req);
-  const valueLabel = (v: string) => L[`value_${v}`] ?? v;
-  const rows = all.filter(
-    (r) =>
-      r.layer === layer &&
-      (!objectId || (r.objectId ?? 'system') === objectId) &&
-      (filter !== 'unassessed' || r.value === 'not_assessed') &&
-      (filter !== 'nonconforming' || r.value === 'nonconform' || r.value === 'partial'),
-  );
-  // A control point is set + layer + name: the cloud set has its own 访问控制, 入侵防范… beside the general ones.
-  const setMeta = deps(req).catalogue.meta.sets as Record<string, { zh: string; en: string }>;
-  const cpName = (u: { set: string; controlPoint: { zh: string; en: string } }) =>
-    u.set === 'general' ? pick(req, u.controlPoint) : `${pick(req, u.controlPoint)}${req.lang === 'zh-CN' ? `（${setMeta[u.set]!.zh}）` : ` (${setMeta[u.set]!.en})`}`;
-  const groups: Array<{ name: string; rows: unknown[] }> = [];
-  // Each row's history from the audit trail: who, when, old → new.
-  const history = await AuditService.resultHistory(ctx.knex, a.organizationId, rows.map((r) => r.id));
-  const historyOf = (resultId: string) =>
-    (history.get(resultId) ?? []).map((e) => {
-      const c = (e.changes ?? {}) as { value?: [string, string]; record?: unknown };
-      return { actorName: e.actorName, at: e.at.slice(0, 16).replace('T', ' '), from: c.value ? valueLabel(c.value[0]) : '', to: c.value ? valueLabel(c.value[1]) : '', recordChanged: !!c.record };
-    });
-  for (const r of rows) {
-    const u = unit.get(r.code)!;
-    const name = cpName(u);
-    let g = groups.find((x) => x.name === name);
-    if (!g) groups.push((g = { name, rows: [] }));
-    g.rows.push({
-      ...r,
-      objectKey: r.objectId ?? 'system',
-      objectName: r.objectName ?? L.whole_system,
-      text: pick(req, u.text),
-      steps: u.test.steps.map((s) => pick(req, s)),
-      evidence: req.lang === 'zh-CN' ? u.test.evidence.zh : u.test.evidence.en,
-      highRisk: deps(req).catalogue.highRiskCaseIds(u.code).join(', '),
-      valueLabel: valueLabel(r.value),
-      history: historyOf(r.id),
-    });
-  }
-  const tree = layers.map((code) => {
-    const inLayer = all.filter((r) => r.layer === code);
-    const meta = deps(req).catalogue.meta.layers.find((l) => l.code === code)!;
-    const cps = [...new Set(inLayer.map((r) => cpName(unit.get(r.code)!)))].map((name) => {
-      const cpRows = inLayer.filter((r) => cpName(unit.get(r.code)!) === name);
-      return { name, total: cpRows.length, assessed: cpRows.filter((r) => r.value !== 'not_assessed').length };
-    });
-    return { code, name: pick(req, meta), current: code === layer, total: inLayer.length, assessed: inLayer.filter((r) => r.value !== 'not_assessed').length, controlPoints: cps };
-  });
-  const summary = await new SummaryService(ctx).summary(id);
-  const system = await ctx.knex('systems').where({ id: a.systemId }).first();
-  renderPage(req, res, 'workspace', {
-    title: req.t('ui.workspace'),
-    nav: 'systems',
-    assessment: a,
-    systemName: system.name,
-    canEdit,
-    tree,
-    groups,
-    layer,
-    objectId,
-    filter,
-    objects,
-    summary,
-    conclusionLabel: pick(req, summary.conclusion.label),
-    conclusionRule: pick(req, summary.conclusion.rule),
-    H: req.t('hazard', { returnObjects: true }),
-    hazardCount: pick(req, summary.hazards.display),
-    hazardList: summary.hazards.list.map((h) => ({ ...h, title: pick(req, h.title), statusLabel: req.t(`hazard.status_${h.status}`) })),
-    values: ['conform', 'partial', 'nonconform', 'na'].map((key) => ({ key, label: valueLabel(key) })),
-    back: req.originalUrl,
-    L,
-  });
-});
-
-/** Form fallback for recording a result without JavaScript (post, then redirect back). */
-assessmentPagesRouter.post('/assessments/:id/results', signedIn, requireCsrf, async (req, res) => {
-  const id = idOf(req);
-  const body = z
-    .object({ code: z.string(), objectId: z.string(), value: z.enum(['conform', 'partial', 'nonconform', 'na']), record: z.string().max(20000).optional(), rowVersion: z.coerce.number().int(), back: z.string().optional() })
-    .parse(req.body);
-  await new ResultsService(serviceContext(req)).put(id, { code: body.code, objectId: body.objectId === 'system' ? null : body.objectId, value: body.value, record: body.record || null, rowVersion: body.rowVersion });
-  res.redirect(303, body.back?.startsWith('/assessments/') ? body.back : `/assessments/${id}`);
-});
 
 /** Removes a result row outside the catalogue's default object mapping (added by a workbook import or the API). */
 assessmentPagesRouter.post('/assessments/:id/results-remove', signedIn, requireCsrf, async (req, res) => {
@@ -204,24 +99,6 @@ assessmentPagesRouter.post('/assessments/:id/findings', signedIn, requireCsrf, (
     await new FindingsService(serviceContext(req)).create(id, { title: (b.title ?? '').trim(), units, risk: (['high', 'medium', 'low'].includes(b.risk ?? '') ? b.risk : 'medium') as 'medium' });
     return `/assessments/${id}/findings`;
   });
-});
-
-/** Form fallback for drag and drop: upload a file as evidence and link it to one result. */
-assessmentPagesRouter.post('/assessments/:id/results/:rid/evidence', signedIn, requireCsrf, async (req, res) => {
-  const id = idOf(req);
-  const resultId = z.uuid().parse(req.params.rid);
-  const d = deps(req);
-  const ctx = serviceContext(req);
-  const evidence = new EvidenceService(ctx, d.store);
-  // 404 / 403 before the body is read; the result is checked (and linked) in the same
-  // transaction as the record is created: a refused upload leaves no file and no record.
-  const a = await new AssessmentsService(ctx, d.catalogue).get(id);
-  evidence.assertCanUpload(a.organizationId);
-  const parsed = await parseUpload(req, d.store, d.config.maxUploadMb * 1024 * 1024, d.config.maxUploadMb);
-  if (!parsed.file) return res.redirect(303, `/assessments/${id}`);
-  await evidence.create(a.organizationId, { title: parsed.file.clientName ?? 'evidence', kind: 'other' }, parsed.file, undefined, [{ targetType: 'assessment_result', targetId: resultId }]);
-  const back = parsed.fields.back?.[0];
-  res.redirect(303, back?.startsWith('/assessments/') ? back : `/assessments/${id}`);
 });
 
 async function readBlob(stream: NodeJS.ReadableStream): Promise<Buffer> {

@@ -19,6 +19,8 @@ import { LIFECYCLE_STATES, STATE_NAMES } from '../systems/lifecycle.js';
 import { SystemsService } from '../systems/service.js';
 import { DeployedProductsService } from '../cloud/deployed.js';
 import { requireCsrf } from './csrf.js';
+import { landingAfterSignIn } from './landing.js';
+import { deadlineRows } from './dashboard-deadlines.js';
 import { backQuery, safeBack } from './redirect.js';
 import { startSecondFactorStep, startSession } from './session-cookie.js';
 import { systemFormsView } from './system-pages.js';
@@ -50,7 +52,7 @@ pagesRouter.post('/login', requireCsrf, async (req, res) => {
       return renderPage(req, res, 'login', { ...view, mfaStep: true });
     }
     startSession(req, res, result);
-    res.redirect(303, result.mustChangePassword ? '/account' : safeBack(req.query.back));
+    res.redirect(303, result.mustChangePassword ? '/account' : await landingAfterSignIn(deps(req).db, result.userId, req.query.back));
   } catch (err) {
     if (err instanceof AppError && err.status < 500) return renderPage(req, res, 'login', { ...view, error: req.t(`errors.${err.code}`, err.params) }, err.status);
     throw err;
@@ -110,7 +112,7 @@ pagesRouter.get('/', signedIn, async (req, res) => {
     title: req.t('ui.dashboard'),
     nav: 'dashboard',
     systems: rows,
-    deadlines,
+    deadlines: await deadlineRows(req, ctx.knex, deadlines),
     stageChart: barChartSvg(stageCounts.map((x) => ({ label: `${x.label} (${x.n})`, rate: x.n / max })), 460).replace(/>\d+\.\d+%</g, '><'),
     levelChart: barChartSvg(
       [1, 2, 3, 4, 5].map((l) => ({ label: `${req.t('ui.level')} ${l} (${systems.filter((s) => s.grading?.level === l).length})`, rate: systems.filter((s) => s.grading?.level === l).length / Math.max(1, systems.length) })),
@@ -238,7 +240,8 @@ pagesRouter.get('/systems/:id', signedIn, async (req, res) => {
     system,
     grading: system.grading?.notation ?? '—',
     stage: stageName(req, system.status),
-    history: (await systems.history(id.data)).map((h) => ({ ...h, toLabel: stageName(req, h.to) })),
+    // The timeline in date order (entries recorded later for earlier dates find their place; same date: as recorded).
+    history: (await systems.history(id.data)).map((h, i) => ({ ...h, i, toLabel: stageName(req, h.to) })).sort((x, y) => x.effectiveOn.localeCompare(y.effectiveOn) || x.i - y.i),
     filing: { ...filing, attachments: filing.attachments.map((a) => ({ slot: a.slot, label: pick(req, a), state: a.state, stateLabel: stateLabel[a.state], evidence: a.evidence })) },
     evidenceChoices: await ctx.knex('evidence').where({ organization_id: system.organizationId }).whereNull('deleted_at').orderBy('created_at', 'desc').limit(200).select('id', 'title'),
     L: req.t('ui', { returnObjects: true }),

@@ -56,7 +56,7 @@ describeEachEngine('Word reports', (ctx) => {
       const { job, dl, body } = await docxReport('test_report', lang);
       files[lang] = body;
       expect(dl.headers['content-type']).to.equal(DOCX);
-      expect(job.fileName).to.equal(`${REPORT_NUMBER}-test_report-${lang}.docx`);
+      expect(job.fileName).to.equal(`${REPORT_NUMBER}-${lang === 'zh-CN' ? '等级测评报告' : 'test-report'}.docx`);
       expect(job.template).to.equal(null);
       expect(createHash('sha256').update(body).digest('hex')).to.equal(job.sha256);
       const doc = readDocx(body);

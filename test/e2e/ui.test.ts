@@ -282,7 +282,9 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     const input = (await page.$('form.attach input[type=file]'))!;
     const resultId = await page.$eval('article.result', (a) => (a as HTMLElement).dataset.result);
     await input.uploadFile(file);
-    await Promise.all([page.waitForNavigation(), page.click('form.attach button')]);
+    // Uploaded in place: the evidence shows on the row at once (no reload).
+    await page.click('form.attach button');
+    await page.waitForSelector(`article[data-result="${resultId}"] .evidence-list li`);
     const link = await ctx.db.knex('evidence_links').where({ target_type: 'assessment_result', target_id: resultId }).first();
     expect(link, 'evidence linked to the result').to.not.equal(undefined);
 
