@@ -11,6 +11,8 @@ export interface Deadline {
   overdue: boolean;
   title: string;
   subject: { type: string; id: string };
+  /** The system it concerns, when there is one (links on the dashboard, the `systemId` filter). */
+  systemId?: string;
   rule: { zh: string; en: string; source: string };
 }
 
