@@ -39,6 +39,8 @@ export const PORTFOLIO_PASSWORD = readDemoData().password;
 export async function seedPortfolio(knex: Knex, opts: PortfolioOptions): Promise<Portfolio> {
   const seed = opts.seed ?? 1;
   const rng = new Prng(seed);
+  // Evidence draws from its own stream: with or without a blob store, everything else is the same.
+  const evidenceRng = new Prng(seed * 7919 + 17);
   const catalogue = opts.catalogue ?? shippedCatalogue();
   const version = await upsertCatalogue(knex, catalogue);
   // Users first, outside the transaction: password hashing is slow and SQLite has one connection.
@@ -104,7 +106,7 @@ export async function seedPortfolio(knex: Knex, opts: PortfolioOptions): Promise
       await insertChunked(trx, 'assessment_results', a.results);
       await insertChunked(trx, 'findings', a.findings);
       await insertChunked(trx, 'remediations', a.remediations);
-      if (opts.store) await seedEvidence(trx, rng, opts.store, n, a.assessment, a.findings, officer.id);
+      if (opts.store) await seedEvidence(trx, evidenceRng, opts.store, n, a.assessment, a.findings, officer.id);
       assessmentIds.push(a.assessment.id as string);
     }
     return { organizationIds: orgs.map((o) => o.id), officerUsername: officer.username, consultantUsername: consultant.username, assessmentIds };
