@@ -14,12 +14,12 @@ registerDeadlineProvider(async ({ knex, scope }) => {
   // The systems as a subquery, not a list of ids: a fixed statement size, within SQLite's variable limit at any portfolio size.
   const ids = scope.query(knex, 'systems').whereNull('archived_at').select('id');
   const gradings = await latestGradingsOf(knex, ids);
-  const approvedRows = await knex('gradings').whereIn('system_id', ids).whereNotNull('approved_on').orderBy('version');
+  const approvedRows = await knex('gradings').whereIn('system_id', ids).whereNotNull('approved_on').orderBy('version').select('id', 'system_id', 'level', 'approved_on');
   const approved = lastBy(approvedRows);
-  const filings = lastBy(await knex('filings').whereIn('system_id', ids));
+  const filings = lastBy(await knex('filings').whereIn('system_id', ids).select('system_id', 'status', 'submitted_on'));
   const passed = valueBy(await knex('system_transitions').whereIn('system_id', ids).where('to_state', 'passed').groupBy('system_id').select('system_id').max({ on: 'effective_on' }));
   const selfChecks = valueBy(await knex('inspections').whereIn('system_id', ids).where('kind', 'self').groupBy('system_id').select('system_id').max({ on: 'inspected_on' }));
-  const notices = groupBy(await knex('inspections').whereIn('system_id', ids).whereNotNull('notice_due').whereNull('rectified_on'));
+  const notices = groupBy(await knex('inspections').whereIn('system_id', ids).whereNotNull('notice_due').whereNull('rectified_on').select('id', 'system_id', 'notice_due', 'organ', 'inspected_on'));
   const rule = (r: { zh: string; en: string; article: string }, detail: string) => ({ zh: r.zh, en: r.en, source: `${rules.source} ${r.article}; ${detail}` });
 
   const out = [];

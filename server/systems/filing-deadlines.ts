@@ -14,7 +14,7 @@ registerDeadlineProvider(async ({ knex, scope }) => {
   // The systems as a subquery (a fixed statement size at any portfolio size); rows by system in maps (linear, not quadratic).
   const ids = scope.query(knex, 'systems').whereNull('archived_at').select('id');
   const gradings = await latestGradingsOf(knex, ids);
-  const filings = new Map((await knex('filings').whereIn('system_id', ids).where({ status: 'certified' })).map((f: Record<string, any>) => [f.system_id as string, f]));
+  const filings = new Map((await knex('filings').whereIn('system_id', ids).where({ status: 'certified' }).select('system_id', 'certificate_date', 'certificate_number', 'refiled_on')).map((f: Record<string, any>) => [f.system_id as string, f]));
   const tests = await completedTestDates(knex, ids);
   const plans = new Map((await knex('protection_plans').whereIn('system_id', ids).whereNotNull('adopted_on').groupBy('system_id').select('system_id').max({ on: 'adopted_on' }) as Array<{ system_id: string; on: string }>).map((p) => [p.system_id, p.on]));
   const filedOn = new Map((await knex('system_transitions').whereIn('system_id', ids).where('to_state', 'filed').groupBy('system_id').select('system_id').max({ on: 'effective_on' }) as Array<{ system_id: string; on: string }>).map((p) => [p.system_id, p.on]));

@@ -8,6 +8,6 @@ export async function latestGradingsOf(knex: Knex, systemIds: Knex.QueryBuilder)
   const rows = await knex('gradings as g')
     .whereIn('g.system_id', systemIds.clone())
     .whereRaw('g.version = (select max(g2.version) from gradings g2 where g2.system_id = g.system_id)')
-    .select('g.*');
+    .select('g.id', 'g.system_id', 'g.version', 'g.level', 'g.notation', 'g.approved_on'); // the columns deadlines read: wide rows cost at 10,000 systems
   return new Map(rows.map((r: Record<string, any>) => [r.system_id, r]));
 }

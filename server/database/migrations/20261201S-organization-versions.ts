@@ -6,6 +6,10 @@ import type { Knex } from 'knex';
  * read first; one statement tells whether they still hold, in this process or after a write by
  * another. Writes of assessment results are not counted: no deadline depends on them.
  */
+// Assessments count only for the columns deadlines read (completed tests, the system a finding is
+// of): a result written bumps the assessment's updated_at, which must not recompute every deadline.
+const ASSESSMENT_COLUMNS = 'kind, status, start_date, end_date, system_id, organization_id, previous_revision_id';
+
 export const DEADLINE_SOURCE_TABLES = [
   'systems', 'gradings', 'filings', 'system_transitions', 'inspections', 'protection_plans',
   'assessments', 'findings', 'remediations', 'evidence', 'evidence_requests',
@@ -28,11 +32,13 @@ export async function up(knex: Knex): Promise<void> {
   }
   for (const table of DEADLINE_SOURCE_TABLES) {
     if (pg) {
-      await knex.raw(`create trigger organization_versions_${table} after insert or update or delete on ${table} for each row execute function organization_versions_bump()`);
+      const update = table === 'assessments' ? `update of ${ASSESSMENT_COLUMNS}` : 'update';
+      await knex.raw(`create trigger organization_versions_${table} after insert or ${update} or delete on ${table} for each row execute function organization_versions_bump()`);
       continue;
     }
     for (const [event, row] of [['insert', 'NEW'], ['update', 'NEW'], ['delete', 'OLD']] as const) {
-      await knex.raw(`create trigger organization_versions_${table}_${event} after ${event} on ${table} for each row begin ${bump(row)} end`);
+      const on = table === 'assessments' && event === 'update' ? `update of ${ASSESSMENT_COLUMNS}` : event;
+      await knex.raw(`create trigger organization_versions_${table}_${event} after ${on} on ${table} for each row begin ${bump(row)} end`);
     }
   }
 }
