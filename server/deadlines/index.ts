@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { OrganizationScope } from '../context.js';
 import { addDays, daysBetween, todayInChina } from '../dates.js';
+import { KeptByOrganizations } from '../database/kept.js';
 
 /** Something due on a date, with the rule that produced it. */
 export interface Deadline {
@@ -35,34 +36,17 @@ export async function listDeadlines(knex: Knex, scope: OrganizationScope, within
   const today = todayInChina(at);
   const until = addDays(today, within);
   // Computing them reads every system of the portfolio: kept per process under the organisations'
-  // change counters (bumped by triggers, migration 20261201S), checked in one statement.
-  const orgs = scope.organizationIds('read').sort();
-  const stamp = await organizationsStamp(knex, orgs);
-  // The test-cycle rule set can be switched by environment (filing-rules.ts): part of the key.
-  const key = `${orgs.join(',')}|${today}|${within}|${process.env.DENGBAO_TEST_CYCLE_RULES ?? ''}`;
-  const cache = computed.get(knex) ?? new Map<string, { stamp: string; list: Deadline[] }>();
-  computed.set(knex, cache);
-  const kept = cache.get(key);
-  if (kept && kept.stamp === stamp) return [...kept.list];
-  const lists = await Promise.all(providers.map((p) => p({ knex, scope, today, until })));
-  const list = lists
-    .flat()
-    .filter((d) => d.dueDate <= until)
-    .map((d) => ({ ...d, daysLeft: daysBetween(today, d.dueDate), overdue: d.dueDate < today }))
-    .sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.type.localeCompare(b.type) || a.subject.id.localeCompare(b.subject.id));
-  cache.delete(key);
-  if (cache.size >= KEPT_LISTS) cache.delete(cache.keys().next().value!);
-  cache.set(key, { stamp, list });
+  // change counters (server/database/kept.ts). The test-cycle rule set can be switched by environment (filing-rules.ts).
+  const key = `${today}|${within}|${process.env.DENGBAO_TEST_CYCLE_RULES ?? ''}`;
+  const list = await kept.get(knex, scope.organizationIds('read'), key, async () => {
+    const lists = await Promise.all(providers.map((p) => p({ knex, scope, today, until })));
+    return lists
+      .flat()
+      .filter((d) => d.dueDate <= until)
+      .map((d) => ({ ...d, daysLeft: daysBetween(today, d.dueDate), overdue: d.dueDate < today }))
+      .sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.type.localeCompare(b.type) || a.subject.id.localeCompare(b.subject.id));
+  });
   return [...list];
 }
 
-/** How many computed lists a process keeps per database (each up to a few MB at 10,000 systems). */
-const KEPT_LISTS = 8;
-const computed = new WeakMap<Knex, Map<string, { stamp: string; list: Deadline[] }>>();
-
-async function organizationsStamp(knex: Knex, orgs: string[]): Promise<string> {
-  if (!orgs.length) return '';
-  const rows: Array<{ organization_id: string; version: number | string }> = await knex('organization_versions').whereIn('organization_id', orgs).select('organization_id', 'version');
-  const v = new Map(rows.map((r) => [r.organization_id, String(r.version)]));
-  return orgs.map((o) => v.get(o) ?? '0').join(',');
-}
+const kept = new KeptByOrganizations<Deadline[]>();

@@ -49,6 +49,15 @@ describeEachEngine('kept summaries and deadlines follow every write', (ctx) => {
     expect(await ctx.db.knex('assessment_summaries').where({ assessment_id: assessmentId }).first()).to.equal(undefined);
   });
 
+  it('the dashboard’s counts by stage follow a system moved behind its back', async () => {
+    const stageCount = async () => Number(/Supervision \((\d+)\)/.exec((await agent.get('/').set('Accept-Language', 'en')).text)?.[1]);
+    const before = await stageCount();
+    expect(before).to.not.be.NaN;
+    const { status } = await ctx.db.knex('systems').where({ id: systemId }).first();
+    await ctx.db.knex('systems').where({ id: systemId }).update({ status: status === 'supervision' ? 'filed' : 'supervision' });
+    expect(await stageCount()).to.equal(status === 'supervision' ? before - 1 : before + 1);
+  });
+
   it('GET /deadlines shows a rectification notice written behind its back on the next request', async () => {
     const q = `/api/v1/deadlines?within=365&type=rectification_due&systemId=${systemId}`;
     const first = await agent.get(q);
