@@ -28,7 +28,7 @@ export async function benchPortfolio(knex: Knex, table: BenchTable, opts: { syst
     await migrateLatest(knex);
     const t0 = performance.now();
     const p = await seedPortfolio(knex, { systems: opts.systems, seed: opts.seed ?? 1, store: new FsBlobStore(path.join(dataDir, 'evidence')) });
-    table.add({ section: SECTION, name: `seed ${opts.systems} systems, ${p.assessmentIds.length} assessments`, figure: `${((performance.now() - t0) / 1000).toFixed(1)} s` });
+    table.add({ section: SECTION, name: `seed ${opts.systems} systems, ${p.assessmentIds.length} assessments`, figure: `${((performance.now() - t0) / 1000).toFixed(1)} s, database ${await databaseMb(knex)} MB` });
 
     const base = parseConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'silent' });
     const config: Config = { ...base, database: { engine: engineOf(knex), url: 'bench', poolMax: 1 }, sessionSecret: 'bench-secret-bench-secret-bench-secret-12' };
@@ -98,6 +98,14 @@ async function login(origin: string, username: string): Promise<string> {
   const res = await fetch(`${origin}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PORTFOLIO_PASSWORD }) });
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status}`);
   return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+}
+
+async function databaseMb(knex: Knex): Promise<string> {
+  const bytes =
+    engineOf(knex) === 'postgres'
+      ? Number((await knex.raw('select pg_database_size(current_database()) as n')).rows[0].n)
+      : Number((await knex.raw('pragma page_count'))[0].page_count) * Number((await knex.raw('pragma page_size'))[0].page_size);
+  return (bytes / 1024 / 1024).toFixed(0);
 }
 
 function largestLayer(rows: Array<{ code: string }>): string {
