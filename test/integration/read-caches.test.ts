@@ -3,6 +3,7 @@ import { seedPortfolio, PORTFOLIO_PASSWORD } from '../../bench/seed/portfolio.js
 import { createTestApp, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { newId } from '../../server/util.js';
+import { SummaryService } from '../../server/assessments/summary.js';
 
 /**
  * What the dashboard and the deadlines keep between requests is never stale: a write by any path
@@ -41,6 +42,25 @@ describeEachEngine('kept summaries and deadlines follow every write', (ctx) => {
     expect(Number(await rateOnDashboard())).to.equal(100);
     await ctx.db.knex('assessment_results').where({ assessment_id: assessmentId }).update({ value: 'nonconform' });
     expect(Number(await rateOnDashboard())).to.equal(0);
+  });
+
+  it('a write that lands while a summary is computed is not hidden by the stored result', async () => {
+    await ctx.db.knex('assessment_summaries').where({ assessment_id: assessmentId }).delete();
+    const original = SummaryService.prototype.summary;
+    // Another request writes after this one has read the results, before it stores the digest.
+    SummaryService.prototype.summary = async function (this: SummaryService, ...args: Parameters<typeof original>) {
+      const s = await original.apply(this, args);
+      await ctx.db.knex('assessment_results').where({ assessment_id: assessmentId }).update({ value: 'conform' });
+      return s;
+    };
+    try {
+      await rateOnDashboard();
+    } finally {
+      SummaryService.prototype.summary = original;
+    }
+    const row = await ctx.db.knex('assessment_summaries').where({ assessment_id: assessmentId }).first();
+    expect(row, 'nothing stale kept').to.equal(undefined);
+    expect(Number(await rateOnDashboard())).to.equal(100); // recomputed from what is stored now (was all 不符合)
   });
 
   it('a new finding with a high risk changes the kept conclusion too (findings are a source)', async () => {
