@@ -10,11 +10,24 @@ import { testedLevel } from '../systems/filing-rules.js';
  * A level-5 system is tested against the level-4 units (公网安〔2025〕1846号 Q9-Q11).
  */
 export async function unitsInScope(knex: Knex, catalogueVersionId: string, level: number, sets: string[]): Promise<CatalogueItem[]> {
+  // A stored catalogue version never changes (store.ts), so its parsed units are kept: every
+  // summary, results list and workspace used to re-read and re-parse ~520 KB of JSON.
+  const key = `${catalogueVersionId}|${testedLevel(level)}|${[...sets].sort().join(',')}`;
+  const kept = parsedScopes.get(key);
+  if (kept) return [...kept];
   const rows = await knex('catalogue_items').where({ catalogue_version_id: catalogueVersionId, level: testedLevel(level) }).whereIn('set', sets).select('data');
-  return rows
-    .map((r: { data: string }) => JSON.parse(r.data) as CatalogueItem)
+  const units = rows
+    .map((r: { data: string }) => Object.freeze(JSON.parse(r.data)) as CatalogueItem)
     .sort((a, b) => SETS.indexOf(a.set) - SETS.indexOf(b.set) || a.layerOrder - b.layerOrder || a.controlPoint.order - b.controlPoint.order || a.order - b.order);
+  // A version not (yet) stored reads no rows: nothing to keep. A few versions × levels × set combinations at most.
+  if (units.length) {
+    if (parsedScopes.size >= 64) parsedScopes.delete(parsedScopes.keys().next().value!);
+    parsedScopes.set(key, units);
+  }
+  return [...units];
 }
+
+const parsedScopes = new Map<string, readonly CatalogueItem[]>();
 
 /**
  * The result rows an assessment must hold: per unit, one row per selected object whose category

@@ -65,9 +65,9 @@ export function needsRefile2025(level: number | undefined, certificateDate: stri
 }
 
 /** Dates of the completed tests (等级测评) of systems: formal tests completed or locked, one per test (not per revision). */
-export async function completedTestDates(knex: import('knex').Knex, systemIds: string[]): Promise<Map<string, string[]>> {
+export async function completedTestDates(knex: import('knex').Knex, systemIds: string[] | import('knex').Knex.QueryBuilder): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  if (!systemIds.length) return out;
+  if (Array.isArray(systemIds) && !systemIds.length) return out;
   const rows = await knex('assessments')
     .whereIn('system_id', systemIds)
     .where({ kind: 'formal_test' })

@@ -2,12 +2,9 @@ import { auditedLogin, auditedLogout } from '../audit/auth-events.js';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { LEVELS, SETS, type RequirementSet } from '../catalogue/schema.js';
-import { barChartSvg, riskChartSvg } from '../../reports/render.js';
-import { SummaryService } from '../assessments/summary.js';
 import { AssessmentsService } from '../assessments/service.js';
 import { productCatalogue } from '../cloud/products.js';
 import { OrganizationScope } from '../context.js';
-import { listDeadlines } from '../deadlines/index.js';
 import { filing2025View } from './filing-2025-pages.js';
 import { AppError } from '../errors.js';
 import { deps, LANG_COOKIE, SESSION_COOKIE, serviceContext } from '../http/request.js';
@@ -24,6 +21,7 @@ import { deadlineRows } from './dashboard-deadlines.js';
 import { backQuery, safeBack } from './redirect.js';
 import { startSecondFactorStep, startSession } from './session-cookie.js';
 import { systemFormsView } from './system-pages.js';
+import { dashboardView } from './dashboard.js';
 import { ORG_COOKIE, renderPage, selectedOrganization, signedIn } from './render.js';
 
 /** Server-rendered pages (handlebars), sharing sessions, services and translations with the API. */
@@ -80,46 +78,7 @@ pagesRouter.get('/lang', (req, res) => {
 });
 
 pagesRouter.get('/', signedIn, async (req, res) => {
-  const ctx = serviceContext(req);
-  const org = selectedOrganization(req);
-  const systems = await new SystemsService(ctx).list({ organizationId: org });
-  const deadlines = (await listDeadlines(ctx.knex, new OrganizationScope(ctx.caller), 60)).filter((d) => !org || d.organizationId === org).slice(0, 30);
-  const rows = [];
-  for (const s of systems) {
-    const latest = await new OrganizationScope(ctx.caller).query(ctx.knex, 'assessments').where({ system_id: s.id }).orderBy('created_at', 'desc').first();
-    const summary = latest ? await new SummaryService(ctx).summary(latest.id) : undefined;
-    rows.push({
-      id: s.id,
-      name: s.name,
-      grading: s.grading?.notation ?? '—',
-      stage: stageName(req, s.status),
-      assessmentKind: latest ? `${req.t(`enum.assessment_kind_${latest.kind}`)}${req.lang === 'zh-CN' ? '（' : ' ('}${req.t(`enum.assessment_status_${latest.status}`)}${req.lang === 'zh-CN' ? '）' : ')'}` : '—',
-      rate: summary?.overall.rate ?? null,
-      conclusion: summary ? pick(req, summary.conclusion.label) : '—',
-    });
-  }
-  const findings = await new OrganizationScope(ctx.caller)
-    .query(ctx.knex, 'findings')
-    .modify((q) => (org ? q.where('findings.organization_id', org) : q))
-    .leftJoin('remediations', 'remediations.finding_id', 'findings.id')
-    .where((w) => w.whereNull('remediations.status').orWhereNotIn('remediations.status', ['verified', 'risk_accepted']))
-    .select('findings.risk', 'findings.risk_after_mitigation');
-  const byRisk = { high: 0, medium: 0, low: 0 };
-  for (const f of findings) byRisk[(f.risk_after_mitigation ?? f.risk) as keyof typeof byRisk]++;
-  const stageCounts = LIFECYCLE_STATES.map((st) => ({ label: stageName(req, st), n: systems.filter((s) => s.status === st).length }));
-  const max = Math.max(1, ...stageCounts.map((x) => x.n));
-  renderPage(req, res, 'dashboard', {
-    title: req.t('ui.dashboard'),
-    nav: 'dashboard',
-    systems: rows,
-    deadlines: await deadlineRows(req, ctx.knex, deadlines),
-    stageChart: barChartSvg(stageCounts.map((x) => ({ label: `${x.label} (${x.n})`, rate: x.n / max })), 460).replace(/>\d+\.\d+%</g, '><'),
-    levelChart: barChartSvg(
-      [1, 2, 3, 4, 5].map((l) => ({ label: `${req.t('ui.level')} ${l} (${systems.filter((s) => s.grading?.level === l).length})`, rate: systems.filter((s) => s.grading?.level === l).length / Math.max(1, systems.length) })),
-      460,
-    ).replace(/>\d+\.\d+%</g, '><'),
-    riskChart: riskChartSvg(byRisk, { high: req.t('report.high'), medium: req.t('report.medium'), low: req.t('report.low') }),
-  });
+  renderPage(req, res, 'dashboard', await dashboardView(req, serviceContext(req), selectedOrganization(req)));
 });
 
 const catalogueQuery = z.object({

@@ -9,6 +9,8 @@ import * as reports from './20261126G-reports.js';
 import * as outsideMapping from './20261130A-outside-mapping.js';
 import * as hazards from './20261130B-hazards.js';
 import * as identity from './20261130D-identity.js';
+import * as assessmentSummaries from './20261201R-assessment-summaries.js';
+import * as organizationVersions from './20261201S-organization-versions.js';
 import * as separationAudit from './20261130E-separation-audit.js';
 import * as workbookUploads from './20261130F-workbook-uploads.js';
 import * as extensionObjects from './20261130G-extension-objects.js';
@@ -39,6 +41,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130K-filing-2025': filing2025,
   '20261130J-verification': verification,
   '20261130L-finding-numbers': findingNumbers,
+  '20261201R-assessment-summaries': assessmentSummaries,
+  '20261201S-organization-versions': organizationVersions,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
