@@ -9,19 +9,16 @@ import type { Deadline } from '../deadlines/index.js';
  */
 export async function deadlineRows(req: Request, knex: Knex, deadlines: Deadline[]) {
   const ids = (type: string) => [...new Set(deadlines.filter((d) => d.subject.type === type).map((d) => d.subject.id))];
-  const inspections = new Map<string, string>(
-    ids('inspection').length ? (await knex('inspections').whereIn('id', ids('inspection')).select('id', 'system_id')).map((r: Record<string, any>) => [r.id, r.system_id]) : [],
-  );
+  // Always the same three statements, whichever kinds of deadline are due (the dashboard's count is pinned).
+  const inspections = new Map<string, string>((await knex('inspections').whereIn('id', ids('inspection')).select('id', 'system_id')).map((r: Record<string, any>) => [r.id, r.system_id]));
   const findings = new Map<string, { systemId: string; number: string | null; title: string }>(
-    ids('finding').length
-      ? (await knex('findings').join('assessments', 'assessments.id', 'findings.assessment_id').whereIn('findings.id', ids('finding')).select('findings.id', 'findings.number', 'findings.title', 'assessments.system_id')).map(
-          (r: Record<string, any>) => [r.id, { systemId: r.system_id, number: r.number ?? null, title: r.title }],
-        )
-      : [],
+    (await knex('findings').join('assessments', 'assessments.id', 'findings.assessment_id').whereIn('findings.id', ids('finding')).select('findings.id', 'findings.number', 'findings.title', 'assessments.system_id')).map(
+      (r: Record<string, any>) => [r.id, { systemId: r.system_id, number: r.number ?? null, title: r.title }],
+    ),
   );
   const systemOf = (d: Deadline) => (d.subject.type === 'system' ? d.subject.id : d.subject.type === 'inspection' ? inspections.get(d.subject.id) : d.subject.type === 'finding' ? findings.get(d.subject.id)?.systemId : undefined);
   const systemIds = [...new Set(deadlines.map(systemOf).filter((x): x is string => !!x))];
-  const names = new Map<string, string>(systemIds.length ? (await knex('systems').whereIn('id', systemIds).select('id', 'name')).map((r: Record<string, any>) => [r.id, r.name]) : []);
+  const names = new Map<string, string>((await knex('systems').whereIn('id', systemIds).select('id', 'name')).map((r: Record<string, any>) => [r.id, r.name]));
   return deadlines.map((d) => {
     const systemId = systemOf(d);
     const f = d.subject.type === 'finding' ? findings.get(d.subject.id) : undefined;
