@@ -83,6 +83,8 @@ pagesRouter.get('/', signedIn, async (req, res) => {
     const summary = latest ? await new SummaryService(ctx).summary(latest.id) : undefined;
     rows.push({
       id: s.id,
+      // The latest assessment's report archive and evidence pack, one click away (auditors read these).
+      latestAssessmentId: latest?.id ?? null,
       name: s.name,
       grading: s.grading?.notation ?? '—',
       stage: stageName(req, s.status),
