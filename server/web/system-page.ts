@@ -94,6 +94,8 @@ export async function renderSystemPage(req: Request, res: Response, systemId: st
       system,
       canManage,
       canEdit,
+      // The grading → review → approval → filing forms, while one of them is the next step.
+      showWorkflow: canManage && ['grading', 'review', 'approved'].includes(system.status),
       grading: system.grading?.notation ?? '—',
       stage: stageName(req, system.status),
       deploymentLabel: req.t(`flow.deployment_${system.deployment}`),
