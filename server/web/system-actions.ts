@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ObjectsService } from '../assessments/objects.js';
 import { parsePastedObjects } from '../assessments/object-paste.js';
 import { AssessmentsService, ASSESSMENT_KINDS, ASSESSMENT_STATUSES } from '../assessments/service.js';
+import { OrganizationScope } from '../context.js';
 import { ValidationError } from '../errors.js';
 import { EvidenceRequestsService } from '../evidence/requests.js';
 import { deps, serviceContext } from '../http/request.js';
@@ -73,7 +74,7 @@ systemActionsRouter.post('/systems/:id/objects/bulk', signedIn, requireCsrf, asy
 
 systemActionsRouter.post('/objects/:id/edit', signedIn, requireCsrf, async (req, res) => {
   const ctx = serviceContext(req);
-  const row = await ctx.knex('assessed_objects').where({ id: idParam(req) }).first('system_id');
+  const row = await new OrganizationScope(ctx.caller).query(ctx.knex, 'assessed_objects').where('assessed_objects.id', idParam(req)).first('system_id');
   const systemId = row?.system_id ?? '00000000-0000-4000-8000-000000000000';
   await systemForm(req, res, systemId, `object-${req.params.id}`, async () => {
     const input = parseForm(req, z.strictObject(objectFields).partial(), { ...objectForm(req), selected: body(req).selected === '1' });
@@ -84,7 +85,7 @@ systemActionsRouter.post('/objects/:id/edit', signedIn, requireCsrf, async (req,
 
 systemActionsRouter.post('/objects/:id/remove', signedIn, requireCsrf, async (req, res) => {
   const ctx = serviceContext(req);
-  const row = await ctx.knex('assessed_objects').where({ id: idParam(req) }).first('system_id');
+  const row = await new OrganizationScope(ctx.caller).query(ctx.knex, 'assessed_objects').where('assessed_objects.id', idParam(req)).first('system_id');
   const systemId = row?.system_id ?? '00000000-0000-4000-8000-000000000000';
   await systemForm(req, res, systemId, `object-${req.params.id}`, async () => {
     await new ObjectsService(ctx).remove(idParam(req));
@@ -131,7 +132,8 @@ systemActionsRouter.post('/systems/:id/assessments', signedIn, requireCsrf, (req
 );
 
 const assessmentSystem = async (req: Request) => {
-  const row = await serviceContext(req).knex('assessments').where({ id: idParam(req) }).first('system_id');
+  const ctx = serviceContext(req);
+  const row = await new OrganizationScope(ctx.caller).query(ctx.knex, 'assessments').where('assessments.id', idParam(req)).first('system_id');
   return (row?.system_id as string | undefined) ?? '00000000-0000-4000-8000-000000000000';
 };
 
