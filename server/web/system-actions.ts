@@ -93,16 +93,40 @@ systemActionsRouter.post('/objects/:id/remove', signedIn, requireCsrf, async (re
   });
 });
 
-// ---- the system's lifecycle ----
+// ---- the system itself and its lifecycle ----
+systemActionsRouter.post('/systems/:id/edit', signedIn, requireCsrf, (req, res) =>
+  systemForm(req, res, sid(req), 'system', async () => {
+    const b = body(req);
+    const input = parseForm(req, z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().trim().max(5000).optional() }), { name: b.name?.trim(), description: b.description?.trim() });
+    await new SystemsService(serviceContext(req)).update(sid(req), { name: input.name, description: input.description ?? null });
+    return `/systems/${sid(req)}`;
+  }),
+);
+
+/** A move the rules allow, or (officers) a forced one with its reason, recorded as forced. */
 systemActionsRouter.post('/systems/:id/transitions', signedIn, requireCsrf, (req, res) =>
   systemForm(req, res, sid(req), 'transition', async () => {
-    const input = parseForm(req, z.strictObject({ to: z.enum(LIFECYCLE_STATES), note: z.string().trim().max(1000).optional(), effectiveOn: date.optional() }), {
-      to: body(req).to,
-      note: body(req).note?.trim(),
-      effectiveOn: body(req).effectiveOn,
-    });
+    const b = body(req);
+    const force = b.force === '1';
+    const input = parseForm(
+      req,
+      z.strictObject({ to: z.enum(LIFECYCLE_STATES), note: z.string().trim().max(1000).optional(), effectiveOn: date.optional(), force: z.boolean().optional(), reason: z.string().trim().min(5).max(1000).optional() }),
+      { to: force ? b.forceTo : b.to, note: b.note?.trim(), effectiveOn: b.effectiveOn, force: force || undefined, reason: force ? b.reason?.trim() : undefined },
+    );
     await new SystemsService(serviceContext(req)).transition(sid(req), input);
     return `/systems/${sid(req)}#steps`;
+  }),
+);
+
+// ---- lifecycle documents (定级报告, 备案表, 专家评审意见表) ----
+systemActionsRouter.post('/systems/:id/documents', signedIn, requireCsrf, (req, res) =>
+  systemForm(req, res, sid(req), 'document', async () => {
+    const { SystemDocumentsService, DOCUMENT_FORMATS } = await import('../../reports/docx/lifecycle/service.js');
+    const { DOCUMENT_TYPES } = await import('../../reports/docx/lifecycle/data.js');
+    const b = body(req);
+    const input = parseForm(req, z.strictObject({ type: z.enum(DOCUMENT_TYPES), format: z.enum(DOCUMENT_FORMATS), lang: z.enum(['zh-CN', 'en']) }), { type: b.type, format: b.format, lang: b.lang });
+    await new SystemDocumentsService(serviceContext(req), { store: deps(req).store, printer: deps(req).printer }).generate(sid(req), input);
+    return `/systems/${sid(req)}#documents`;
   }),
 );
 

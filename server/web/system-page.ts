@@ -11,7 +11,9 @@ import { deps, serviceContext } from '../http/request.js';
 import { deadlineRules } from '../systems/deadline-rules.js';
 import { FilingService } from '../systems/filing.js';
 import { InspectionsService } from '../systems/inspections.js';
-import { STATE_NAMES, type LifecycleState } from '../systems/lifecycle.js';
+import { LIFECYCLE_STATES, STATE_NAMES, type LifecycleState } from '../systems/lifecycle.js';
+import { SystemDocumentsService } from '../../reports/docx/lifecycle/service.js';
+import { DOCUMENT_TYPES } from '../../reports/docx/lifecycle/data.js';
 import { SystemsService } from '../systems/service.js';
 import { lifecycleSteps } from '../systems/steps.js';
 import { filing2025View } from './filing-2025-pages.js';
@@ -174,6 +176,17 @@ export async function renderSystemPage(req: Request, res: Response, systemId: st
       // Evidence requests for this system.
       requests: requests.map((r) => ({ ...r, statusLabel: req.t(`flow.request_status_${r.status}`) })),
       requestForm: { title: val('request', 'title'), requestedFrom: val('request', 'requestedFrom'), dueDate: val('request', 'dueDate', addDays(today, 14)), description: val('request', 'description') },
+      // Lifecycle documents of the system, newest first, and the form to make one.
+      documents: (await new SystemDocumentsService(ctx, { store: deps(req).store, printer: deps(req).printer }).list(systemId)).map((d) => ({
+        ...d,
+        typeLabel: req.t(`documents.title_${d.type}`, { defaultValue: d.type }),
+        langLabel: req.t(`enum.report_lang_${d.lang}`, { defaultValue: d.lang }),
+        formatLabel: req.t(`enum.report_format_${d.format}`, { defaultValue: d.format }),
+        requestedOn: new Date(new Date(d.requestedAt).getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' '),
+      })),
+      documentTypes: DOCUMENT_TYPES.map((k) => ({ key: k, label: req.t(`documents.title_${k}`) })),
+      systemForm: { name: val('system', 'name', system.name), description: val('system', 'description', system.description ?? '') },
+      forceStates: canManage ? LIFECYCLE_STATES.filter((st) => st !== system.status).map((st) => ({ key: st, label: stageName(req, st) })) : [],
       failedForm: failed?.form ?? null,
       sectionError: sectionError(failed, typeof req.query.error === 'string' ? req.query.error : undefined),
     },
@@ -190,19 +203,9 @@ export const systemIdOf = (req: Request): string | null => {
 function sectionError(failed: FailedForm | undefined, redirected: string | undefined): Record<string, string> {
   if (!failed) return redirected ? { other: redirected, workflow: redirected } : {};
   const f = failed.form;
-  const section = ['grading', 'review', 'approval', 'filing'].includes(f)
-    ? 'workflow'
-    : f === 'transition'
-      ? 'steps'
-      : f === 'request'
-        ? 'requests'
-        : f === 'object' || f.startsWith('object-')
-          ? 'objects'
-          : f === 'assessment' || f.startsWith('assessment-') || f.startsWith('override-')
-            ? 'assessments'
-            : f === 'objects-bulk'
-              ? 'bulk'
-              : 'other';
+  const byForm: Record<string, string> = { grading: 'workflow', review: 'workflow', approval: 'workflow', filing: 'workflow', transition: 'steps', request: 'requests', document: 'documents', system: 'system', object: 'objects', assessment: 'assessments', 'objects-bulk': 'bulk' };
+  const prefix = f.split('-')[0]!;
+  const section = byForm[f] ?? (prefix === 'object' ? 'objects' : prefix === 'assessment' || prefix === 'override' ? 'assessments' : 'other');
   return { [section]: failed.error };
 }
 

@@ -152,6 +152,22 @@ describeEachEngine('the system page carries the lifecycle (forms, no API)', (ctx
     expect(visible(en.text)).to.contain('cannot move from testing to filed; from testing it can move to: remediation, passed');
   });
 
+  it('edits the system, makes a grading report, and forces a move only with a reason (recorded as forced)', async () => {
+    await post(`/systems/${systemId}/edit`, { name: '流程测试系统（改名）', description: '新的描述' }).expect(303);
+    expect(await ctx.db.knex('systems').where({ id: systemId }).first()).to.include({ name: '流程测试系统（改名）', description: '新的描述' });
+    await post(`/systems/${systemId}/documents`, { type: 'grading_report', format: 'docx', lang: 'zh-CN' }).expect(303);
+    const html = await page();
+    expect(visible(html)).to.contain('网络安全等级保护定级报告');
+    expect(html).to.match(/href="\/api\/v1\/documents\/[0-9a-f-]{36}\/download"/);
+    const noReason = await post(`/systems/${systemId}/transitions`, { force: '1', forceTo: 'supervision', reason: '' }).set('Accept-Language', 'zh-CN');
+    expect(noReason.status).to.equal(400);
+    await post(`/systems/${systemId}/transitions`, { force: '1', forceTo: 'supervision', reason: '主管部门要求先行监督检查' }).expect(303);
+    const last = await ctx.db.knex('system_transitions').where({ system_id: systemId }).orderBy('seq', 'desc').first();
+    expect(last).to.include({ to_state: 'supervision' });
+    expect(!!last.forced).to.equal(true);
+    expect(visible(await page())).to.contain('强制转换：主管部门要求先行监督检查');
+  });
+
   it('shows no raw enum value on the system page in either language', async () => {
     // Usernames of the demo are role names (officer…): left out, as in raw-enums.test.ts.
     const roles = new Set<string>(ORG_ROLES);
