@@ -32,7 +32,9 @@ function parseForm<S extends z.ZodType>(req: Request, schema: S, data: Record<st
   if (!parsed.success) throw new ValidationError({}, issuesToDetails(parsed.error.issues));
   return parsed.data;
 }
-const body = (req: Request) => (req.body ?? {}) as Record<string, string | undefined>;
+/** The form's text fields; anything that is not a string (a[]=, a[b]=) counts as not given, never crashes a .trim(). */
+const body = (req: Request): Record<string, string | undefined> =>
+  Object.fromEntries(Object.entries((req.body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]));
 const sid = (req: Request) => {
   const id = systemIdOf(req);
   if (!id) throw new ValidationError({ location: 'params' }, [{ path: 'params.id', code: 'invalid_format', message: 'not an id' }]);
@@ -167,6 +169,35 @@ systemActionsRouter.post('/assessments/:id/transitions', signedIn, requireCsrf, 
     const { to } = parseForm(req, z.strictObject({ to: z.enum(ASSESSMENT_STATUSES) }), { to: body(req).to });
     await new AssessmentsService(serviceContext(req), deps(req).catalogue).transition(idParam(req), to);
     return `/systems/${systemId}#assessments`;
+  });
+});
+
+/** The assessment's details (assessing organisation and its code, report number, dates), while it is not locked. */
+systemActionsRouter.post('/assessments/:id/edit', signedIn, requireCsrf, async (req, res) => {
+  const systemId = await assessmentSystem(req);
+  await systemForm(req, res, systemId, `assessment-${req.params.id}`, async () => {
+    const b = body(req);
+    const input = parseForm(req, z.strictObject(assessmentFields), {
+      assessingOrganization: b.assessingOrganization?.trim(),
+      assessingOrganizationCode: b.assessingOrganizationCode?.trim(),
+      reportNumber: b.reportNumber?.trim(),
+      startDate: b.startDate,
+      endDate: b.endDate,
+    });
+    if (input.startDate && input.endDate && input.endDate < input.startDate) {
+      throw new ValidationError({}, [{ path: 'endDate', code: 'date_order', message: 'must not be before startDate', rule: 'not_before', params: { what: 'start_date', date: input.startDate } }]);
+    }
+    await new AssessmentsService(serviceContext(req), deps(req).catalogue).update(idParam(req), input);
+    return `/systems/${systemId}#assessments`;
+  });
+});
+
+/** A new revision of a locked assessment (results, findings and hazards copied; the locked one stays as it was). */
+systemActionsRouter.post('/assessments/:id/revisions', signedIn, requireCsrf, async (req, res) => {
+  const systemId = await assessmentSystem(req);
+  await systemForm(req, res, systemId, `assessment-${req.params.id}`, async () => {
+    const a = await new AssessmentsService(serviceContext(req), deps(req).catalogue).revise(idParam(req));
+    return `/assessments/${a.id}`;
   });
 });
 

@@ -135,6 +135,8 @@ describeEachEngine('the system page carries the lifecycle (forms, no API)', (ctx
     expect(visible(refused.text)).to.contain('测评不能从「测评中」转为「已锁定」');
     await post(`/assessments/${secondId}/conclusion-override`, { conclusion: 'basic', reason: '补偿措施有效，经专家论证' }).expect(303);
     expect(JSON.parse((await ctx.db.knex('assessments').where({ id: secondId }).first()).conclusion_override)).to.include({ conclusion: 'basic', reason: '补偿措施有效，经专家论证' });
+    await post(`/assessments/${secondId}/edit`, { assessingOrganization: '另一测评中心', startDate: '2026-05-02', endDate: '2026-05-20' }).expect(303);
+    expect(await ctx.db.knex('assessments').where({ id: secondId }).first()).to.include({ assessing_organization: '另一测评中心', start_date: '2026-05-02', end_date: '2026-05-20' });
     await post(`/systems/${systemId}/evidence-requests`, { title: '防火墙策略导出', requestedFrom: '运维部', dueDate: '2026-05-15' }).expect(303);
     html = await page();
     expect(visible(html)).to.contain('防火墙策略导出').and.to.contain('待提供').and.to.contain('差距分析').and.to.contain('测评中');
