@@ -74,7 +74,7 @@ export const RouteNotFoundError = createError<{ method: string; path: string }>(
   (p) => `No route ${p.method} ${p.path}`,
 );
 /** `reason`: a code with a locale key `errors.<reason>`; the other params fill its placeholders. */
-export const ConflictError = createError<{ reason?: string; [param: string]: string | number | undefined }>(
+export const ConflictError = createError<{ reason?: string; [param: string]: string | number | string[] | undefined }>(
   'conflict',
   409,
   (p) => p.reason ?? 'Conflicts with the current state',
@@ -161,3 +161,15 @@ export const ScanFormatInvalidError = createError<{ format: string; reason: stri
   422,
   (p) => `The ${p.format} file cannot be imported: ${p.reason}`,
 );
+
+/**
+ * Params as a translation needs them: a list of lifecycle states (`allowedStates`) becomes `allowed`,
+ * the states' names joined in the reader's language (a raw state code is never shown).
+ */
+export function localisedParams(t: (key: string, opts?: Record<string, unknown>) => string, params: Record<string, unknown>): Record<string, unknown> {
+  const p = { ...params };
+  if (Array.isArray(p.allowedStates)) {
+    p.allowed = p.allowedStates.length ? p.allowedStates.map((s) => t(`enum.lifecycle_${String(s)}`)).join(t('enum.list_separator')) : t('enum.none_allowed');
+  }
+  return p;
+}

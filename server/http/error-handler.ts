@@ -3,6 +3,7 @@ import { translateDatabaseError } from '../database/translate-error.js';
 import {
   AppError,
   InternalError,
+  localisedParams,
   InvalidJsonError,
   PayloadTooLargeError,
   RouteNotFoundError,
@@ -43,7 +44,7 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   const log = (req as { log?: { error: (o: object, m: string) => void } }).log;
   if (appError.status >= 500) log?.error({ err }, 'request failed');
 
-  const params = translatedParams(t as never, appError.params as Record<string, unknown>);
+  const params = translatedParams(t as never, localisedParams(t as (k: string, o?: Record<string, unknown>) => string, appError.params));
   let key = `errors.${appError.code}`;
   if (appError.code === 'not_found' && params.resource) {
     key = 'errors.not_found_resource';

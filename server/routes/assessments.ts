@@ -21,7 +21,7 @@ const lang = z.string().optional();
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 // ---- assessed objects ----
-const objectFields = {
+export const objectFields = {
   category: z.enum(ASSESSABLE_OBJECT_CATEGORIES),
   name: text(200),
   ip: text(100).nullable().optional(),
@@ -59,7 +59,7 @@ assessmentsRouter.delete('/objects/:id', async (req, res) => {
 
 // ---- assessments ----
 const assessments = (req: Request) => new AssessmentsService(ctx(req), deps(req).catalogue);
-const assessmentFields = {
+export const assessmentFields = {
   scheme: z.string().max(32).optional(),
   assessingOrganization: text(200).nullable().optional(),
   assessingOrganizationCode: z.string().regex(/^\d{4}$/, 'must be 4 digits').nullable().optional(),

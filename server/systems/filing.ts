@@ -145,15 +145,16 @@ export class FilingService extends ScopedService {
 
   /** Marks one attachment slot as missing (or not), keeping the rest of the filing as it is. */
   async markMissing(systemId: string, slot: string, missing: boolean) {
-    if (!SLOTS.has(slot)) throw new ValidationError({}, [{ path: 'slot', code: 'invalid_value', message: `must be one of: ${[...SLOTS].join(', ')}` }]);
+    if (!SLOTS.has(slot)) throw new ValidationError({}, [{ path: 'slot', code: 'invalid_value', message: `must be one of: ${[...SLOTS].join(', ')}`, rule: 'invalid_choice' }]);
     const system = await this.systems.load(systemId, 'manage');
+    // Read before the transaction: on SQLite the one connection is the transaction's (get() uses this.knex).
+    const draft = await this.get(systemId);
     await transaction(this.knex, async (trx) => {
       const row = await trx('filings').where({ system_id: systemId }).first();
       const current: string[] = row?.missing_attachments ? JSON.parse(row.missing_attachments) : [];
       const next = missing ? [...new Set([...current, slot])] : current.filter((s) => s !== slot);
       if (row) await trx('filings').where({ id: row.id }).update({ missing_attachments: JSON.stringify(next), updated_at: now(), updated_by: this.caller.userId });
       else {
-        const draft = await this.get(systemId);
         await trx('filings').insert({ id: newId(), system_id: systemId, organization_id: system.organization_id, form: JSON.stringify(draft.form), status: 'draft', missing_attachments: JSON.stringify(next), updated_at: now(), updated_by: this.caller.userId });
       }
     });
@@ -169,37 +170,38 @@ export class FilingService extends ScopedService {
     const existing = await this.knex('filings').where({ system_id: systemId }).first();
     const from = (existing?.status ?? 'draft') as FilingStatus;
     if (!NEXT_STATUS[from].includes(input.status)) {
-      throw new ConflictError({ reason: `filing status ${from} → ${input.status} is not allowed; allowed: ${NEXT_STATUS[from].join(', ')}` });
+      throw new ConflictError({ reason: 'filing_status_not_allowed', from, to: input.status });
     }
     const grading = await this.approvedGrading(this.knex, systemId);
     const problems: ErrorDetail[] = [];
-    const need = (path: keyof FilingInput, when: boolean, message: string) => {
-      if (when && !input[path]) problems.push({ path, code: 'required', message });
+    // Each detail carries a `rule` (locale block field_errors) so a page says it in the user's words.
+    const need = (path: keyof FilingInput, when: boolean, message: string, rule: string) => {
+      if (when && !input[path]) problems.push({ path, code: 'required', message, rule });
     };
-    const forbid = (path: keyof FilingInput, when: boolean, message: string) => {
-      if (when && input[path]) problems.push({ path, code: 'not_allowed', message });
+    const forbid = (path: keyof FilingInput, when: boolean, message: string, rule: string) => {
+      if (when && input[path]) problems.push({ path, code: 'not_allowed', message, rule });
     };
     const submittedOrLater = input.status !== 'draft';
     // Level 1 is graded but not filed (the 2007 measures Art. 15; 1846号 keeps it): no submission at all.
     if (submittedOrLater && grading && !isFiledLevel(grading.level)) throw new ConflictError({ reason: 'level_one_not_filed' });
-    if (submittedOrLater && !grading) problems.push({ path: 'status', code: 'not_approved', message: 'the grading must be approved before filing' });
-    need('submittedOn', submittedOrLater, 'required once the filing is submitted');
-    need('filingOrgan', submittedOrLater, 'required once the filing is submitted');
-    forbid('submittedOn', !submittedOrLater, 'a draft has no submission date');
-    need('certificateNumber', input.status === 'certified', 'required for a certified filing');
-    need('certificateDate', input.status === 'certified', 'required for a certified filing');
-    forbid('certificateNumber', input.status !== 'certified', 'only a certified filing has a certificate number');
-    forbid('certificateDate', input.status !== 'certified', 'only a certified filing has a certificate date');
-    need('returnReason', input.status === 'returned', 'required when the filing is returned');
+    if (submittedOrLater && !grading) problems.push({ path: 'status', code: 'not_approved', message: 'the grading must be approved before filing', rule: 'filing_needs_approval' });
+    need('submittedOn', submittedOrLater, 'required once the filing is submitted', 'required_when_submitted');
+    need('filingOrgan', submittedOrLater, 'required once the filing is submitted', 'required_when_submitted');
+    forbid('submittedOn', !submittedOrLater, 'a draft has no submission date', 'draft_no_submission_date');
+    need('certificateNumber', input.status === 'certified', 'required for a certified filing', 'required_when_certified');
+    need('certificateDate', input.status === 'certified', 'required for a certified filing', 'required_when_certified');
+    forbid('certificateNumber', input.status !== 'certified', 'only a certified filing has a certificate number', 'only_certified');
+    forbid('certificateDate', input.status !== 'certified', 'only a certified filing has a certificate date', 'only_certified');
+    need('returnReason', input.status === 'returned', 'required when the filing is returned', 'required_when_returned');
     if (input.certificateDate && input.submittedOn && input.certificateDate < input.submittedOn) {
-      problems.push({ path: 'certificateDate', code: 'date_order', message: `must not be before the submission date (${input.submittedOn})` });
+      problems.push({ path: 'certificateDate', code: 'date_order', message: `must not be before the submission date (${input.submittedOn})`, rule: 'not_before', params: { what: 'submission_date', date: input.submittedOn } });
     }
     if (input.submittedOn && grading?.approval && input.submittedOn < grading.approval.approvedOn) {
-      problems.push({ path: 'submittedOn', code: 'date_order', message: `must not be before the grading approval (${grading.approval.approvedOn})` });
+      problems.push({ path: 'submittedOn', code: 'date_order', message: `must not be before the grading approval (${grading.approval.approvedOn})`, rule: 'not_before', params: { what: 'grading_approval', date: grading.approval.approvedOn } });
     }
-    forbid('refiledOn', input.status !== 'certified', 'only a certified filing is re-filed');
+    forbid('refiledOn', input.status !== 'certified', 'only a certified filing is re-filed', 'only_certified_refiled');
     if (input.refiledOn && input.certificateDate && input.refiledOn < input.certificateDate) {
-      problems.push({ path: 'refiledOn', code: 'date_order', message: `must not be before the certificate date (${input.certificateDate})` });
+      problems.push({ path: 'refiledOn', code: 'date_order', message: `must not be before the certificate date (${input.certificateDate})`, rule: 'not_before', params: { what: 'certificate_date', date: input.certificateDate } });
     }
     if (problems.length) throw new ValidationError({}, problems);
 
@@ -215,7 +217,8 @@ export class FilingService extends ScopedService {
         certificate_number: input.certificateNumber ?? null,
         certificate_date: input.certificateDate ?? null,
         return_reason: input.returnReason ?? null,
-        missing_attachments: JSON.stringify(input.missingAttachments ?? []),
+        // Omitted: the slots marked missing stay marked (a later save must not undo "mark missing").
+        missing_attachments: JSON.stringify(input.missingAttachments ?? (existing?.missing_attachments ? JSON.parse(existing.missing_attachments) : [])),
         ...(input.refiledOn !== undefined ? { refiled_on: input.refiledOn } : {}),
         updated_at: now(),
         updated_by: this.caller.userId,

@@ -56,8 +56,10 @@ export const gradingView = (r: Record<string, any>): GradingView => ({
   createdAt: r.created_at,
 });
 
+const whatCode: Record<string, string> = { 'the grading date': 'grading_date', 'the expert review': 'expert_review' };
 const dateOrder = (path: string, later: string, earlier: string, what: string) => {
-  if (later < earlier) throw new ValidationError({}, [{ path, code: 'date_order', message: `must not be before ${what} (${earlier})` }]);
+  // `rule` + `params` let a page say it in the user's language (locale block field_errors).
+  if (later < earlier) throw new ValidationError({}, [{ path, code: 'date_order', message: `must not be before ${what} (${earlier})`, rule: 'not_before', params: { what: whatCode[what] ?? what, date: earlier } }]);
 };
 
 /**
@@ -78,7 +80,7 @@ export class GradingsService extends ScopedService {
     const result = grade(input.businessHarms, input.serviceHarms);
     const mismatch = (['sLevel', 'aLevel', 'level'] as const)
       .filter((k) => input[k] !== undefined && input[k] !== result[k])
-      .map((k) => ({ path: k, code: 'matrix_mismatch', message: `the GB/T 22240-2020 matrix gives ${result[k]} (${result.notation}), not ${input[k]}` }));
+      .map((k) => ({ path: k, code: 'matrix_mismatch', message: `the GB/T 22240-2020 matrix gives ${result[k]} (${result.notation}), not ${input[k]}`, rule: 'matrix_mismatch', params: { expected: result[k], notation: result.notation, given: input[k] } }));
     if (mismatch.length) throw new ValidationError({}, mismatch);
     // Re-grading a system past the grading stage moves it back to `grading`: the officer's call.
     if (system.status !== 'grading') this.scope.require(system.organization_id, 'manage', 'system');
@@ -111,21 +113,21 @@ export class GradingsService extends ScopedService {
     const row = await this.knex('gradings').where({ id: gradingId, system_id: system.id }).first();
     if (!row) throw new NotFoundError({ resource: 'grading', id: gradingId });
     const newest = await this.knex('gradings').where({ system_id: system.id }).max({ v: 'version' }).first();
-    if (Number(row.version) !== Number(newest?.v)) throw new ConflictError({ reason: `grading version ${row.version} is superseded by version ${newest?.v}` });
+    if (Number(row.version) !== Number(newest?.v)) throw new ConflictError({ reason: 'grading_superseded', version: Number(row.version), newest: Number(newest?.v) });
     return row;
   }
 
   private async checkEvidence(organizationId: string, evidenceId: string | undefined | null, path: string): Promise<void> {
     if (!evidenceId) return;
     const found = await this.knex('evidence').where({ id: evidenceId, organization_id: organizationId }).whereNull('deleted_at').first();
-    if (!found) throw new ValidationError({}, [{ path, code: 'not_found', message: 'no such evidence in this organisation' }]);
+    if (!found) throw new ValidationError({}, [{ path, code: 'not_found', message: 'no such evidence in this organisation', rule: 'no_such_evidence' }]);
   }
 
   /** Records the expert review (专家评审) and moves the system from grading to review, in one transaction. */
   async review(systemId: string, gradingId: string, input: { reviewedOn: string; experts: string[]; opinion: string; evidenceId?: string | null }): Promise<GradingView> {
     const system = await this.systems.load(systemId, 'manage');
     const row = await this.latest(system, gradingId);
-    if (row.reviewed_on) throw new ConflictError({ reason: 'this grading has already been reviewed' });
+    if (row.reviewed_on) throw new ConflictError({ reason: 'grading_already_reviewed' });
     dateOrder('reviewedOn', input.reviewedOn, row.graded_on, 'the grading date');
     await this.checkEvidence(system.organization_id, input.evidenceId, 'evidenceId');
     await transaction(this.knex, async (trx) => {
@@ -144,8 +146,8 @@ export class GradingsService extends ScopedService {
   async approve(systemId: string, gradingId: string, input: { approvedOn: string; authority: string; reference: string; evidenceId?: string | null }): Promise<GradingView> {
     const system = await this.systems.load(systemId, 'manage');
     const row = await this.latest(system, gradingId);
-    if (!row.reviewed_on) throw new ConflictError({ reason: 'the grading must pass expert review before approval' });
-    if (row.approved_on) throw new ConflictError({ reason: 'this grading has already been approved' });
+    if (!row.reviewed_on) throw new ConflictError({ reason: 'grading_not_reviewed' });
+    if (row.approved_on) throw new ConflictError({ reason: 'grading_already_approved' });
     dateOrder('approvedOn', input.approvedOn, row.reviewed_on, 'the expert review');
     await this.checkEvidence(system.organization_id, input.evidenceId, 'evidenceId');
     await transaction(this.knex, async (trx) => {

@@ -43,10 +43,10 @@ export class InspectionsService extends ScopedService {
     const noticeDue = input.noticeDue !== undefined ? input.noticeDue : current?.notice_due;
     const rectifiedOn = input.rectifiedOn !== undefined ? input.rectifiedOn : current?.rectified_on;
     const problems = [];
-    if (kind === 'supervision' && !(input.organ ?? current?.organ)) problems.push({ path: 'organ', code: 'required', message: 'the inspecting organ is required for a supervision inspection' });
-    if (noticeDue && !notice) problems.push({ path: 'noticeDue', code: 'not_allowed', message: 'a due date needs a rectification notice' });
-    if (noticeDue && noticeDue < inspectedOn) problems.push({ path: 'noticeDue', code: 'date_order', message: `must not be before the inspection (${inspectedOn})` });
-    if (rectifiedOn && rectifiedOn < inspectedOn) problems.push({ path: 'rectifiedOn', code: 'date_order', message: `must not be before the inspection (${inspectedOn})` });
+    if (kind === 'supervision' && !(input.organ ?? current?.organ)) problems.push({ path: 'organ', code: 'required', message: 'the inspecting organ is required for a supervision inspection', rule: 'organ_required' });
+    if (noticeDue && !notice) problems.push({ path: 'noticeDue', code: 'not_allowed', message: 'a due date needs a rectification notice', rule: 'due_needs_notice' });
+    if (noticeDue && noticeDue < inspectedOn) problems.push({ path: 'noticeDue', code: 'date_order', message: `must not be before the inspection (${inspectedOn})`, rule: 'not_before', params: { what: 'inspection_date', date: inspectedOn } });
+    if (rectifiedOn && rectifiedOn < inspectedOn) problems.push({ path: 'rectifiedOn', code: 'date_order', message: `must not be before the inspection (${inspectedOn})`, rule: 'not_before', params: { what: 'inspection_date', date: inspectedOn } });
     if (problems.length) throw new ValidationError({}, problems);
   }
 

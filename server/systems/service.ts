@@ -132,14 +132,14 @@ export class SystemsService extends ScopedService {
   private async checkPlatform(organizationId: string, platformId: string | null | undefined): Promise<void> {
     if (!platformId) return;
     const p = await this.knex('platforms').where({ id: platformId }).where((w) => w.where('published', true).orWhere('organization_id', organizationId)).first();
-    if (!p) throw new ValidationError({}, [{ path: 'platformId', code: 'not_found', message: 'no such platform for this organisation' }]);
+    if (!p) throw new ValidationError({}, [{ path: 'platformId', code: 'not_found', message: 'no such platform for this organisation', rule: 'no_such_platform' }]);
   }
 
   async create(organizationId: string, input: SystemInput): Promise<SystemView> {
     this.scope.require(organizationId, 'manage', 'organization');
     await this.checkPlatform(organizationId, input.platformId);
     if (input.deployment === 'on_premises' && input.platformId) {
-      throw new ValidationError({}, [{ path: 'platformId', code: 'invalid_value', message: 'only a cloud deployment has a platform' }]);
+      throw new ValidationError({}, [{ path: 'platformId', code: 'invalid_value', message: 'only a cloud deployment has a platform', rule: 'platform_needs_cloud' }]);
     }
     const id = newId();
     const at = now();
@@ -173,7 +173,7 @@ export class SystemsService extends ScopedService {
     const deployment = patch.deployment ?? row.deployment;
     const platformId = patch.platformId !== undefined ? patch.platformId : row.platform_id;
     if (deployment === 'on_premises' && platformId) {
-      throw new ValidationError({}, [{ path: 'platformId', code: 'invalid_value', message: 'only a cloud deployment has a platform' }]);
+      throw new ValidationError({}, [{ path: 'platformId', code: 'invalid_value', message: 'only a cloud deployment has a platform', rule: 'platform_needs_cloud' }]);
     }
     await this.checkPlatform(row.organization_id, patch.platformId);
     await this.knex('systems').where({ id }).update({ ...this.columns(patch), updated_at: now() });
@@ -203,7 +203,7 @@ export class SystemsService extends ScopedService {
     // Forcing is the officer's, with a reason, recorded as forced: platform administrators never
     // reach an organisation's systems (三权分立; before, an admin could force any system and read it).
     const row = await this.load(id, 'manage');
-    if (input.force && !input.reason) throw new ValidationError({}, [{ path: 'reason', code: 'required', message: 'a forced transition needs a reason' }]);
+    if (input.force && !input.reason) throw new ValidationError({}, [{ path: 'reason', code: 'required', message: 'a forced transition needs a reason', rule: 'forced_needs_reason' }]);
     await transaction(this.knex, (trx) =>
       this.recordTransition(trx, row, input.to, input.force ? `forced: ${input.reason}` : input.note, input.effectiveOn, !!input.force),
     );
@@ -216,7 +216,7 @@ export class SystemsService extends ScopedService {
     if (current.archived_at) throw new ConflictError({ reason: 'system_archived' });
     if (!forced && !canTransition(current.status, to)) {
       throw new ConflictError(
-        { reason: `Transition ${current.status} → ${to} is not allowed; allowed from ${current.status}: ${TRANSITIONS[current.status].join(', ') || 'none'}` },
+        { reason: 'system_transition_not_allowed', from: current.status, to, allowedStates: [...TRANSITIONS[current.status]] },
         [{ code: 'forbidden_transition', message: 'not allowed', current: current.status, allowed: [...TRANSITIONS[current.status]], path: 'to' }],
       );
     }

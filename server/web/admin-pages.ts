@@ -34,7 +34,7 @@ adminPagesRouter.get('/admin', signedIn, async (req, res) => {
   const organizations = [];
   for (const o of await orgs.list()) {
     if (!can(ctx.caller, 'organizations.list') && !officerOf(o.id)) continue;
-    const members = (await orgs.listMembers(o.id)).map((m) => ({ ...m, pending: m.status === 'pending', decide: m.status === 'pending' && officerOf(o.id) }));
+    const members = (await orgs.listMembers(o.id)).map((m) => ({ ...m, roleLabel: req.t(`roles.${m.role}`, { defaultValue: m.role }), pending: m.status === 'pending', decide: m.status === 'pending' && officerOf(o.id) }));
     organizations.push({ ...o, members, canAdd: manageAll || officerOf(o.id) });
   }
   const users = can(ctx.caller, 'users.read') ? await new UsersService(ctx.knex, ctx.caller).list() : [];

@@ -68,7 +68,21 @@ assessmentPagesRouter.get('/assessments/:id/reports', signedIn, async (req, res)
   const id = idOf(req);
   const service = new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue, jobs: d.jobs });
   const L = labels(req);
-  const reports = (await service.list(id)).map((r) => ({ ...r, typeLabel: L[`report_${r.type}`] ?? r.type }));
+  // The archive as an auditor reads it: when, who asked, what, in which language, how big, its SHA-256.
+  const list = await service.list(id);
+  const requesters = new Map<string, string>(
+    (await serviceContext(req).knex('users').whereIn('id', [...new Set(list.map((r) => r.requestedBy))]).select('id', 'display_name', 'username')).map((u: Record<string, string>) => [u.id!, (u.display_name || u.username)!] as const),
+  );
+  const reports = list.map((r) => ({
+    ...r,
+    typeLabel: L[`report_${r.type}`] ?? r.type,
+    langLabel: req.t(`enum.report_lang_${r.lang}`, { defaultValue: r.lang }),
+    formatLabel: req.t(`enum.report_format_${r.format}`, { defaultValue: r.format }),
+    statusLabel: req.t(`enum.job_status_${r.status}`, { defaultValue: r.status }),
+    requestedOn: chinaTime(r.requestedAt),
+    requester: requesters.get(r.requestedBy) ?? '',
+    sizeLabel: r.size === null ? '' : r.size < 1024 * 1024 ? `${Math.max(1, Math.round(r.size / 1024))} KB` : `${(r.size / 1024 / 1024).toFixed(1)} MB`,
+  }));
   renderPage(req, res, 'reports', {
     title: L.reports,
     nav: 'systems',
@@ -82,6 +96,9 @@ assessmentPagesRouter.get('/assessments/:id/reports', signedIn, async (req, res)
     L,
   });
 });
+
+/** An ISO timestamp as a date and time in China (the archive's "when"). */
+const chinaTime = (iso: string) => new Date(new Date(iso).getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
 
 assessmentPagesRouter.post('/assessments/:id/reports', signedIn, requireCsrf, async (req, res) => {
   const d = deps(req);

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { can, OrganizationScope, ROLE_PERMISSIONS, type Caller } from '../context.js';
 import { ForbiddenError } from '../errors.js';
 import { auditQuery } from '../routes/audit.js';
@@ -40,10 +40,44 @@ auditPagesRouter.get('/audit', signedIn, async (req, res) => {
     platform: can(ctx.caller, 'audit.platform'),
     filter,
     total: result.total,
-    entries: result.data.map((e) => ({ ...e, changesText: e.changes === null ? '' : JSON.stringify(e.changes).slice(0, 400) })),
+    entries: result.data.map((e) => ({ ...e, targetLabel: e.targetType ? req.t(`resources.${e.targetType}`, { defaultValue: e.targetType }) : '', statusLabel: req.t(`flow.audit_status_${e.status}`, { defaultValue: String(e.status ?? '') }), changeList: changeList(req, e.changes) })),
     pager: { page: q.page, pages, prev: q.page > 1 ? link(q.page - 1) : null, next: q.page < pages ? link(q.page + 1) : null },
     csv: `/api/v1/audit/export.csv?${params}`,
     xlsx: `/api/v1/audit/export.xlsx?${params}`,
     invalid: !parsed.success,
   });
 });
+
+/** Values whose words are in the locales, by the field that holds them (a raw code is never shown). */
+const VALUE_KEYS: Record<string, (v: string) => string> = {
+  role: (v) => `roles.${v}`,
+  roles: (v) => `sod.role_${v}`,
+  value: (v) => `enum.result_${v}`,
+  status: (v) => `flow.audit_value_${v}`,
+  to: (v) => `enum.lifecycle_${v}`,
+  from: (v) => `enum.lifecycle_${v}`,
+  kind: (v) => `flow.audit_value_${v}`,
+};
+
+/**
+ * An entry's changes as the auditor reads them: one line per field, its label, and old → new
+ * (a pair) or the value; enum values in words, nested records summarised as JSON.
+ */
+export function changeList(req: Request, changes: unknown): Array<{ field: string; from?: string; to?: string; value?: string }> {
+  if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) return changes === null || changes === undefined ? [] : [{ field: '', value: JSON.stringify(changes).slice(0, 300) }];
+  const word = (field: string, v: unknown): string => {
+    if (v === null || v === undefined) return '—';
+    if (typeof v === 'boolean') return req.t(v ? 'flow.audit_yes' : 'flow.audit_no');
+    if (Array.isArray(v)) return v.map((x) => word(field, x)).join(req.t('enum.list_separator'));
+    if (typeof v === 'object') return JSON.stringify(v).slice(0, 300);
+    const key = VALUE_KEYS[field]?.(String(v));
+    return key ? req.t(key, { defaultValue: String(v) }) : String(v).slice(0, 300);
+  };
+  return Object.entries(changes as Record<string, unknown>).map(([field, v]) => {
+    const label = req.t(`flow.audit_field_${field}`, { defaultValue: field });
+    // [old, new] is a change; anything else is the value recorded.
+    if (Array.isArray(v) && v.length === 2 && field !== 'roles') return { field: label, from: word(field, v[0]), to: word(field, v[1]) };
+    if (field === 'roles' && Array.isArray(v) && v.length === 2 && Array.isArray(v[0])) return { field: label, from: word(field, v[0]) || '—', to: word(field, v[1]) || '—' };
+    return { field: label, value: word(field, v) };
+  });
+}

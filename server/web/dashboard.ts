@@ -66,6 +66,8 @@ export async function dashboardView(req: Request, ctx: ServiceContext, org: stri
     const d = a ? digests.get(a.id) : undefined;
     return {
       id: s.id,
+      // The latest assessment's report archive and evidence pack, one click away (auditors read these).
+      latestAssessmentId: a?.id ?? null,
       name: s.name,
       grading: notations.get(s.id) ?? '—',
       stage: stageName(req, s.status),

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError, RouteNotFoundError } from '../errors.js';
+import { AppError, localisedParams, RouteNotFoundError, type ErrorDetail } from '../errors.js';
 import { toAppError } from '../http/error-handler.js';
 import { translatedParams } from '../http/error-params.js';
 import { renderPage } from './render.js';
@@ -11,7 +11,7 @@ import { renderPage } from './render.js';
  */
 export function errorText(req: Request, e: AppError): string {
   const t = req.t as (key: string, opts?: Record<string, unknown>) => string;
-  const params = translatedParams(t, e.params as Record<string, unknown>);
+  const params = translatedParams(t, localisedParams(t, e.params));
   if (e.code === 'conflict' && typeof params.reason === 'string') {
     const known = /^[a-z_]+$/.test(params.reason) ? t(`errors.${params.reason}`, { ...params, defaultValue: '' }) : '';
     return known || `${t('errors.conflict')}: ${params.reason}`;
@@ -53,4 +53,17 @@ export function pageErrors(err: unknown, req: Request, res: Response, next: Next
 export function pageNotFound(req: Request, _res: Response, next: NextFunction): void {
   if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path.startsWith('/api/') || req.accepts(['json', 'html']) !== 'html') return next();
   next(new RouteNotFoundError({ method: req.method, path: req.path }));
+}
+
+/**
+ * One field's error in the user's words: a detail with a `rule` is translated from the locale block
+ * `field_errors` (with its params; `what` names a date in words); anything else keeps its message
+ * (zod's messages already come in the request's language).
+ */
+export function detailText(req: Request, d: ErrorDetail): string {
+  const t = req.t as (key: string, opts?: Record<string, unknown>) => string;
+  if (typeof d.rule !== 'string') return d.message;
+  const params = { ...((d.params as Record<string, unknown> | undefined) ?? {}) };
+  if (typeof params.what === 'string') params.what = t(`field_errors.what_${params.what}`, { defaultValue: params.what });
+  return t(`field_errors.${d.rule}`, { ...params, defaultValue: d.message });
 }

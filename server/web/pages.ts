@@ -2,25 +2,18 @@ import { auditedLogin, auditedLogout } from '../audit/auth-events.js';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { LEVELS, SETS, type RequirementSet } from '../catalogue/schema.js';
-import { AssessmentsService } from '../assessments/service.js';
 import { productCatalogue } from '../cloud/products.js';
 import { OrganizationScope } from '../context.js';
-import { filing2025View } from './filing-2025-pages.js';
 import { AppError } from '../errors.js';
 import { deps, LANG_COOKIE, SESSION_COOKIE, serviceContext } from '../http/request.js';
 import { issuesToDetails } from '../http/validate.js';
 import { normaliseLanguage } from '../i18n.js';
-import { FilingService } from '../systems/filing.js';
-import { InspectionsService } from '../systems/inspections.js';
 import { LIFECYCLE_STATES, STATE_NAMES } from '../systems/lifecycle.js';
 import { SystemsService } from '../systems/service.js';
-import { DeployedProductsService } from '../cloud/deployed.js';
 import { requireCsrf } from './csrf.js';
 import { landingAfterSignIn } from './landing.js';
-import { deadlineRows } from './dashboard-deadlines.js';
 import { backQuery, safeBack } from './redirect.js';
 import { startSecondFactorStep, startSession } from './session-cookie.js';
-import { systemFormsView } from './system-pages.js';
 import { dashboardView } from './dashboard.js';
 import { ORG_COOKIE, renderPage, selectedOrganization, signedIn } from './render.js';
 
@@ -183,30 +176,3 @@ pagesRouter.get('/systems', signedIn, async (req, res) => {
   });
 });
 
-pagesRouter.get('/systems/:id', signedIn, async (req, res) => {
-  const ctx = serviceContext(req);
-  const id = z.uuid().safeParse(req.params.id);
-  if (!id.success) return res.redirect(303, '/systems');
-  const systems = new SystemsService(ctx);
-  const system = await systems.get(id.data);
-  const filing = await new FilingService(ctx).get(id.data);
-  const stateLabel = { provided: req.t('ui.provided'), missing: req.t('ui.missing'), pending: req.t('ui.pending') } as Record<string, string>;
-  const deployed = await new DeployedProductsService(ctx, productCatalogue(deps(req).catalogue)).list(id.data);
-  renderPage(req, res, 'system', {
-    ...(await systemFormsView(req, id.data)),
-    title: system.name,
-    nav: 'systems',
-    system,
-    grading: system.grading?.notation ?? '—',
-    stage: stageName(req, system.status),
-    // The timeline in date order (entries recorded later for earlier dates find their place; same date: as recorded).
-    history: (await systems.history(id.data)).map((h, i) => ({ ...h, i, toLabel: stageName(req, h.to) })).sort((x, y) => x.effectiveOn.localeCompare(y.effectiveOn) || x.i - y.i),
-    filing: { ...filing, attachments: filing.attachments.map((a) => ({ slot: a.slot, label: pick(req, a), state: a.state, stateLabel: stateLabel[a.state], evidence: a.evidence })) },
-    evidenceChoices: await ctx.knex('evidence').where({ organization_id: system.organizationId }).whereNull('deleted_at').orderBy('created_at', 'desc').limit(200).select('id', 'title'),
-    L: req.t('ui', { returnObjects: true }),
-    inspections: await new InspectionsService(ctx).list(id.data),
-    assessments: await new AssessmentsService(ctx).list({ systemId: id.data }),
-    products: deployed.map((d) => (d.product ? `${pick(req, d.product.name)}（${pick(req, d.product.vendor.name)}）` : d.productId)),
-    f2025: await filing2025View(req, id.data, system.grading?.level),
-  });
-});

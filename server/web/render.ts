@@ -63,7 +63,22 @@ export function renderPage(req: Request, res: Response, page: string, view: Reco
 /** Pages need a signed-in caller; others go to the sign-in page and come back afterwards. */
 export function signedIn(req: Request, res: Response, next: NextFunction): void {
   if (req.caller) return next();
-  res.redirect(303, `/login?back=${encodeURIComponent(req.originalUrl)}`);
+  res.redirect(303, `/login?back=${encodeURIComponent(pageToReturnTo(req))}`);
+}
+
+/**
+ * Where signing in again returns: the page itself, or for a form posted after the session expired,
+ * the page the form was on (its address has no page of its own).
+ */
+function pageToReturnTo(req: Request): string {
+  if (req.method === 'GET' || req.method === 'HEAD') return req.originalUrl;
+  try {
+    const from = new URL(req.get('referer') ?? '');
+    if (from.host === req.get('host')) return `${from.pathname}${from.search}`;
+  } catch {
+    // no usable Referer: the form's own address
+  }
+  return req.originalUrl;
 }
 
 export const ORG_COOKIE = 'org';

@@ -10,7 +10,9 @@ import { gradingData, HARM_DEGREES, HARMED_OBJECTS, type Harm } from '../systems
 import { GradingsService } from '../systems/gradings.js';
 import { SystemsService } from '../systems/service.js';
 import { requireCsrf } from './csrf.js';
-import { errorText } from './page-errors.js';
+import { detailText, errorText } from './page-errors.js';
+import { renderSystemPage, systemIdOf, type FailedForm } from './system-page.js';
+import { systemActionsRouter } from './system-actions.js';
 import { renderPage, signedIn } from './render.js';
 
 /** The officer's forms: new system, grading wizard, expert review, approval and filing. */
@@ -26,12 +28,34 @@ export async function formAction(req: Request, res: Response, back: string, acti
     // Database constraint errors (a duplicate name) come back to the form like any other refusal.
     const err = thrown instanceof AppError ? thrown : toAppError(thrown);
     if (err.status >= 500) throw thrown;
-    // The message names every bad field, so forms without a slot for a field still show it
-    // (a duplicate's message already names its field, in the user's words).
-    const fields = err.code === 'unique_violation' ? '' : err.details.map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`).join('; ');
-    const params = new URLSearchParams({ error: errorText(req, err) + (fields ? ` — ${fields}` : '') });
-    for (const d of err.details) if (d.path) params.set(`fe.${d.path.split('.')[0]}`, d.message);
+    // The message names every bad field, so forms without a slot for a field still show it.
+    const params = new URLSearchParams({ error: failureSummary(req, err) });
+    for (const d of err.details) if (d.path) params.set(`fe.${d.path.split('.')[0]}`, detailText(req, d));
     res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}${params}#workflow`);
+  }
+}
+
+/** The error in words, naming each bad field by its label (never its code name). */
+export function failureSummary(req: Request, err: AppError): string {
+  // A duplicate's message already names its field, in the user's words.
+  if (err.code === 'unique_violation') return errorText(req, err);
+  const fields = err.details.map((d) => `${d.path ? `${req.t(`flow.field_${d.path.split('.')[0]}`, { defaultValue: req.t('flow.field_other') })}: ` : ''}${detailText(req, d)}`).join('; ');
+  return errorText(req, err) + (fields ? ` — ${fields}` : '');
+}
+
+/**
+ * Runs a form of the system page; a 4xx error renders the page again with everything typed in
+ * that form, the errors next to its fields and the error's status (nothing typed is lost).
+ */
+export async function systemForm(req: Request, res: Response, systemId: string, form: string, action: () => Promise<string>, extra: Partial<FailedForm> = {}): Promise<void> {
+  try {
+    res.redirect(303, await action());
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    const fieldErrors: Record<string, string> = {};
+    for (const d of err.details) if (d.path) fieldErrors[d.path.split('.')[0]!] ??= detailText(req, d);
+    const lineErrors = (err.params as { lines?: FailedForm['lineErrors'] }).lines;
+    await renderSystemPage(req, res, systemId, { form, values: { ...(req.body as Record<string, unknown>) }, error: failureSummary(req, err), fieldErrors, lineErrors, ...extra }, err.status);
   }
 }
 
@@ -77,18 +101,18 @@ systemPagesRouter.post('/systems', signedIn, requireCsrf, (req, res) =>
 );
 
 systemPagesRouter.post('/systems/:id/gradings', signedIn, requireCsrf, (req, res) =>
-  formAction(req, res, `/systems/${req.params.id}`, async () => {
+  systemForm(req, res, systemIdOrThrow(req), 'grading', async () => {
     const b = req.body as Record<string, string>;
     const harms = (prefix: string): Harm[] =>
       HARMED_OBJECTS.filter((o) => HARM_DEGREES.includes(b[`${prefix}_${o}`] as never)).map((o) => ({ object: o, degree: b[`${prefix}_${o}`] as Harm['degree'] }));
     const business = harms('s');
     const service = harms('a');
     if (!business.length || !service.length) {
-      throw new ValidationError({}, [{ path: 'harms', code: 'required', message: req.t('ui.degree_none') + ' ×' }]);
+      throw new ValidationError({}, [{ path: 'harms', code: 'required', message: 'choose a harm degree for business information and for service', rule: 'harms_required' }]);
     }
     const rationale = b.rationale?.trim() ?? '';
     if (rationale.length < 10) {
-      throw new ValidationError({}, [{ path: 'rationale', code: 'too_small', message: '≥ 10' }]);
+      throw new ValidationError({}, [{ path: 'rationale', code: 'too_small', message: 'at least 10 characters', rule: 'min_chars', params: { min: 10 } }]);
     }
     await new GradingsService(serviceContext(req)).create(String(req.params.id), { businessHarms: business, serviceHarms: service, rationale, gradedOn: b.gradedOn ?? todayInChina() });
     return `/systems/${req.params.id}#workflow`;
@@ -96,7 +120,7 @@ systemPagesRouter.post('/systems/:id/gradings', signedIn, requireCsrf, (req, res
 );
 
 systemPagesRouter.post('/systems/:id/gradings/:gid/review', signedIn, requireCsrf, (req, res) =>
-  formAction(req, res, `/systems/${req.params.id}`, async () => {
+  systemForm(req, res, systemIdOrThrow(req), 'review', async () => {
     const b = req.body as Record<string, string>;
     await new GradingsService(serviceContext(req)).review(String(req.params.id), String(req.params.gid), {
       reviewedOn: b.reviewedOn ?? '',
@@ -108,7 +132,7 @@ systemPagesRouter.post('/systems/:id/gradings/:gid/review', signedIn, requireCsr
 );
 
 systemPagesRouter.post('/systems/:id/gradings/:gid/approval', signedIn, requireCsrf, (req, res) =>
-  formAction(req, res, `/systems/${req.params.id}`, async () => {
+  systemForm(req, res, systemIdOrThrow(req), 'approval', async () => {
     const b = req.body as Record<string, string>;
     await new GradingsService(serviceContext(req)).approve(String(req.params.id), String(req.params.gid), { approvedOn: b.approvedOn ?? '', authority: b.authority?.trim() ?? '', reference: b.reference?.trim() ?? '' });
     return `/systems/${req.params.id}#workflow`;
@@ -116,17 +140,25 @@ systemPagesRouter.post('/systems/:id/gradings/:gid/approval', signedIn, requireC
 );
 
 systemPagesRouter.post('/systems/:id/filing', signedIn, requireCsrf, (req, res) =>
-  formAction(req, res, `/systems/${req.params.id}`, async () => {
+  systemForm(req, res, systemIdOrThrow(req), 'filing', async () => {
     const b = req.body as Record<string, string>;
     const service = new FilingService(serviceContext(req));
     const current = await service.get(String(req.params.id));
+    const certify = b.status === 'certified';
+    // Certifying with required attachments not provided needs an explicit confirmation, and the
+    // filing records which were missing (the officer's word, kept for the auditor).
+    const notProvided = current.attachments.filter((a) => a.required && a.state !== 'provided').map((a) => a.slot);
+    if (certify && notProvided.length && b.confirmMissing !== '1') {
+      throw new ValidationError({}, [{ path: 'confirmMissing', code: 'required', message: 'confirm certifying with attachments missing', rule: 'confirm_missing', params: { count: notProvided.length } }]);
+    }
     await service.put(String(req.params.id), {
       form: current.form,
-      status: b.status === 'certified' ? 'certified' : 'submitted',
+      status: certify ? 'certified' : 'submitted',
       filingOrgan: str(b.filingOrgan) ?? null,
       submittedOn: str(b.submittedOn) ?? null,
-      certificateNumber: str(b.certificateNumber) ?? null,
-      certificateDate: str(b.certificateDate) ?? null,
+      certificateNumber: certify ? (str(b.certificateNumber) ?? null) : null,
+      certificateDate: certify ? (str(b.certificateDate) ?? null) : null,
+      ...(certify && notProvided.length ? { missingAttachments: [...new Set([...current.attachments.filter((a) => a.state === 'missing').map((a) => a.slot), ...notProvided])] } : {}),
     });
     return `/systems/${req.params.id}#workflow`;
   }),
@@ -176,13 +208,15 @@ systemPagesRouter.post('/systems/:id/filing-attachments', signedIn, requireCsrf,
 );
 
 /** What the system page needs for the officer's forms. */
-export async function systemFormsView(req: Request, systemId: string) {
+export async function systemFormsView(req: Request, systemId: string, failed?: FailedForm) {
   const ctx = serviceContext(req);
   const row = await ctx.knex('systems').where({ id: systemId }).first();
   const canManage = new OrganizationScope(ctx.caller).can(row.organization_id, 'manage');
   const latest = await ctx.knex('gradings').where({ system_id: systemId }).orderBy('version', 'desc').first();
   const g = gradingData();
   const pick = (t: { zh: string; en: string }) => (req.lang === 'zh-CN' ? t.zh : t.en);
+  // A failed grading keeps every harm chosen and the text typed.
+  const typed = (form: string, field: string) => (failed?.form === form && typeof failed.values[field] === 'string' ? (failed.values[field] as string) : undefined);
   const { productCatalogue } = await import('../cloud/products.js');
   return {
     canManage,
@@ -193,12 +227,37 @@ export async function systemFormsView(req: Request, systemId: string) {
     matrixJson: JSON.stringify(g.matrix),
     degrees: [{ key: 'none', label: req.t('ui.degree_none') }, ...HARM_DEGREES.map((d) => ({ key: d, label: pick(g.degrees[d]) }))],
     harmGroups: [
-      { prefix: 's', label: req.t('ui.business_info'), objects: HARMED_OBJECTS.map((o) => ({ key: o, label: pick(g.objects[o]) })) },
-      { prefix: 'a', label: req.t('ui.service'), objects: HARMED_OBJECTS.map((o) => ({ key: o, label: pick(g.objects[o]) })) },
+      { prefix: 's', label: req.t('ui.business_info'), objects: HARMED_OBJECTS.map((o) => ({ key: o, label: pick(g.objects[o]), selected: typed('grading', `s_${o}`) ?? 'none' })) },
+      { prefix: 'a', label: req.t('ui.service'), objects: HARMED_OBJECTS.map((o) => ({ key: o, label: pick(g.objects[o]), selected: typed('grading', `a_${o}`) ?? 'none' })) },
     ],
+    typed: {
+      rationale: typed('grading', 'rationale') ?? '',
+      gradedOn: typed('grading', 'gradedOn') ?? todayInChina(),
+      reviewedOn: typed('review', 'reviewedOn') ?? todayInChina(),
+      experts: typed('review', 'experts') ?? '',
+      opinion: typed('review', 'opinion') ?? '',
+      approvedOn: typed('approval', 'approvedOn') ?? todayInChina(),
+      authority: typed('approval', 'authority') ?? '',
+      reference: typed('approval', 'reference') ?? '',
+    },
     today: todayInChina(),
-    error: str(req.query.error),
-    fieldErrors: fieldErrors(req),
+    error: failed?.error ?? str(req.query.error),
+    fieldErrors: failed?.fieldErrors ?? fieldErrors(req),
   };
 }
 
+const systemIdOrThrow = (req: Request): string => {
+  const id = systemIdOf(req);
+  if (!id) throw new ValidationError({ location: 'params' }, [{ path: 'params.id', code: 'invalid_format', message: 'not an id' }]);
+  return id;
+};
+
+systemPagesRouter.get('/systems/:id', signedIn, async (req, res) => {
+  const id = systemIdOf(req);
+  if (!id) return res.redirect(303, '/systems');
+  await renderSystemPage(req, res, id);
+});
+
+
+// The next actions of every stage (objects, lifecycle moves, assessments, evidence requests).
+systemPagesRouter.use(systemActionsRouter);

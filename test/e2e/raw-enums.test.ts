@@ -31,7 +31,10 @@ describeEachEngine('raw enum values on pages', (ctx) => {
     const f = (await ctx.db.knex('findings').where({ assessment_id: a }).whereNot('high_risk_status', 'none').first()).id;
     const ev = (await ctx.db.knex('evidence').first()).id;
     const pl = (await ctx.db.knex('platforms').first()).id;
-    const pages = ['/', `/assessments/${a}`, `/assessments/${a}/findings`, `/findings/${f}`, '/evidence', `/evidence/${ev}`, '/platforms', `/platforms/${pl}`, '/catalogue/L3-CES1-01'];
+    const sys = (await ctx.db.knex('assessments').where({ id: a }).first()).system_id;
+    const pages = ['/', `/assessments/${a}`, `/assessments/${a}/findings`, `/findings/${f}`, '/evidence', `/evidence/${ev}`, '/platforms', `/platforms/${pl}`, '/catalogue/L3-CES1-01',
+      // Issue 14 §3: the system page, the systems list, the report archive (job states) and the audit trail (changes).
+      `/systems/${sys}`, '/systems', `/assessments/${a}/reports`, '/audit'];
     const roles = new Set<string>(ORG_ROLES);
     const found: string[] = [];
     for (const lang of ['zh-CN', 'en'] as const) {
@@ -43,5 +46,21 @@ describeEachEngine('raw enum values on pages', (ctx) => {
       }
     }
     expect(found).to.deep.equal([]);
+  });
+
+  it('shows membership roles in words on the admin page, and audit changes as fields (old → new), never raw JSON', async function () {
+    this.timeout(120_000);
+    const officer = await signIn(app, 'officer');
+    for (const lang of ['zh-CN', 'en'] as const) {
+      const admin = await signIn(app, 'admin');
+      const html = (await admin.get('/admin').set('Accept-Language', lang).expect(200)).text;
+      const members = [...html.matchAll(/<li data-member="[^"]*">([^<]*)/g)].map((m) => m[1]!.replace(/\s+/g, ' '));
+      expect(members.length, 'members listed').to.be.greaterThan(0);
+      for (const m of members) expect(m, lang).not.to.match(/— (officer|consultant|auditor)\b/);
+      expect(html, lang).not.to.match(/<option value="officer">officer</);
+      const audit = (await officer.get('/audit').set('Accept-Language', lang).expect(200)).text;
+      expect(audit, lang).not.to.match(/\{&quot;|\{"/);
+      expect(audit, lang).to.contain('→');
+    }
   });
 });

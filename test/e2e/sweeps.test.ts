@@ -57,6 +57,7 @@ const OFFICER_ONLY = [
   'POST /systems/:id/inspections', 'POST /admin/organizations/:id/members',
   'PUT /api/v1/systems/:id/filing/data-survey', 'POST /api/v1/systems/:id/protection-plans', 'PATCH /api/v1/systems/:id/protection-plans/:pid',
   'POST /systems/:id/refiled', 'POST /systems/:id/protection-plans',
+  'POST /systems/:id/transitions', 'POST /assessments/:id/conclusion-override',
 ];
 
 /** What a user of the other organisation sees: nothing but 404 (pages: the not-found page or a redirect that says so). */

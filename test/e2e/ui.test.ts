@@ -91,6 +91,8 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await page.$eval('input[name=submittedOn]', (e) => ((e as HTMLInputElement).value = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)));
     await Promise.all([page.waitForNavigation(), page.click('#workflow button.primary')]);
     await page.type('input[name=certificateNumber]', '33010043001-26099');
+    // No attachment is provided yet: certifying asks for the confirmation (issue 14).
+    await page.click('input[name=confirmMissing]');
     await Promise.all([page.waitForNavigation(), page.click('#workflow button.primary')]);
     const text = await page.$eval('main', (m) => m.textContent ?? '');
     expect(text).to.contain('已备案');
