@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
+import { lazy } from '../../server/lazy.js';
 import { BrowserLocator, resolveBrowser, type BrowserStatus } from './browser.js';
 import { fontFaceCss, fontFileFor } from './fonts.js';
 
@@ -10,6 +11,8 @@ export const BROWSER_INSTALL_HINT = 'run `npx dengbao browser install`, or insta
 export function findChromium(configured?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return resolveBrowser({ configured, env }).path;
 }
+
+const puppeteer = lazy<typeof import('puppeteer-core')>('puppeteer-core');
 
 export class BrowserUnavailableError extends Error {
   constructor() {
@@ -69,7 +72,7 @@ export class PdfPrinter {
     this.browser ??= (this.locator ? this.locator.ensure() : Promise.resolve(this.available ? this.executablePath : undefined))
       .then((executablePath) => {
         if (!executablePath) throw new BrowserUnavailableError();
-        return puppeteer.launch({
+        return puppeteer().default.launch({
           executablePath,
           headless: true,
           env: { ...process.env, ...this.browserEnv },

@@ -1,4 +1,5 @@
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } from 'pdf-lib';
+import type { PDFDocument } from 'pdf-lib';
+import { lazy } from '../../server/lazy.js';
 import type { PdfOptions } from './chromium.js';
 
 /** What a report's render function is given for its contents page. */
@@ -19,6 +20,7 @@ export const anchorOf = (key: string) => key.replace(/_/g, '-');
 // pdf-lib parses and writes a few thousand objects between yields, so a 400-page report does
 // not hold the event loop for a second at a time (its default of 100 is 3× slower here).
 const OBJECTS_PER_TICK = 5_000;
+const pdfLib = lazy<typeof import('pdf-lib')>('pdf-lib');
 
 /**
  * Page numbers (1-based) of the contents entries, read from the PDF's named destinations:
@@ -26,6 +28,7 @@ const OBJECTS_PER_TICK = 5_000;
  * (`<a href="#ch1">`) give the page their heading landed on, without extracting any text.
  */
 export function destinationPages(doc: PDFDocument, keys: readonly string[]): Record<string, number> {
+  const { PDFArray, PDFDict, PDFName, PDFRef } = pdfLib();
   const dests = doc.catalog.lookupMaybe(PDFName.of('Dests'), PDFDict);
   if (!dests) return {};
   const index = new Map(doc.getPages().map((p, i) => [p.ref.toString(), i + 1]));
@@ -55,6 +58,7 @@ export async function printWithContents(
   options: PdfOptions = {},
   firstHtml?: string,
 ): Promise<Buffer> {
+  const { PDFDocument } = pdfLib();
   const full = await printer.pdf(firstHtml ?? render({}), options);
   const doc = await PDFDocument.load(full, { updateMetadata: false, parseSpeed: OBJECTS_PER_TICK });
   const tocPages = destinationPages(doc, keys);

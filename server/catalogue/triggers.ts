@@ -6,6 +6,7 @@ import type { Catalogue } from './catalogue.js';
 import { CatalogueError, defaultCatalogueDir } from './load.js';
 import { EXTENSIONS, LAYER_CODES, type LayerCode } from './schema.js';
 import { shippedCatalogue } from './index.js';
+import { readTriggersSnapshot } from './snapshot.js';
 
 /**
  * The 32 major-risk-hazard triggers (重大风险隐患触发项, appendix G table 1 of the 2025 test-report
@@ -99,6 +100,7 @@ export function loadMajorRiskTriggers(catalogue: Catalogue, dir: string = defaul
 let shipped: MajorRiskTriggers | undefined;
 /** The triggers shipped under controls/, checked against the shipped catalogue once per process. */
 export function shippedTriggers(): MajorRiskTriggers {
-  shipped ??= loadMajorRiskTriggers(shippedCatalogue());
+  // The compiled server reads them from the build's snapshot, like the catalogue (see snapshot.ts).
+  shipped ??= (import.meta.url.endsWith('.js') ? readTriggersSnapshot() : undefined) ?? loadMajorRiskTriggers(shippedCatalogue());
   return shipped;
 }
