@@ -94,6 +94,16 @@ async function optional<T>(name: string): Promise<T | undefined> {
   return exists ? ((await import(`./${name}.js`)) as T) : undefined;
 }
 
+/** A section that fails leaves a row saying why; the other sections still run. */
+async function guard(table: BenchTable, section: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    console.error(err);
+    table.add({ section, name: 'failed', figure: String((err as Error).message).slice(0, 200) });
+  }
+}
+
 async function benchEngine(db: BenchDatabase, printer: PdfPrinter | undefined): Promise<BenchTable> {
   const table = new BenchTable(`${db.label} (${new Date().toISOString().slice(0, 10)}, ${(await import('node:os')).cpus().length} cores, load ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`);
   const { knex } = db;
@@ -108,11 +118,11 @@ async function benchEngine(db: BenchDatabase, printer: PdfPrinter | undefined): 
 
   if (wants('reports') && forty && big) {
     await printer?.pdf('<p>warm-up</p>');
-    await benchReports(knex, caller, shippedCatalogue(), printer, [
+    await guard(table, 'reports', () => benchReports(knex, caller, shippedCatalogue(), printer, [
       { label: 'demo', assessmentId: demo, runs: 5 },
       { label: '40 objects', assessmentId: forty, runs: 3 },
       { label: `${args['big-objects']} objects`, assessmentId: big, runs: 1 },
-    ], table);
+    ], table));
   }
 
   if (wants('server') && forty && big) {
@@ -121,10 +131,10 @@ async function benchEngine(db: BenchDatabase, printer: PdfPrinter | undefined): 
       table.add({ section: 'server process', name: 'spawn → first /healthz 200 (compiled, existing database)', stats: { median: server.startMs, p95: server.startMs, runs: 1 }, target: '≤ 3,000 ms' });
       const cookie = await signInCookie(server.url, 'consultant', readDemoData().password);
       if (printer) {
-        await benchReportJob(server, cookie, forty, '40 objects', 300, table);
-        await benchReportJob(server, cookie, big, `${args['big-objects']} objects`, 600, table);
+        await guard(table, 'server: report job', () => benchReportJob(server, cookie, forty, '40 objects', 300, table));
+        await guard(table, 'server: report job', () => benchReportJob(server, cookie, big, `${args['big-objects']} objects`, 600, table));
       }
-      await benchThroughput(server, cookie, demo, table);
+      await guard(table, 'throughput', () => benchThroughput(server, cookie, demo, table));
     } finally {
       await server.stop();
     }
