@@ -9,11 +9,10 @@ import type { Catalogue } from '../server/catalogue/index.js';
 import type { Knex } from '../server/database/index.js';
 import type { Caller } from '../server/context.js';
 import { PdfPrinter } from '../reports/pdf/chromium.js';
-import { printWithContents } from '../reports/pdf/toc.js';
+import { CONTENTS_KEYS, printWithContents } from '../reports/pdf/toc.js';
 import { renderReport } from '../reports/render.js';
 import { assembleReport } from '../reports/test-report/assemble.js';
 import { renderReportDocx } from '../reports/docx/report.js';
-import { CONTENTS_KEYS } from '../reports/jobs.js';
 import { measure, type BenchTable } from './table.js';
 
 export interface ReportTarget {

@@ -14,7 +14,7 @@ import { productCatalogue } from '../server/cloud/products.js';
 import { recommend } from '../server/cloud/recommendations.js';
 import { BROWSER_INSTALL_HINT, type PdfPrinter } from './pdf/chromium.js';
 import { renderReport } from './render.js';
-import { printWithContents } from './pdf/toc.js';
+import { CONTENTS_KEYS, printTimeoutMs, printWithContents } from './pdf/toc.js';
 import { assembleReport, type ReportType } from './test-report/assemble.js';
 import { renderReportDocx } from './docx/report.js';
 import { DOCX_MEDIA_TYPE } from './docx/writer.js';
@@ -126,12 +126,6 @@ export class ReportsService extends ScopedService {
     return { view: reportView(row), open: () => this.deps.store.open(row.organization_id, row.hash) };
   }
 }
-
-/** The test report's contents entries, in order (template ids: ch1 … app-i). */
-export const CONTENTS_KEYS = ['ch1', 'ch2', 'ch3', 'ch4', 'ch5', 'ch6', 'ch7', 'ch8', 'app_a', 'app_b', 'app_c', 'app_d', 'app_e', 'app_f', 'app_g', 'app_i'];
-
-/** The print's time limit grows with the report: 7,600 result rows print in ~15 s idle, several times that on a loaded machine. */
-export const printTimeoutMs = (data: { records?: Array<{ rows: unknown[] }> }) => 120_000 + 20 * (data.records ?? []).reduce((n, r) => n + r.rows.length, 0);
 
 async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: string): Promise<void> {
   const set = (fields: Record<string, unknown>) => knex('reports').where({ id }).update(fields);

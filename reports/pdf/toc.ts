@@ -14,6 +14,12 @@ export interface Printer {
   pdf(html: string, options?: PdfOptions): Promise<Buffer>;
 }
 
+/** The test report's contents entries, in order (template ids: ch1 … app-i). */
+export const CONTENTS_KEYS = ['ch1', 'ch2', 'ch3', 'ch4', 'ch5', 'ch6', 'ch7', 'ch8', 'app_a', 'app_b', 'app_c', 'app_d', 'app_e', 'app_f', 'app_g', 'app_i'];
+
+/** The print's time limit grows with the report: 7,600 result rows print in ~15 s idle, several times that on a loaded machine. */
+export const printTimeoutMs = (data: { records?: Array<{ rows: unknown[] }> }) => 120_000 + 20 * (data.records ?? []).reduce((n, r) => n + r.rows.length, 0);
+
 /** The element id a contents entry links to: `app_d` → `#app-d`. */
 export const anchorOf = (key: string) => key.replace(/_/g, '-');
 
