@@ -1,148 +1,189 @@
 /**
- * npm run bench — report performance on the demo assessment and on a 40-object level-3 assessment:
- * PDF time against Chromium printing the same pre-rendered HTML, xlsx export/import against exceljs
- * writing/reading the same cells raw, and peak memory. Prints figures and ratios; asserts nothing.
+ * npm run bench [-- --systems N] [--only <section>] [--engine sqlite|pg]
+ *
+ * One Markdown table per engine (SQLite; PostgreSQL when reachable at BENCH_PG_URL or
+ * 127.0.0.1:5432), median and p95 of repeated runs, ratios measured in the same run, the issue's
+ * targets beside them. Sections: reports (demo, 40 and 300 objects: PDF against Chromium alone,
+ * docx, xlsx against raw exceljs), server (start time, report jobs with peak memory, throughput),
+ * portfolio and head-of-line (hooks below). Figures only: the bench asserts nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import ExcelJS from 'exceljs';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { shippedCatalogue } from '../server/catalogue/index.js';
 import { createDatabase, migrateLatest, type Knex } from '../server/database/index.js';
+import type { Config } from '../server/config.js';
 import { loadCaller } from '../server/services/callers.js';
-import { loadDemoData } from '../server/services/demo.js';
+import { loadDemoData, readDemoData } from '../server/services/demo.js';
 import { FsBlobStore } from '../server/storage/fs-blob-store.js';
-import { AssessmentsService } from '../server/assessments/service.js';
-import { ObjectsService } from '../server/assessments/objects.js';
-import { ResultsService } from '../server/assessments/results.js';
-import { SystemsService } from '../server/systems/service.js';
-import { GradingsService } from '../server/systems/gradings.js';
 import { findChromium, PdfPrinter } from '../reports/pdf/chromium.js';
-import { renderReport } from '../reports/render.js';
-import { assembleReport } from '../reports/test-report/assemble.js';
-import { renderReportDocx } from '../reports/docx/report.js';
-import type { Caller } from '../server/context.js';
+import { bigAssessment } from './big-assessment.js';
+import { benchReports } from './reports.js';
+import { benchReportJob, benchThroughput, signInCookie, startBenchServer } from './server.js';
+import { BenchTable } from './table.js';
 
-let peak = 0;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
-const ms = (x: number) => `${x.toFixed(0)} ms`;
+const SECTIONS = ['reports', 'server', 'portfolio', 'head-of-line'] as const;
+type Section = (typeof SECTIONS)[number];
 
-async function time<T>(fn: () => Promise<T>, runs = 3): Promise<{ value: T; ms: number }> {
-  let best = Infinity;
-  let value!: T;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    value = await fn();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return { value, ms: best };
+const { values: args } = parseArgs({
+  options: {
+    systems: { type: 'string', default: '10000' },
+    only: { type: 'string' },
+    engine: { type: 'string' },
+    'big-objects': { type: 'string', default: '300' },
+  },
+});
+const only = args.only as Section | undefined;
+if (only && !SECTIONS.includes(only)) throw new Error(`--only takes one of ${SECTIONS.join(', ')}`);
+const wants = (s: Section) => !only || only === s;
+const systems = Number(args.systems);
+const PG_URL = process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface BenchDatabase {
+  label: string;
+  database: Config['database'];
+  dataDir: string;
+  knex: Knex;
+  drop(): Promise<void>;
 }
 
-/** Peak RSS of this process while `fn` runs (sampled every 10 ms). */
-async function peakDuring<T>(fn: () => Promise<T>): Promise<{ value: T; peak: number; start: number }> {
-  const start = process.memoryUsage().rss;
-  let top = start;
-  const t = setInterval(() => (top = Math.max(top, process.memoryUsage().rss)), 10);
+async function openDatabase(engine: 'sqlite' | 'pg'): Promise<BenchDatabase | undefined> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'dengbao-bench-'));
+  if (engine === 'sqlite') {
+    const filename = path.join(dataDir, 'bench.sqlite');
+    const database: Config['database'] = { engine: 'sqlite', url: `sqlite:${filename}`, filename, poolMax: 1 };
+    const knex = createDatabase(database);
+    return { label: 'SQLite', database, dataDir, knex, drop: async () => (await knex.destroy(), rmSync(dataDir, { recursive: true, force: true })) };
+  }
+  const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
   try {
-    const value = await fn();
-    return { value, start, peak: Math.max(top, process.memoryUsage().rss) };
-  } finally {
-    clearInterval(t);
+    await admin.connect();
+  } catch {
+    rmSync(dataDir, { recursive: true, force: true });
+    return undefined;
+  }
+  const name = `dengbao_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  const database: Config['database'] = { engine: 'postgres', url: url.toString(), poolMax: 10 };
+  const knex = createDatabase(database);
+  return {
+    label: 'PostgreSQL',
+    database,
+    dataDir,
+    knex,
+    drop: async () => {
+      await knex.destroy();
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A bench module another part of the work provides (bench/<name>.ts), or undefined while it does not exist. */
+async function optional<T>(name: string): Promise<T | undefined> {
+  const exists = ['.ts', '.js'].some((ext) => existsSync(path.join(import.meta.dirname, `${name}${ext}`)));
+  return exists ? ((await import(`./${name}.js`)) as T) : undefined;
+}
+
+/** A section that fails leaves a row saying why; the other sections still run. */
+async function guard(table: BenchTable, section: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    console.error(err);
+    table.add({ section, name: 'failed', figure: String((err as Error).message).slice(0, 200) });
   }
 }
 
-async function bigAssessment(knex: Knex, caller: Caller): Promise<string> {
-  const ctx = { knex, caller };
-  const org = [...caller.memberships.keys()][0]!;
-  const sys = await new SystemsService(ctx).create(org, { name: 'Bench system (40 objects)', deployment: 'on_premises' });
-  await new GradingsService(ctx).create(sys.id, { businessHarms: [{ object: 'social', degree: 'serious' }], serviceHarms: [{ object: 'social', degree: 'serious' }], rationale: 'benchmark system graded at level 3', gradedOn: '2026-01-05' });
-  const cats = ['network_device', 'security_device', 'server_storage', 'server_storage', 'terminal', 'management_platform', 'business_application', 'data_resource'];
-  await new ObjectsService(ctx).create(sys.id, Array.from({ length: 40 }, (_, i) => ({ category: cats[i % cats.length]!, name: `OBJ-${String(i + 1).padStart(2, '0')}`, importance: 'key' as const })));
-  const a = await new AssessmentsService(ctx, shippedCatalogue()).create({ systemId: sys.id, kind: 'formal_test' });
-  const results = new ResultsService(ctx);
-  const rows = await results.list(a.id);
-  const values = ['conform', 'conform', 'conform', 'partial', 'nonconform', 'na'] as const;
-  await results.bulk(a.id, rows.map((r, i) => ({ code: r.code, objectId: r.objectId, value: values[i % values.length]!, record: `核查记录 ${i}`, rowVersion: r.rowVersion })));
-  return a.id;
+async function benchEngine(db: BenchDatabase, printer: PdfPrinter | undefined): Promise<BenchTable> {
+  const table = new BenchTable(`${db.label} (${new Date().toISOString().slice(0, 10)}, ${(await import('node:os')).cpus().length} cores, load ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`);
+  const { knex } = db;
+  await migrateLatest(knex);
+  await loadDemoData(knex, undefined, { store: new FsBlobStore(path.join(db.dataDir, 'evidence')) });
+  const officer = await knex('users').where({ username: 'officer' }).first();
+  const caller = (await loadCaller(knex, officer.id, 'session'))!;
+  const demo = (await knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
+  const needBig = wants('reports') || wants('server');
+  const forty = needBig ? await bigAssessment(knex, caller, 40) : undefined;
+  const big = needBig ? await bigAssessment(knex, caller, Number(args['big-objects'])) : undefined;
+
+  if (wants('reports') && forty && big) {
+    await printer?.pdf('<p>warm-up</p>');
+    await guard(table, 'reports', () => benchReports(knex, caller, shippedCatalogue(), printer, [
+      { label: 'demo', assessmentId: demo, runs: 5 },
+      { label: '40 objects', assessmentId: forty, runs: 3 },
+      { label: `${args['big-objects']} objects`, assessmentId: big, runs: 1 },
+    ], table));
+  }
+
+  if (wants('server') && forty && big) {
+    const server = await startBenchServer({ DATABASE_URL: db.database.url, DATA_DIR: db.dataDir });
+    try {
+      table.add({ section: 'server process', name: 'spawn → first /healthz 200 (compiled, existing database)', stats: { median: server.startMs, p95: server.startMs, runs: 1 }, target: '≤ 3,000 ms' });
+      const cookie = await signInCookie(server.url, 'consultant', readDemoData().password);
+      if (printer) {
+        await guard(table, 'server: report job', () => benchReportJob(server, cookie, forty, '40 objects', 300, table));
+        await guard(table, 'server: report job', () => benchReportJob(server, cookie, big, `${args['big-objects']} objects`, 600, table));
+      }
+      await guard(table, 'throughput', () => benchThroughput(server, cookie, demo, table));
+    } finally {
+      await server.stop();
+    }
+  }
+
+  // ---- hook: portfolio (bench/portfolio.ts, written separately) ----
+  // Dashboard, systems list page, deadlines, results page, summary, workspace, bulk 300, evidence
+  // list at --systems N. Skipped while the file does not exist.
+  if (wants('portfolio')) {
+    const portfolio = await optional<{ benchPortfolio(knex: Knex, table: BenchTable, o: { systems: number }): Promise<void> }>('portfolio');
+    if (portfolio) await portfolio.benchPortfolio(knex, table, { systems });
+    else table.add({ section: 'portfolio', name: `--systems ${systems}`, figure: 'skipped: bench/portfolio.ts not present' });
+  }
+
+  // ---- hook: head-of-line blocking (bench/head-of-line.ts, written separately) ----
+  // /healthz p99 while dashboards and a report render. Skipped while the file does not exist.
+  if (wants('head-of-line')) {
+    const hol = await optional<{ benchHeadOfLine(knex: Knex, table: BenchTable, o: { database: Config['database']; dataDir: string; systems: number }): Promise<void> }>('head-of-line');
+    if (hol) await hol.benchHeadOfLine(knex, table, { database: db.database, dataDir: db.dataDir, systems });
+    else table.add({ section: 'head-of-line', name: '/healthz p99 while dashboards and a report render', figure: 'skipped: bench/head-of-line.ts not present' });
+  }
+  return table;
 }
 
 async function main() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dengbao-bench-'));
-  const filename = path.join(dir, 'bench.sqlite');
-  const knex = createDatabase({ engine: 'sqlite', url: `sqlite:${filename}`, filename, poolMax: 1 });
-  const printer = new PdfPrinter(findChromium(process.env.CHROMIUM_PATH));
+  const engines = args.engine ? [args.engine === 'postgres' ? 'pg' : args.engine] : ['sqlite', 'pg'];
+  for (const e of engines) if (e !== 'sqlite' && e !== 'pg') throw new Error('--engine takes sqlite or pg');
+  const chromium = findChromium(process.env.CHROMIUM_PATH);
+  const printer = chromium ? new PdfPrinter(chromium, 1, 600_000) : undefined;
+  const tables: string[] = [];
   try {
-    await migrateLatest(knex);
-    await loadDemoData(knex, undefined, { store: new FsBlobStore(path.join(dir, 'evidence')) });
-    const officer = await knex('users').where({ username: 'officer' }).first();
-    const caller = (await loadCaller(knex, officer.id, 'session'))!;
-    const demo = (await knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
-    const big = await bigAssessment(knex, caller);
-    const cat = shippedCatalogue();
-    const { exportWorkbookBench, importWorkbookBench } = await loadWorkbookBench();
-    console.log('dengbao bench (best of 3 runs each; SQLite)\n');
-    for (const [label, id] of [['demo assessment', demo], ['40-object level-3 assessment', big]] as const) {
-      const rows = (await knex('assessment_results').where({ assessment_id: id }).count({ n: '*' }).first())!.n;
-      console.log(`${label}: ${rows} results`);
-      let pdfMs: number | undefined;
-      if (printer.available) {
-        await printer.pdf('<p>warm-up</p>');
-        const html = renderReport(await assembleReport(knex, caller, cat, id, 'test_report', 'zh-CN', '2026-11-26'));
-        const full = await time(async () => printer.pdf(renderReport(await assembleReport(knex, caller, cat, id, 'test_report', 'zh-CN', '2026-11-26'))));
-        const raw = await time(() => printer.pdf(html));
-        console.log(`  PDF test report: ${ms(full.ms)} (${(full.value.length / 1024).toFixed(0)} KiB); Chromium printing the same HTML: ${ms(raw.ms)}; ratio ${(full.ms / raw.ms).toFixed(2)}`);
-        pdfMs = full.ms;
-        const pdfPeak = await peakDuring(async () => printer.pdf(renderReport(await assembleReport(knex, caller, cat, id, 'test_report', 'zh-CN', '2026-11-26'))));
-        console.log(`  PDF peak memory: ${mb(pdfPeak.peak)} RSS, +${mb(pdfPeak.peak - pdfPeak.start)} while printing (this process; Chromium's own excluded)`);
-      } else {
-        console.log('  PDF: skipped (no Chromium found)');
+    for (const engine of engines as Array<'sqlite' | 'pg'>) {
+      const db = await openDatabase(engine);
+      if (!db) {
+        tables.push(`### PostgreSQL\n\nskipped: not reachable at ${PG_URL} (set BENCH_PG_URL)`);
+        continue;
       }
-      // Word: the same assembled data, built with the docx library (no browser involved).
-      const docx = await time(async () => renderReportDocx(await assembleReport(knex, caller, cat, id, 'test_report', 'zh-CN', '2026-11-26')));
-      const docxPeak = await peakDuring(async () => renderReportDocx(await assembleReport(knex, caller, cat, id, 'test_report', 'zh-CN', '2026-11-26')));
-      console.log(`  docx test report: ${ms(docx.ms)} (${(docx.value.length / 1024).toFixed(0)} KiB)${pdfMs ? `; ${(docx.ms / pdfMs).toFixed(2)}× the PDF's time` : ''}; peak memory ${mb(docxPeak.peak)} RSS, +${mb(docxPeak.peak - docxPeak.start)} while building`);
-      if (exportWorkbookBench) {
-        const exp = await time(() => exportWorkbookBench(knex, caller, id));
-        const cells = await knex('assessment_results').where({ assessment_id: id }).select('code', 'object_key', 'value', 'record', 'row_version');
-        const rawWrite = await time(async () => {
-          const wb = new ExcelJS.Workbook();
-          const ws = wb.addWorksheet('raw');
-          for (const c of cells) ws.addRow([c.code, c.object_key, c.record, c.value, c.row_version]);
-          return Buffer.from(await wb.xlsx.writeBuffer());
-        });
-        console.log(`  xlsx export: ${ms(exp.ms)}; exceljs writing the same ${cells.length} rows raw: ${ms(rawWrite.ms)}; ratio ${(exp.ms / rawWrite.ms).toFixed(2)}`);
-        if (importWorkbookBench) {
-          const imp = await time(() => importWorkbookBench(knex, caller, id, exp.value));
-          const rawRead = await time(async () => {
-            const wb = new ExcelJS.Workbook();
-            await wb.xlsx.load(exp.value as never);
-            let n = 0;
-            wb.eachSheet((ws) => ws.eachRow(() => n++));
-            return n;
-          });
-          console.log(`  xlsx import (dry run): ${ms(imp.ms)}; exceljs reading the same file raw: ${ms(rawRead.ms)}; ratio ${(imp.ms / rawRead.ms).toFixed(2)}`);
-        }
-      } else {
-        console.log('  xlsx: skipped (workbook module not available)');
+      try {
+        const table = await benchEngine(db, printer);
+        tables.push(table.toMarkdown());
+        console.error(table.toMarkdown() + '\n'); // progress while the next engine runs
+      } finally {
+        await db.drop();
       }
     }
-    console.log(`\npeak memory (RSS of this process, Chromium excluded): ${mb(peak)}`);
   } finally {
-    clearInterval(sampler);
-    await printer.close();
-    await knex.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await printer?.close();
   }
-}
-
-/** The workbook functions, when the workbook module provides bench entry points. */
-async function loadWorkbookBench(): Promise<{
-  exportWorkbookBench?: (knex: Knex, caller: Caller, id: string) => Promise<Buffer>;
-  importWorkbookBench?: (knex: Knex, caller: Caller, id: string, file: Buffer) => Promise<unknown>;
-}> {
-  return (await import('./workbook-bench.js')) as never;
+  console.log(`\n## dengbao bench\n\n${tables.join('\n\n')}\n`);
 }
 
 await main();

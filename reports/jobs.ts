@@ -17,8 +17,7 @@ import { productCatalogue } from '../server/cloud/products.js';
 import { recommend } from '../server/cloud/recommendations.js';
 import { BROWSER_INSTALL_HINT, type PdfPrinter } from './pdf/chromium.js';
 import { renderReport } from './render.js';
-import { headingPages } from './pdf/toc.js';
-import { translator } from '../server/i18n.js';
+import { CONTENTS_KEYS, printTimeoutMs, printWithContents } from './pdf/toc.js';
 import { assembleReport, type ReportType } from './test-report/assemble.js';
 import { renderReportDocx } from './docx/report.js';
 import { DOCX_MEDIA_TYPE } from './docx/writer.js';
@@ -199,16 +198,11 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
     } else {
       const html = renderReport(data, extra);
       await set({ progress: 60 });
-      const header = { headerText: `${data.reportNumber ?? ''} ${data.system.name}` };
-      body = job.format === 'pdf' ? await deps.printer.pdf(html, header) : Buffer.from(html, 'utf8');
-      if (job.format === 'pdf' && job.type === 'test_report') {
-        // Second pass: the contents page gets the page numbers read back from the first print.
-        const labels = (translator(job.lang)('report', { returnObjects: true }) as unknown) as Record<string, string>;
-        const keys = ['ch1', 'ch2', 'ch3', 'ch4', 'ch5', 'ch6', 'ch7', 'ch8', 'app_a', 'app_b', 'app_c', 'app_d', 'app_e', 'app_f', 'app_g', 'app_i'];
-        const tocPages = await headingPages(body, Object.fromEntries(keys.map((k) => [k, labels[k]!])), 3);
-        if (tocPages) body = await deps.printer.pdf(renderReport(data, { ...extra, tocPages }), header);
-        await set({ progress: 80 });
-      }
+      const header = { headerText: `${data.reportNumber ?? ''} ${data.system.name}`, timeoutMs: printTimeoutMs(data) };
+      if (job.format !== 'pdf') body = Buffer.from(html, 'utf8');
+      // The test report's contents page gets its page numbers without a second full print (see toc.ts).
+      else if (job.type === 'test_report') body = await printWithContents(deps.printer, (view) => renderReport(data, { ...extra, ...view }), CONTENTS_KEYS, header, html);
+      else body = await deps.printer.pdf(html, header);
     }
     await set({ progress: 90 });
     const staged = await deps.store.stage(Readable.from([body]), 500 * 1024 * 1024);

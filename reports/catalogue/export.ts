@@ -1,5 +1,8 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { lazy } from '../../server/lazy.js';
 import type { Catalogue, CatalogueItem } from '../../server/catalogue/index.js';
+
+const excel = lazy<typeof ExcelJS>('exceljs');
 
 /** One flat row per test unit: what the JSON, CSV and xlsx exports share. */
 export interface CatalogueRow {
@@ -102,7 +105,7 @@ export function catalogueJson(catalogue: Catalogue, items: readonly CatalogueIte
 
 /** An xlsx workbook with one sheet of units (frozen header, filters, wrapped text). */
 export async function catalogueXlsx(catalogue: Catalogue, items: readonly CatalogueItem[], title: string): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excel().Workbook)();
   wb.creator = 'dengbao';
   wb.title = title;
   const ws = wb.addWorksheet('测评项 Units', { views: [{ state: 'frozen', ySplit: 1, xSplit: 1 }] });

@@ -20,9 +20,12 @@ import {
   type ParagraphChild,
 } from 'docx';
 import { ChartRun } from 'docx/charts';
-import PizZip from 'pizzip';
+import type PizZip from 'pizzip';
+import { lazy } from '../../server/lazy.js';
 import type { Block, Cell, DocumentSpec } from './blocks.js';
 import { BODY_FONT, fontTableXml, HEADING_FONT } from './fonts.js';
+
+const pizzip = lazy<typeof PizZip>('pizzip');
 
 export const DOCX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
@@ -166,7 +169,7 @@ export async function writeDocx(spec: DocumentSpec): Promise<Buffer> {
 
 /** Replaces the (empty) font table with one declaring the CJK families and their alternatives. */
 function withFontTable(docx: Buffer): Buffer {
-  const zip = new PizZip(docx);
+  const zip = new (pizzip())(docx);
   zip.file('word/fontTable.xml', fontTableXml());
   return zip.generate({ type: 'nodebuffer', compression: 'DEFLATE' });
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
+import { lazy } from '../../server/lazy.js';
 import { BrowserLocator, resolveBrowser, type BrowserStatus } from './browser.js';
 import { fontFaceCss, fontFileFor } from './fonts.js';
 
@@ -11,6 +12,8 @@ export function findChromium(configured?: string, env: NodeJS.ProcessEnv = proce
   return resolveBrowser({ configured, env }).path;
 }
 
+const puppeteer = lazy<typeof import('puppeteer-core')>('puppeteer-core');
+
 export class BrowserUnavailableError extends Error {
   constructor() {
     super(`No Chromium found for PDF reports: ${BROWSER_INSTALL_HINT}`);
@@ -20,6 +23,12 @@ export class BrowserUnavailableError extends Error {
 export interface PdfOptions {
   headerText?: string;
   landscape?: boolean;
+  /** The page total printed in the footer, when this print is part of a longer document (see toc.ts). */
+  pageCount?: number;
+  /** Tagged (accessible) PDF: Chromium's default; off for pages spliced into another print. */
+  tagged?: boolean;
+  /** This job's time limit, when longer than the printer's (big reports). */
+  timeoutMs?: number;
 }
 
 /**
@@ -63,7 +72,7 @@ export class PdfPrinter {
     this.browser ??= (this.locator ? this.locator.ensure() : Promise.resolve(this.available ? this.executablePath : undefined))
       .then((executablePath) => {
         if (!executablePath) throw new BrowserUnavailableError();
-        return puppeteer.launch({
+        return puppeteer().default.launch({
           executablePath,
           headless: true,
           env: { ...process.env, ...this.browserEnv },
@@ -98,6 +107,7 @@ export class PdfPrinter {
       throw err;
     });
     const page = await browser.newPage();
+    const timeoutMs = Math.max(this.timeoutMs, options.timeoutMs ?? 0);
     let timer: NodeJS.Timeout | undefined;
     try {
       const work = (async () => {
@@ -113,12 +123,12 @@ export class PdfPrinter {
             );
           return void (/^(data|about):/.test(url) ? req.continue() : req.abort());
         });
-        await page.setContent(withPrintCss(html, options), { waitUntil: 'load', timeout: this.timeoutMs });
+        await page.setContent(withPrintCss(html, options), { waitUntil: 'load', timeout: timeoutMs });
         // Every font subset the text needs is loaded before printing, so nothing prints in a fallback font.
         await page.evaluate(() => document.fonts.ready);
-        return page.pdf({ printBackground: true, preferCSSPageSize: true, timeout: this.timeoutMs });
+        return page.pdf({ printBackground: true, preferCSSPageSize: true, timeout: timeoutMs, tagged: options.tagged ?? true });
       })();
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`PDF rendering took longer than ${this.timeoutMs} ms`)), this.timeoutMs)));
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`PDF rendering took longer than ${timeoutMs} ms`)), timeoutMs)));
       return Buffer.from(await Promise.race([work, timeout]));
     } finally {
       clearTimeout(timer);
@@ -146,7 +156,7 @@ const cssString = (s: string) => `"${s.replace(/[\\"<>&]/g, (c) => `\\${c.charCo
 export function withPrintCss(html: string, options: PdfOptions = {}): string {
   const header = options.headerText ? `@top-right { content: ${cssString(options.headerText)}; font-family: 'dengbao Serif SC', serif; font-size: 7.5pt; color: #555; }` : '';
   const style = `<style>${fontFaceCss()}
-@page { size: A4${options.landscape ? ' landscape' : ''}; margin: 22mm 16mm 20mm 16mm; ${header} @bottom-center { content: counter(page) " / " counter(pages); font-family: 'dengbao Serif SC', serif; font-size: 7.5pt; color: #555; } }</style>`;
+@page { size: A4${options.landscape ? ' landscape' : ''}; margin: 22mm 16mm 20mm 16mm; ${header} @bottom-center { content: counter(page) ${options.pageCount ? `" / ${Math.trunc(options.pageCount)}"` : '" / " counter(pages)'}; font-family: 'dengbao Serif SC', serif; font-size: 7.5pt; color: #555; } }</style>`;
   const at = html.search(/<\/head>/i);
   return at >= 0 ? html.slice(0, at) + style + html.slice(at) : style + html;
 }

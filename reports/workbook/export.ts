@@ -1,10 +1,13 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { lazy } from '../../server/lazy.js';
 import { OBJECT_CATEGORIES, type LayerCode } from '../../server/catalogue/schema.js';
 import type { WorkbookData, WorkbookObject, WorkbookResult, WorkbookUnit } from './data.js';
 import { COL, HEADERS, LAYER_SHEETS, LISTS_SHEET, RESULT_FILLS, RESULT_LABELS, SET_LABELS, type Lang } from './layout.js';
 import { uniqueSheetName } from './text.js';
 import { addHazardsSheet } from './hazards-sheet.js';
 import { addExtraSheet } from './extra-sheet.js';
+
+const excel = lazy<typeof ExcelJS>('exceljs');
 
 export type { WorkbookData } from './data.js';
 export { assembleWorkbookData } from './data.js';
@@ -109,7 +112,7 @@ function mergeRuns(ws: ExcelJS.Worksheet, col: number, first: number, keys: stri
  * gives English sheet names, headers, control points, requirement text and result labels.
  */
 export async function buildWorkbook(data: WorkbookData, lang: Lang = 'zh-CN'): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excel().Workbook)();
   wb.creator = 'dengbao';
   wb.title = lang === 'en' ? `Assessment records ${data.assessment.reportNumber ?? data.assessment.id}` : `测评记录 ${data.assessment.reportNumber ?? data.assessment.id}`;
   wb.created = new Date();

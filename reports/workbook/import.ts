@@ -1,4 +1,5 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { lazy } from '../../server/lazy.js';
 import type { OutsideRow } from '../../server/assessments/outside-rows.js';
 import type { ResultInput } from '../../server/assessments/results.js';
 import type { WorkbookData, WorkbookObject, WorkbookResult } from './data.js';
@@ -9,6 +10,8 @@ import type { ChangedItem, ConflictItem, DuplicateItem, Located, MatchedVia, Mat
 import { CatalogueIndex, SIMILARITY_THRESHOLD, stripItemLetter } from './match.js';
 import { sheetKinds } from './sheet-kind.js';
 import { normaliseRecord, normaliseText } from './text.js';
+
+const excel = lazy<typeof ExcelJS>('exceljs');
 
 /**
  * Reading a record workbook back. Two kinds of rows:
@@ -74,7 +77,7 @@ export function cellText(value: ExcelJS.CellValue | undefined): string {
 
 /** Loads an xlsx (already checked by checkWorkbookArchive) into rows per sheet. */
 export async function parseWorkbook(buffer: Buffer): Promise<ParsedSheet[]> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excel().Workbook)();
   await wb.xlsx.load(buffer as unknown as ArrayBuffer);
   const sheets: ParsedSheet[] = [];
   wb.eachSheet((ws) => {

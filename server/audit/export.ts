@@ -1,5 +1,8 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { lazy } from '../lazy.js';
 import type { AuditEntryView } from './service.js';
+
+const excel = lazy<typeof ExcelJS>('exceljs');
 
 const COLUMNS: Array<[string, (e: AuditEntryView) => string | number | null]> = [
   ['seq', (e) => e.seq],
@@ -30,7 +33,7 @@ export async function* auditCsv(entries: AsyncIterable<AuditEntryView>): AsyncGe
 }
 
 export async function auditXlsx(entries: AsyncIterable<AuditEntryView>, title: string): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excel().Workbook)();
   const ws = wb.addWorksheet(title.slice(0, 31) || 'audit');
   ws.columns = COLUMNS.map(([h]) => ({ header: h, key: h, width: h === 'changes' ? 80 : 20 }));
   for await (const e of entries) ws.addRow(COLUMNS.map(([, f]) => { const v = f(e); return typeof v === 'string' ? inert(v) : v; }));

@@ -7,6 +7,7 @@ import { CatalogueError, defaultCatalogueDir } from './load.js';
 import { EXTENSIONS, LAYER_CODES, type LayerCode } from './schema.js';
 import { shippedCatalogue } from './index.js';
 import { controlsPart } from '../controls/registry.js';
+import { readTriggersSnapshot } from './snapshot.js';
 
 /**
  * The 32 major-risk-hazard triggers (重大风险隐患触发项, appendix G table 1 of the 2025 test-report
@@ -97,5 +98,8 @@ export function loadMajorRiskTriggers(catalogue: Catalogue, dir: string = defaul
   return { ...file, triggers, byCode: new Map(triggers.map((t) => [t.code, t])) };
 }
 
-/** The triggers of the controls package, checked against its catalogue once per process. */
-export const shippedTriggers: () => MajorRiskTriggers = controlsPart('major-risk-triggers', (dir) => loadMajorRiskTriggers(shippedCatalogue(), dir));
+/** The triggers of the controls package, checked against its catalogue once per process (the compiled server: from the build's snapshot, like the catalogue). */
+export const shippedTriggers: () => MajorRiskTriggers = controlsPart(
+  'major-risk-triggers',
+  (dir) => (import.meta.url.endsWith('.js') ? readTriggersSnapshot(dir) : undefined) ?? loadMajorRiskTriggers(shippedCatalogue(), dir),
+);

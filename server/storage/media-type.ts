@@ -1,4 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
 
 /**
  * Media types accepted as evidence: images, PDF, office documents, text and CSV, JSON/XML/YAML
@@ -61,6 +60,8 @@ function looksLikeText(head: Buffer): boolean {
  * between text subtypes (csv, yaml, plain) when the content itself does not say.
  */
 export async function sniffMediaType(head: Buffer, fileName: string): Promise<string | undefined> {
+  // Loaded at the first upload, not at start.
+  const { fileTypeFromBuffer } = await import('file-type');
   const detected = await fileTypeFromBuffer(head);
   // file-type names any `<?xml` file application/xml: the markup decides whether it is a web document.
   if (detected && /xml|html|svg/.test(detected.mime) && looksLikeText(head)) return markupType(head.toString('utf8').replace(/^\uFEFF/, '').trimStart());

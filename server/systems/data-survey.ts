@@ -1,4 +1,5 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { lazy } from '../lazy.js';
 import { z } from 'zod';
 import { ScopedService } from '../context.js';
 import { transaction } from '../database/transaction.js';
@@ -6,6 +7,8 @@ import { ConflictError } from '../errors.js';
 import { newId, now } from '../util.js';
 import { filingRules } from './filing-rules.js';
 import { latestGradings, SystemsService } from './service.js';
+
+const excel = lazy<typeof ExcelJS>('exceljs');
 
 /**
  * 数据摸底调查表 (公网安〔2025〕1846号 Q14-Q16): one sheet per data category (金融账户, 个人交易信息 —
@@ -89,7 +92,7 @@ export function sheetName(category: string, taken: Set<string>): string {
 
 /** The survey as an xlsx workbook: one sheet per data category, field / value rows. */
 export async function dataSurveyXlsx(systemName: string, survey: DataSurvey): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excel().Workbook)();
   wb.creator = 'dengbao';
   const taken = new Set<string>();
   for (const c of survey.categories) {

@@ -1,8 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'bin', 'dengbao.js');
+
+// Spawned servers and CLIs run the compiled dist/ as `npm start` does: it starts in a few seconds
+// where tsx took 12–20 s on a loaded machine. Built here (at file load, outside any test's
+// timeout) when the sources are newer; if the build fails the CLI falls back to tsx by itself.
+try {
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 900_000 });
+} catch (err) {
+  console.warn(`test: dist/ not built (${(err as Error).message.split('\n')[0]}); spawned processes run through tsx`);
+}
 
 /** Runs the CLI to completion. */
 export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {

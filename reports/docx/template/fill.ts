@@ -1,6 +1,6 @@
-import Docxtemplater from 'docxtemplater';
-import { createRequire } from 'node:module';
-import PizZip from 'pizzip';
+import type Docxtemplater from 'docxtemplater';
+import type PizZip from 'pizzip';
+import { lazy } from '../../../server/lazy.js';
 import type { ErrorDetail } from '../../../server/errors.js';
 import { TEMPLATE_FIELDS, type FieldSpec } from './fields.js';
 
@@ -19,7 +19,9 @@ export interface TemplateProblem extends ErrorDetail {
 }
 
 // The inspect module's CommonJS export is a factory, not the class its types declare.
-const newInspectModule = createRequire(import.meta.url)('docxtemplater/js/inspect-module.js') as () => Inspector;
+const newInspectModule = lazy<() => Inspector>('docxtemplater/js/inspect-module.js');
+const docxtemplater = lazy<typeof Docxtemplater>('docxtemplater');
+const pizzip = lazy<typeof PizZip>('pizzip');
 interface Inspector {
   getTemplatedFiles(): string[];
   getStructuredTags(file?: string): unknown[];
@@ -41,8 +43,8 @@ function parser(tag: string) {
 }
 
 function open(file: Buffer, modules: object[] = []): Docxtemplater {
-  const zip = new PizZip(file);
-  return new Docxtemplater(zip, { paragraphLoop: true, linebreaks: true, parser, modules: modules as never, nullGetter: () => '', errorLogging: false });
+  const zip = new (pizzip())(file);
+  return new (docxtemplater())(zip, { paragraphLoop: true, linebreaks: true, parser, modules: modules as never, nullGetter: () => '', errorLogging: false });
 }
 
 /** Resolves a dotted tag in the scope chain (innermost first), as docxtemplater does at render time. */
@@ -106,12 +108,12 @@ function syntaxProblems(err: unknown): TemplateProblem[] | undefined {
 export function inspectTemplate(file: Buffer): { problems: TemplateProblem[]; fields: string[] } {
   let zip: PizZip;
   try {
-    zip = new PizZip(file);
+    zip = new (pizzip())(file);
   } catch {
     return { problems: [{ path: 'file', code: 'not_docx', message: 'not a .docx file (not a zip archive)', position: { file: '', offset: null } }], fields: [] };
   }
   if (!zip.file('word/document.xml')) return { problems: [{ path: 'file', code: 'not_docx', message: 'not a Word document (no word/document.xml)', position: { file: '', offset: null } }], fields: [] };
-  const inspect = newInspectModule();
+  const inspect = newInspectModule()();
   let doc: Docxtemplater;
   try {
     doc = open(file, [inspect]);

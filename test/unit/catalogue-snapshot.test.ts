@@ -1,0 +1,39 @@
+import { expect } from 'chai';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Catalogue, loadCatalogue } from '../../server/catalogue/index.js';
+import { defaultCatalogueDir } from '../../server/catalogue/load.js';
+import { sourceKey, writeSnapshot } from '../../server/catalogue/snapshot.js';
+import { loadMajorRiskTriggers } from '../../server/catalogue/triggers.js';
+
+describe('catalogue snapshot (what the compiled server starts from)', () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(path.join(tmpdir(), 'dengbao-snapshot-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('holds the same catalogue and triggers as the YAML, keyed by the files under controls/', function () {
+    this.timeout(60_000);
+    const file = path.join(dir, 'snapshot.json');
+    writeSnapshot(file);
+    const snap = JSON.parse(readFileSync(file, 'utf8'));
+    const yaml = loadCatalogue();
+    const fromSnap = new Catalogue(...(snap.args as ConstructorParameters<typeof Catalogue>));
+    expect(snap.key).to.equal(sourceKey());
+    expect(fromSnap.contentHash).to.equal(yaml.contentHash);
+    expect(JSON.stringify(fromSnap.items)).to.equal(JSON.stringify(yaml.items));
+    expect(JSON.stringify(fromSnap.highRiskCases)).to.equal(JSON.stringify(yaml.highRiskCases));
+    expect(fromSnap.byCode.get('L3-CES1-01')?.text.zh).to.equal(yaml.byCode.get('L3-CES1-01')?.text.zh);
+    const { byCode: _, ...triggers } = loadMajorRiskTriggers(yaml);
+    expect(JSON.stringify(snap.triggers)).to.equal(JSON.stringify(triggers));
+  });
+
+  it('an edited catalogue file changes the key, so the YAML is loaded and checked again', () => {
+    const copy = path.join(dir, 'controls');
+    cpSync(defaultCatalogueDir(), copy, { recursive: true });
+    const before = sourceKey(copy);
+    expect(before).to.equal(sourceKey());
+    appendFileSync(path.join(copy, 'high-risk-cases.yaml'), '\n# edited\n');
+    expect(sourceKey(copy)).not.to.equal(before);
+  });
+});
