@@ -118,7 +118,10 @@ describeEachEngine('audit trail', (ctx) => {
       ['officer', ['conform', 'nonconform']],
       ['consultant', [row.value, 'conform']],
     ]);
-    const page = await officer.get(`/assessments/${row.assessment_id}?lang=zh-CN&layer=${encodeURIComponent((await ctx.db.knex('catalogue_items').where({ code: row.code }).first())?.layer ?? '')}`).expect(200);
+    // The workspace shows one control point per page: walk the layer's pages to the row.
+    const layer = encodeURIComponent((await ctx.db.knex('catalogue_items').where({ code: row.code }).first())?.layer ?? '');
+    let page = await officer.get(`/assessments/${row.assessment_id}?lang=zh-CN&layer=${layer}&cp=0`).expect(200);
+    for (let cp = 1; !page.text.includes(`data-result="${row.id}"`) && cp < 40; cp++) page = await officer.get(`/assessments/${row.assessment_id}?lang=zh-CN&layer=${layer}&cp=${cp}`).expect(200);
     const block = page.text.slice(page.text.indexOf(`data-result="${row.id}"`));
     const panel = block.slice(block.indexOf('result-history'), block.indexOf('</details>', block.indexOf('result-history')));
     expect(panel).to.contain('officer').and.to.contain('<span class="from">符合</span> → <span class="to">不符合</span>');
