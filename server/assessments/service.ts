@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Catalogue } from '../catalogue/index.js';
 import { upsertCatalogue } from '../catalogue/store.js';
 import { ScopedService, type Permission, type ServiceContext } from '../context.js';
+import { keysetPage, type Page, type PageRequest, type SortKey } from '../database/keyset.js';
 import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { SystemsService } from '../systems/service.js';
@@ -23,6 +24,13 @@ const NEXT: Record<AssessmentStatus, readonly AssessmentStatus[]> = {
 };
 /** Results and findings can change only while the assessment is open. */
 export const WRITABLE: ReadonlySet<string> = new Set(['draft', 'in_progress', 'review']);
+
+export interface AssessmentFilter {
+  systemId?: string;
+  organizationId?: string;
+  status?: string;
+  kind?: string;
+}
 
 export type AssessmentRow = Record<string, any> & { id: string; organization_id: string; system_id: string; status: AssessmentStatus };
 
@@ -87,12 +95,27 @@ export class AssessmentsService extends ScopedService {
     return row;
   }
 
-  async list(filter: { systemId?: string; organizationId?: string; status?: string }) {
+  private filtered(filter: AssessmentFilter): Knex.QueryBuilder {
     let q = this.scope.query(this.knex, 'assessments');
     if (filter.systemId) q = q.where('system_id', filter.systemId);
     if (filter.organizationId) q = q.where('organization_id', filter.organizationId);
     if (filter.status) q = q.where('status', filter.status);
-    return (await q.orderBy('created_at', 'desc')).map(assessmentView);
+    if (filter.kind) q = q.where('kind', filter.kind);
+    return q;
+  }
+
+  async list(filter: AssessmentFilter) {
+    return (await this.filtered(filter).orderBy('created_at', 'desc')).map(assessmentView);
+  }
+
+  /** A page of assessments, newest first (the id breaks ties of one millisecond). */
+  async page(filter: AssessmentFilter, page: PageRequest): Promise<Page<ReturnType<typeof assessmentView>>> {
+    const keys: SortKey[] = [
+      { column: 'created_at', desc: true },
+      { column: 'id', desc: true },
+    ];
+    const result = await keysetPage<Record<string, any>>(this.filtered(filter), keys, page, (r) => [r.created_at, r.id]);
+    return { ...result, rows: result.rows.map(assessmentView) };
   }
 
   async get(id: string) {

@@ -147,8 +147,9 @@ export async function appendAudit(knex: Knex, inputs: AuditInput[]): Promise<voi
         prev = hash;
         return { ...record, hash };
       });
-      // Chunks keep the statement under SQLite's variable limit.
-      for (let k = 0; k < rows.length; k += 50) await trx('audit_entries').insert(rows.slice(k, k + 50));
+      // One statement per 1,000 entries (16 columns: 16,000 variables, under SQLite's 32,766): a
+      // bulk write of results appends its history in one insert, not one per row.
+      for (let k = 0; k < rows.length; k += 1000) await trx('audit_entries').insert(rows.slice(k, k + 1000));
       await trx('audit_chains').where({ chain }).update({ seq, head_hash: prev });
     }
   });

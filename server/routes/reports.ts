@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { REPORT_FORMATS, REPORT_TYPES, ReportsService } from '../../reports/jobs.js';
 import { deps, serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
+import { sendArray } from '../http/pagination.js';
 
 export const reportsRouter = Router();
 
@@ -24,7 +25,7 @@ reportsRouter.post('/assessments/:id/reports', async (req, res) => {
 
 reportsRouter.get('/assessments/:id/reports', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.json({ data: await service(req).list(id) });
+  sendArray(req, res, await service(req).list(id));
 });
 
 reportsRouter.get('/reports/:id', async (req, res) => {
