@@ -29,6 +29,7 @@ export async function updateVersioned(
   const pg = engineOf(trx) === 'postgres';
   // VALUES columns are named column1, column2, … on both engines; PostgreSQL needs the key types.
   const tuple = `(${pg ? '?::uuid, ?::int' : '?, ?'}${columns.map(() => ', ?').join('')})`;
+  // RETURNING: SQLite returns only the target's columns and refuses `table.*`; PostgreSQL would add v's.
   const sets = [
     ...columns.map((c, i) => `${trx.client.wrapIdentifier(c)} = v.column${i + 3}`),
     ...Object.keys(shared).map((c) => `${trx.client.wrapIdentifier(c)} = ?`),
@@ -43,7 +44,7 @@ export async function updateVersioned(
       ...Object.values(shared),
       ...chunk.flatMap((u) => [u.id, u.rowVersion, ...columns.map((c) => u.values[c] ?? null)]),
     ];
-    const sql = `update ${t} set ${sets} from (values ${chunk.map(() => tuple).join(', ')}) as v where ${t}.id = v.column1 and ${t}.row_version = v.column2 returning ${t}.*`;
+    const sql = `update ${t} set ${sets} from (values ${chunk.map(() => tuple).join(', ')}) as v where ${t}.id = v.column1 and ${t}.row_version = v.column2 returning ${pg ? `${t}.*` : "*"}`;
     const res = await trx.raw(sql, bindings);
     out.push(...(pg ? (res as { rows: Array<Record<string, any>> }).rows : (res as Array<Record<string, any>>)));
   }
