@@ -267,15 +267,14 @@ export class AssessmentsService extends ScopedService {
       for (let i = 0; i < results.length; i += 200) {
         await trx('assessment_results').insert(results.slice(i, i + 200).map((r: Record<string, unknown>) => ({ ...r, id: newId(), assessment_id: nid, row_version: 1 })));
       }
+      // Findings and their remediations in a few statements, not three per finding.
       const findings = await trx('findings').where({ assessment_id: id });
-      const copied = new Map<string, string>();
-      for (const f of findings) {
-        const fid = newId();
-        copied.set(f.id, fid);
-        await trx('findings').insert({ ...f, id: fid, assessment_id: nid, row_version: 1 });
-        const rem = await trx('remediations').where({ finding_id: f.id }).first();
-        if (rem) await trx('remediations').insert({ ...rem, finding_id: fid });
-      }
+      const copied = new Map<string, string>(findings.map((f: { id: string }) => [f.id, newId()]));
+      const remediations = await trx('remediations').whereIn('finding_id', [...copied.keys()]);
+      const findingRows = findings.map((f: Record<string, unknown>) => ({ ...f, id: copied.get(f.id as string), assessment_id: nid, row_version: 1 }));
+      for (let i = 0; i < findingRows.length; i += 100) await trx('findings').insert(findingRows.slice(i, i + 100));
+      const remediationRows = remediations.map((r: Record<string, unknown>) => ({ ...r, finding_id: copied.get(r.finding_id as string) }));
+      for (let i = 0; i < remediationRows.length; i += 200) await trx('remediations').insert(remediationRows.slice(i, i + 200));
       await (await import('./hazards.js')).copyHazards(trx, id, nid, copied);
       // The assessor's additional items (X-…) travel with the revision too.
       const extra = await trx('assessment_extra_items').where({ assessment_id: id });
