@@ -1,3 +1,4 @@
+import { keysetPage, type Page, type PageRequest } from '../database/keyset.js';
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/chain.js';
 import { ScopedService, type ServiceContext } from '../context.js';
@@ -99,9 +100,21 @@ export class FindingsService extends ScopedService {
 
   async list(assessmentId: string): Promise<FindingView[]> {
     await this.assessments.load(assessmentId);
-    const rows = await this.knex('findings').where({ assessment_id: assessmentId }).orderBy('number');
-    const rems = await this.knex('remediations').whereIn('finding_id', rows.map((r: { id: string }) => r.id));
-    const sources = await findingSources(this.knex, rows.map((r: { id: string }) => r.id));
+    return this.views(await this.knex('findings').where({ assessment_id: assessmentId }).orderBy('number'));
+  }
+
+  /** A page of an assessment's findings in number order (T001, T002, …). */
+  async page(assessmentId: string, page: PageRequest): Promise<Page<FindingView>> {
+    await this.assessments.load(assessmentId);
+    const keys = [{ column: 'number' }, { column: 'id' }];
+    const result = await keysetPage<Record<string, any>>(this.knex('findings').where({ assessment_id: assessmentId }), keys, page, (r) => [r.number, r.id]);
+    return { ...result, rows: await this.views(result.rows) };
+  }
+
+  /** Views of finding rows with their remediation and sources: three statements for any number. */
+  private async views(rows: Array<Record<string, any>>): Promise<FindingView[]> {
+    const rems = await this.knex('remediations').whereIn('finding_id', rows.map((r) => r.id as string));
+    const sources = await findingSources(this.knex, rows.map((r) => r.id as string));
     return rows.map((r: Record<string, any>) => ({ ...findingView(r, rems.find((x: { finding_id: string }) => x.finding_id === r.id)), sources: sources.get(r.id) ?? [] }));
   }
 

@@ -53,11 +53,15 @@ export class ObjectsService extends ScopedService {
     const system = await this.systems.load(systemId, 'edit');
     const ids: string[] = [];
     await transaction(this.knex, async (trx) => {
-      for (const input of inputs) {
+      const at = now();
+      // Every row with every column (missing ones null), so one multi-row insert fits them all;
+      // 400 rows a statement (SQLite writes it as a compound SELECT of at most 500 terms).
+      const rows = inputs.map((input) => {
         const id = newId();
         ids.push(id);
-        await trx('assessed_objects').insert({ ...columns(input), selected: input.selected ?? true, id, organization_id: system.organization_id, system_id: systemId, created_at: now(), updated_at: now() });
-      }
+        return { ip: null, model: null, version: null, location: null, notes: null, ...columns(input), selected: input.selected ?? true, id, organization_id: system.organization_id, system_id: systemId, created_at: at, updated_at: at };
+      });
+      for (let i = 0; i < rows.length; i += 400) await trx('assessed_objects').insert(rows.slice(i, i + 400));
       await syncOpenAssessments(trx, systemId);
     });
     return (await this.knex('assessed_objects').whereIn('id', ids)).map(objectView).sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));

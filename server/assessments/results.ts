@@ -2,7 +2,9 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { ScopedService, type ServiceContext } from '../context.js';
 import { lockRow } from '../database/locking.js';
+import { keysetPage, type Page, type PageRequest } from '../database/keyset.js';
 import { transaction } from '../database/transaction.js';
+import { updateVersioned } from '../database/batch-update.js';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
 import { registerLinkTarget } from '../evidence/link-targets.js';
 import { bool, now } from '../util.js';
@@ -44,6 +46,15 @@ export const resultView = (r: Record<string, any>, objectName?: string) => ({
   outsideDefaultMapping: bool(r.outside_mapping),
 });
 export type ResultView = ReturnType<typeof resultView>;
+export type ResultListView = ResultView & { layer: string; controlPoint: string; text: unknown; weight: string };
+export interface ResultFilter {
+  layer?: string;
+  controlPoint?: string;
+  code?: string;
+  objectId?: string;
+  value?: string;
+  unassessed?: boolean;
+}
 
 registerLinkTarget('assessment_result', async (knex, organizationId, targetId) =>
   /^[0-9a-f-]{36}$/.test(targetId) && !!(await knex('assessment_results').where({ id: targetId, organization_id: organizationId }).first()),
@@ -85,6 +96,49 @@ export class ResultsService extends ScopedService {
       });
   }
 
+  /**
+   * A page of an assessment's results in standard order (unit, then object name), filtered and
+   * sorted in SQL: the unit's and the object's positions are computed in the query from the
+   * scope's order, so the cursor is (unit position, object position, id).
+   */
+  async page(assessmentId: string, filter: ResultFilter, page: PageRequest): Promise<Page<ResultListView>> {
+    const a = await this.assessments.load(assessmentId);
+    const units = await unitsInScope(this.knex, a.catalogue_version_id, Number(a.level), JSON.parse(a.requirement_sets));
+    const unitByCode = new Map(units.map((u) => [u.code, u]));
+    const objects: Array<{ id: string; name: string }> = await this.knex('assessed_objects').where({ system_id: a.system_id }).select('id', 'name');
+    objects.sort((x, y) => x.name.localeCompare(y.name));
+    const names = new Map(objects.map((o) => [o.id, o.name]));
+    const wanted = units.filter(
+      (u) =>
+        (!filter.layer || u.layer === filter.layer) &&
+        (!filter.code || u.code === filter.code) &&
+        (!filter.controlPoint || u.controlPoint.zh === filter.controlPoint || u.controlPoint.en === filter.controlPoint),
+    );
+    const unitPos = units.length ? `case code ${units.map((_, i) => `when ? then ${i}`).join(' ')} end` : '0';
+    // The whole system sorts before the objects (its name is empty), as in the workspace.
+    const objectPos = `case object_key when 'system' then -1 ${objects.map((_, i) => `when ? then ${i}`).join(' ')} else ${objects.length} end`;
+    const inner = this.knex('assessment_results')
+      .where({ assessment_id: assessmentId })
+      .whereIn('code', wanted.map((u) => u.code))
+      .select('*', this.knex.raw(`${unitPos} as unit_pos`, units.map((u) => u.code)), this.knex.raw(`${objectPos} as object_pos`, objects.map((o) => o.id)));
+    if (filter.objectId) inner.where('object_key', filter.objectId);
+    if (filter.value) inner.where('value', filter.value);
+    if (filter.unassessed) inner.where('value', 'not_assessed');
+    const result = await keysetPage<Record<string, any>>(
+      this.knex.from(inner.as('r')),
+      [{ column: 'unit_pos' }, { column: 'object_pos' }, { column: 'id' }],
+      page,
+      (r) => [Number(r.unit_pos), Number(r.object_pos), r.id],
+    );
+    return {
+      ...result,
+      rows: result.rows.map((r) => {
+        const u = unitByCode.get(r.code)!;
+        return { ...resultView(r, names.get(r.object_key)), layer: u.layer, controlPoint: u.controlPoint.zh, text: u.text, weight: u.weight };
+      }),
+    };
+  }
+
   /** Checks every input against the assessment's rows; returns the rows or the problems (nothing written). */
   private async resolve(trx: Knex, a: AssessmentRow, inputs: ResultInput[]) {
     const rows: Array<Record<string, any>> = await trx('assessment_results').where({ assessment_id: a.id });
@@ -121,34 +175,51 @@ export class ResultsService extends ScopedService {
     return { matched, problems, conflicts };
   }
 
-  private async apply(trx: Knex, matched: Array<{ input: ResultInput; row: Record<string, any> }>): Promise<AuditInput[]> {
-    const at = now();
-    const history: AuditInput[] = [];
-    for (const { input, row } of matched) {
-      const n = await trx('assessment_results')
-        .where({ id: row.id, row_version: row.row_version })
-        .update({
+  /**
+   * Writes every matched row in a few statements whatever their number (updateVersioned), each
+   * guarded by its row version; returns the fresh rows (in input order) and one audit entry each.
+   */
+  private async apply(trx: Knex, matched: Array<{ input: ResultInput; row: Record<string, any> }>): Promise<{ rows: Array<Record<string, any>>; history: AuditInput[] }> {
+    const updated = await updateVersioned(
+      trx,
+      'assessment_results',
+      ['value', 'record', 'methods'],
+      matched.map(({ input, row }) => ({
+        id: row.id,
+        rowVersion: Number(row.row_version),
+        values: {
           value: input.value,
-          record: input.record !== undefined ? input.record : row.record,
-          methods: input.methods !== undefined ? JSON.stringify(input.methods) : row.methods,
-          inherited: false, // an assessor's write overrides an inherited result
-          assessed_by: this.caller.userId,
-          assessed_at: at,
-          row_version: Number(row.row_version) + 1,
-        });
-      if (!n) {
-        const current = await trx('assessment_results').where({ id: row.id }).first();
-        throw new ConflictError({ reason: 'stale_row_version' }, [{ path: 'rowVersion', code: 'stale_row_version', message: 'changed by someone else', unit: row.code, current: current ? resultView(current) : null }]);
-      }
+          record: input.record !== undefined ? input.record : (row.record ?? null),
+          methods: input.methods !== undefined ? JSON.stringify(input.methods) : (row.methods ?? null),
+        },
+      })),
+      { assessed_by: this.caller.userId, assessed_at: now() },
+      { inherited: 'false' }, // an assessor's write overrides an inherited result
+    );
+    const byId = new Map(updated.map((r) => [String(r.id), r]));
+    // The same row twice in one bulk: the second write saw the first one's row version (as when
+    // rows were written one by one), so it is stale.
+    const seen = new Set<string>();
+    const twice = matched.find(({ row }) => seen.size === seen.add(String(row.id)).size);
+    if (twice) {
+      const current = byId.get(String(twice.row.id));
+      throw new ConflictError({ reason: 'stale_row_version' }, [{ path: 'rowVersion', code: 'stale_row_version', message: 'changed by someone else', unit: twice.row.code, current: current ? resultView(current) : null }]);
+    }
+    const lost = matched.find(({ row }) => !byId.has(String(row.id)));
+    if (lost) {
+      const current = await trx('assessment_results').where({ id: lost.row.id }).first();
+      throw new ConflictError({ reason: 'stale_row_version' }, [{ path: 'rowVersion', code: 'stale_row_version', message: 'changed by someone else', unit: lost.row.code, current: current ? resultView(current) : null }]);
+    }
+    const history = matched.map(({ input, row }) => {
       // The result's history (who changed 符合 to 不符合, when): one audit entry per row, same transaction.
       const changes: Record<string, unknown> = { code: row.code, objectKey: row.object_key, rowVersion: [Number(row.row_version), Number(row.row_version) + 1] };
       if (row.value !== input.value) changes.value = [row.value, input.value];
       if (input.record !== undefined && (row.record ?? null) !== input.record) changes.record = [row.record ?? null, input.record];
       if (input.methods !== undefined && (row.methods ?? null) !== JSON.stringify(input.methods)) changes.methods = [row.methods ? JSON.parse(row.methods) : null, input.methods];
       if (bool(row.inherited)) changes.inherited = [true, false];
-      history.push({ organizationId: row.organization_id, action: 'result.change', targetType: 'assessment_result', targetId: row.id, changes });
-    }
-    return history;
+      return { organizationId: row.organization_id, action: 'result.change', targetType: 'assessment_result', targetId: row.id, changes } satisfies AuditInput;
+    });
+    return { rows: matched.map(({ row }) => byId.get(String(row.id))!), history };
   }
 
   private async write(assessmentId: string, inputs: ResultInput[]): Promise<ResultView[]> {
@@ -160,15 +231,13 @@ export class ResultsService extends ScopedService {
       const { matched, problems, conflicts } = await this.resolve(trx, a, inputs);
       if (problems.length) throw new ValidationError({}, problems);
       if (conflicts.length) throw new ConflictError({ reason: 'stale_row_version' }, conflicts as ErrorDetail[]);
-      const history = await this.apply(trx, matched);
+      const { rows, history } = await this.apply(trx, matched);
       // The first result recorded starts a draft assessment.
       if (a.status === 'draft') await trx('assessments').where({ id: a.id }).update({ status: 'in_progress', updated_at: now() });
       else await trx('assessments').where({ id: a.id }).update({ updated_at: now() });
       // Last in the transaction: the chain's head stays locked (PostgreSQL) for the shortest time.
       await appendAudit(trx, history);
-      const ids = matched.map((m) => m.row.id);
-      const fresh = await trx('assessment_results').whereIn('id', ids);
-      return ids.map((id) => resultView(fresh.find((r: Record<string, string>) => r.id === id)!));
+      return rows.map((r) => resultView(r));
     });
   }
 

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Catalogue } from '../catalogue/index.js';
 import { upsertCatalogue } from '../catalogue/store.js';
 import { ScopedService, type Permission, type ServiceContext } from '../context.js';
+import { keysetPage, type Page, type PageRequest, type SortKey } from '../database/keyset.js';
 import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { SystemsService } from '../systems/service.js';
@@ -23,6 +24,13 @@ const NEXT: Record<AssessmentStatus, readonly AssessmentStatus[]> = {
 };
 /** Results and findings can change only while the assessment is open. */
 export const WRITABLE: ReadonlySet<string> = new Set(['draft', 'in_progress', 'review']);
+
+export interface AssessmentFilter {
+  systemId?: string;
+  organizationId?: string;
+  status?: string;
+  kind?: string;
+}
 
 export type AssessmentRow = Record<string, any> & { id: string; organization_id: string; system_id: string; status: AssessmentStatus };
 
@@ -87,12 +95,27 @@ export class AssessmentsService extends ScopedService {
     return row;
   }
 
-  async list(filter: { systemId?: string; organizationId?: string; status?: string }) {
+  private filtered(filter: AssessmentFilter): Knex.QueryBuilder {
     let q = this.scope.query(this.knex, 'assessments');
     if (filter.systemId) q = q.where('system_id', filter.systemId);
     if (filter.organizationId) q = q.where('organization_id', filter.organizationId);
     if (filter.status) q = q.where('status', filter.status);
-    return (await q.orderBy('created_at', 'desc')).map(assessmentView);
+    if (filter.kind) q = q.where('kind', filter.kind);
+    return q;
+  }
+
+  async list(filter: AssessmentFilter) {
+    return (await this.filtered(filter).orderBy('created_at', 'desc')).map(assessmentView);
+  }
+
+  /** A page of assessments, newest first (the id breaks ties of one millisecond). */
+  async page(filter: AssessmentFilter, page: PageRequest): Promise<Page<ReturnType<typeof assessmentView>>> {
+    const keys: SortKey[] = [
+      { column: 'created_at', desc: true },
+      { column: 'id', desc: true },
+    ];
+    const result = await keysetPage<Record<string, any>>(this.filtered(filter), keys, page, (r) => [r.created_at, r.id]);
+    return { ...result, rows: result.rows.map(assessmentView) };
   }
 
   async get(id: string) {
@@ -244,15 +267,14 @@ export class AssessmentsService extends ScopedService {
       for (let i = 0; i < results.length; i += 200) {
         await trx('assessment_results').insert(results.slice(i, i + 200).map((r: Record<string, unknown>) => ({ ...r, id: newId(), assessment_id: nid, row_version: 1 })));
       }
+      // Findings and their remediations in a few statements, not three per finding.
       const findings = await trx('findings').where({ assessment_id: id });
-      const copied = new Map<string, string>();
-      for (const f of findings) {
-        const fid = newId();
-        copied.set(f.id, fid);
-        await trx('findings').insert({ ...f, id: fid, assessment_id: nid, row_version: 1 });
-        const rem = await trx('remediations').where({ finding_id: f.id }).first();
-        if (rem) await trx('remediations').insert({ ...rem, finding_id: fid });
-      }
+      const copied = new Map<string, string>(findings.map((f: { id: string }) => [f.id, newId()]));
+      const remediations = await trx('remediations').whereIn('finding_id', [...copied.keys()]);
+      const findingRows = findings.map((f: Record<string, unknown>) => ({ ...f, id: copied.get(f.id as string), assessment_id: nid, row_version: 1 }));
+      for (let i = 0; i < findingRows.length; i += 100) await trx('findings').insert(findingRows.slice(i, i + 100));
+      const remediationRows = remediations.map((r: Record<string, unknown>) => ({ ...r, finding_id: copied.get(r.finding_id as string) }));
+      for (let i = 0; i < remediationRows.length; i += 200) await trx('remediations').insert(remediationRows.slice(i, i + 200));
       await (await import('./hazards.js')).copyHazards(trx, id, nid, copied);
       // The assessor's additional items (X-…) travel with the revision too.
       const extra = await trx('assessment_extra_items').where({ assessment_id: id });

@@ -147,8 +147,10 @@ export async function appendAudit(knex: Knex, inputs: AuditInput[]): Promise<voi
         prev = hash;
         return { ...record, hash };
       });
-      // Chunks keep the statement under SQLite's variable limit.
-      for (let k = 0; k < rows.length; k += 50) await trx('audit_entries').insert(rows.slice(k, k + 50));
+      // One statement per 400 entries: knex writes SQLite's multi-row insert as a compound SELECT,
+      // limited to 500 terms (and 400 × 15 variables stays under 32,766). A bulk write of results
+      // appends its history in one or a few inserts, not one per 50 rows.
+      for (let k = 0; k < rows.length; k += 400) await trx('audit_entries').insert(rows.slice(k, k + 400));
       await trx('audit_chains').where({ chain }).update({ seq, head_hash: prev });
     }
   });

@@ -1,3 +1,4 @@
+import { keysetPage, type Page, type PageRequest } from '../database/keyset.js';
 import type { Knex } from 'knex';
 import { OrganizationScope, requirePlatform, type Caller } from '../context.js';
 import { PLATFORM_CHAIN } from './chain.js';
@@ -82,6 +83,12 @@ export class AuditService {
     const total = Number((await this.query(filter).clone().count({ n: '*' }).first())?.n ?? 0);
     const rows = await this.query(filter).orderBy('seq', 'desc').limit(pageSize).offset((page - 1) * pageSize);
     return { data: rows.map(auditEntryView), total, page, pageSize };
+  }
+
+  /** A page of entries, newest first (keyset on the chain's sequence number). */
+  async page(filter: AuditFilter, page: PageRequest): Promise<Page<AuditEntryView>> {
+    const result = await keysetPage<Record<string, any>>(this.query(filter), [{ column: 'seq', desc: true }], page, (r) => [Number(r.seq)]);
+    return { ...result, rows: result.rows.map(auditEntryView) };
   }
 
   /** Every matching entry, oldest first, in pages of 1,000 (exports). */

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { appendAudit, type AuditInput } from '../audit/chain.js';
 import type { Catalogue } from '../catalogue/index.js';
 import { todayInChina } from '../dates.js';
+import { updateVersioned, type VersionedUpdate } from '../database/batch-update.js';
 import { newId, now } from '../util.js';
 import { platformUsable, platformView, responsibilityMatrix } from './platform-rules.js';
 
@@ -61,28 +62,45 @@ async function inherit(trx: Knex, catalogue: Catalogue, assessmentId: string, us
   const matrix = new Map((await responsibilityMatrix(trx, catalogue, p.id, Number(a.level))).map((m) => [m.code, m]));
   const results = await trx('assessment_results').where({ assessment_id: assessmentId });
   const cite = `${p.product}（${p.provider}）第${p.level}级，测评报告编号 ${p.reportNumber}，测评日期 ${p.testDate}，结论 ${p.conclusion}`;
-  let inherited = 0;
+  // Decided in memory, written in a few statements per kind of change (updateVersioned), not one
+  // or three per result row: an assessment has thousands of rows.
   const units = new Set<string>();
+  const provider: VersionedUpdate[] = [];
+  const shared: VersionedUpdate[] = [];
+  const reset: VersionedUpdate[] = [];
   for (const r of results) {
     const m = matrix.get(r.code);
     if (!m) continue;
     const own = r.value !== 'not_assessed' && !(r.inherited === true || r.inherited === 1);
     if (m.responsibility === 'provider' && !own) {
-      await trx('assessment_results')
-        .where({ id: r.id })
-        .update({ value: m.platformResult ?? 'conform', record: `继承云平台等级测评结论：${cite}。该测评项由云服务商负责。`, methods: JSON.stringify(['inspection']), inherited: true, assessed_by: userId, assessed_at: now(), row_version: Number(r.row_version) + 1 });
-      inherited++;
+      provider.push({ id: r.id, rowVersion: Number(r.row_version), values: { value: m.platformResult ?? 'conform' } });
       units.add(r.code);
-      if (p.reportEvidenceId) {
-        const ev = await trx('evidence').where({ id: p.reportEvidenceId, organization_id: a.organization_id }).first();
-        const linked = ev && (await trx('evidence_links').where({ evidence_id: ev.id, target_type: 'assessment_result', target_id: r.id }).first());
-        if (ev && !linked) await trx('evidence_links').insert({ id: newId(), organization_id: a.organization_id, evidence_id: ev.id, target_type: 'assessment_result', target_id: r.id, created_by: userId, created_at: now() });
-      }
     } else if (m.responsibility === 'shared' && r.value === 'not_assessed' && !r.record) {
-      await trx('assessment_results').where({ id: r.id }).update({ record: `云服务商部分由云平台测评覆盖（${cite}）；云服务客户部分仍需测评。`, row_version: Number(r.row_version) + 1 });
+      shared.push({ id: r.id, rowVersion: Number(r.row_version), values: {} });
     } else if (m.responsibility !== 'provider' && (r.inherited === true || r.inherited === 1)) {
       // The matrix changed: a unit no longer the provider's loses its inherited result.
-      await trx('assessment_results').where({ id: r.id }).update({ value: 'not_assessed', record: null, inherited: false, assessed_by: null, assessed_at: null, row_version: Number(r.row_version) + 1 });
+      reset.push({ id: r.id, rowVersion: Number(r.row_version), values: {} });
+    }
+  }
+  const at = now();
+  await updateVersioned(trx, 'assessment_results', ['value'], provider, {
+    record: `继承云平台等级测评结论：${cite}。该测评项由云服务商负责。`,
+    methods: JSON.stringify(['inspection']),
+    assessed_by: userId,
+    assessed_at: at,
+  }, { inherited: 'true' });
+  await updateVersioned(trx, 'assessment_results', [], shared, { record: `云服务商部分由云平台测评覆盖（${cite}）；云服务客户部分仍需测评。` });
+  await updateVersioned(trx, 'assessment_results', [], reset, { value: 'not_assessed' }, { record: 'null', inherited: 'false', assessed_by: 'null', assessed_at: 'null' });
+  if (p.reportEvidenceId && provider.length) {
+    const ev = await trx('evidence').where({ id: p.reportEvidenceId, organization_id: a.organization_id }).first();
+    if (ev) {
+      const ids = provider.map((u) => u.id);
+      const linked = new Set<string>();
+      for (let i = 0; i < ids.length; i += 500) {
+        for (const l of await trx('evidence_links').where({ evidence_id: ev.id, target_type: 'assessment_result' }).whereIn('target_id', ids.slice(i, i + 500)).select('target_id')) linked.add(l.target_id);
+      }
+      const links = ids.filter((id) => !linked.has(id)).map((id) => ({ id: newId(), organization_id: a.organization_id, evidence_id: ev.id, target_type: 'assessment_result', target_id: id, created_by: userId, created_at: at }));
+      for (let i = 0; i < links.length; i += 400) await trx('evidence_links').insert(links.slice(i, i + 400));
     }
   }
   return status({ platformId: p.id, state: 'applied', reason: null, inheritedUnits: units.size });

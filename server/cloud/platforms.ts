@@ -124,9 +124,14 @@ export class PlatformsService extends ScopedService {
     });
     if (problems.length) throw new ValidationError({}, problems);
     await transaction(this.knex, async (trx) => {
-      for (const e of entries) {
-        await trx('platform_responsibilities').where({ platform_id: id, code: e.code }).delete();
-        await trx('platform_responsibilities').insert({ platform_id: id, code: e.code, responsibility: e.responsibility, platform_result: e.platformResult ?? null, note: e.note ?? null });
+      // A few statements for any number of entries: the entries replace those of their units (the
+      // last entry of a unit named twice wins), deleted and inserted 400 at a time.
+      const byCode = new Map(entries.map((e) => [e.code, e]));
+      const rows = [...byCode.values()].map((e) => ({ platform_id: id, code: e.code, responsibility: e.responsibility, platform_result: e.platformResult ?? null, note: e.note ?? null }));
+      for (let i = 0; i < rows.length; i += 400) {
+        const chunk = rows.slice(i, i + 400);
+        await trx('platform_responsibilities').where({ platform_id: id }).whereIn('code', chunk.map((r) => r.code)).delete();
+        await trx('platform_responsibilities').insert(chunk);
       }
       await trx('platforms').where({ id }).update({ updated_at: now() });
       await flagPlatformChange(trx, id);

@@ -1,3 +1,4 @@
+import { keysetPage, type Page, type PageRequest } from '../database/keyset.js';
 import type { Knex } from 'knex';
 import type { Readable } from 'node:stream';
 import { ScopedService, type ServiceContext } from '../context.js';
@@ -39,8 +40,6 @@ export interface EvidenceFilter {
   expired?: boolean;
   q?: string;
   includeDeleted?: boolean;
-  page: number;
-  pageSize: number;
 }
 
 export interface UploadedFile {
@@ -228,7 +227,30 @@ export class EvidenceService extends ScopedService {
     return this.get(id);
   }
 
-  async list(filter: EvidenceFilter): Promise<{ data: EvidenceView[]; total: number }> {
+  /** A page of the library, newest first, filtered in SQL (keyset on creation time and id). */
+  async page(filter: EvidenceFilter, page: PageRequest): Promise<Page<EvidenceView>> {
+    const keys = [
+      { column: 'evidence.created_at', desc: true },
+      { column: 'evidence.id', desc: true },
+    ];
+    const result = await keysetPage<Record<string, any>>(this.filtered(filter).select('evidence.*'), keys, page, (r) => [r.created_at, r.id]);
+    return { ...result, rows: await this.views(result.rows) };
+  }
+
+  /** The older page-number form (`page`), kept for clients that use it. */
+  async list(filter: EvidenceFilter & { page: number; pageSize: number }): Promise<{ data: EvidenceView[]; total: number }> {
+    const q = this.filtered(filter);
+    const countRow = await q.clone().count({ n: '*' }).first();
+    const rows = await q
+      .select('evidence.*')
+      .orderBy('evidence.created_at', 'desc')
+      .orderBy('evidence.id', 'desc')
+      .limit(filter.pageSize)
+      .offset((filter.page - 1) * filter.pageSize);
+    return { data: await this.views(rows), total: Number(countRow?.n ?? 0) };
+  }
+
+  private filtered(filter: EvidenceFilter): Knex.QueryBuilder {
     let q = this.scope.query(this.knex, 'evidence');
     if (filter.organizationId) q = q.where('evidence.organization_id', filter.organizationId);
     if (!filter.includeDeleted) q = q.whereNull('evidence.deleted_at');
@@ -255,14 +277,7 @@ export class EvidenceService extends ScopedService {
           .orWhereRaw("lower(coalesce(evidence.source, '')) like ? escape '\\'", [like]),
       );
     }
-    const countRow = await q.clone().count({ n: '*' }).first();
-    const rows = await q
-      .select('evidence.*')
-      .orderBy('evidence.created_at', 'desc')
-      .orderBy('evidence.id')
-      .limit(filter.pageSize)
-      .offset((filter.page - 1) * filter.pageSize);
-    return { data: await this.views(rows), total: Number(countRow?.n ?? 0) };
+    return q;
   }
 
   /** Builds views for many rows with two queries (tags, current versions), not one per row. */

@@ -6,6 +6,7 @@ import { deps, requireCaller } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
 import { AccountService, clearSecondFactor, type RequestOrigin } from '../services/account.js';
 import { passwordPolicyOf } from '../services/credentials.js';
+import { sendArray } from '../http/pagination.js';
 
 /** The caller's own account (password, sessions, second factor) and the administrators' resets. */
 export const accountRouter = Router();
@@ -27,7 +28,7 @@ accountRouter.post('/me/password', async (req, res) => {
 });
 
 accountRouter.get('/me/sessions', async (req, res) => {
-  res.json({ data: await accountService(req).sessions(originOf(req)) });
+  sendArray(req, res, await accountService(req).sessions(originOf(req)));
 });
 
 accountRouter.delete('/me/sessions/:id', async (req, res) => {

@@ -11,6 +11,8 @@ import { RESULT_VALUES } from '../database/migrations/20261126E-assessments.js';
 import { ValidationError } from '../errors.js';
 import { deps, serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
+import { arrayPage } from '../database/keyset.js';
+import { pageFields, pageRequest, sendPage } from '../http/pagination.js';
 import { date, systemParams } from './systems.js';
 
 export const assessmentsRouter = Router();
@@ -36,7 +38,8 @@ const objectBody = z.strictObject(objectFields);
 
 assessmentsRouter.get('/systems/:id/objects', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  res.json({ data: await new ObjectsService(ctx(req)).list(id) });
+  const q = validate(req, z.object({ ...pageFields }), 'query');
+  sendPage(req, res, arrayPage(await new ObjectsService(ctx(req)).list(id), pageRequest(req, q, ['position'])));
 });
 
 /** One object, or `{ objects: [...] }` to create many in one transaction. */
@@ -69,8 +72,13 @@ export const assessmentFields = {
 };
 
 assessmentsRouter.get('/assessments', async (req, res) => {
-  const q = validate(req, z.strictObject({ systemId: fields.id.optional(), organizationId: fields.id.optional(), status: z.enum(ASSESSMENT_STATUSES).optional(), lang }), 'query');
-  res.json({ data: await assessments(req).list(q) });
+  const q = validate(
+    req,
+    z.strictObject({ systemId: fields.id.optional(), organizationId: fields.id.optional(), status: z.enum(ASSESSMENT_STATUSES).optional(), kind: z.enum(ASSESSMENT_KINDS).optional(), lang, ...pageFields }),
+    'query',
+  );
+  const { pageSize: _s, cursor: _c, lang: _l, ...filter } = q;
+  sendPage(req, res, await assessments(req).page(filter, pageRequest(req, q, ['string', 'uuid'])));
 });
 
 assessmentsRouter.post('/assessments', async (req, res) => {
@@ -126,12 +134,15 @@ assessmentsRouter.get('/assessments/:id/results', async (req, res) => {
       controlPoint: z.string().max(64).optional(),
       objectId: z.union([fields.id, z.literal('system')]).optional(),
       value: z.enum(RESULT_VALUES).optional(),
+      code: codeField.optional(),
       unassessed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
       lang,
+      ...pageFields,
     }),
     'query',
   );
-  res.json({ data: await new ResultsService(ctx(req)).list(id, q) });
+  const { pageSize: _s, cursor: _c, lang: _l, ...filter } = q;
+  sendPage(req, res, await new ResultsService(ctx(req)).page(id, filter, pageRequest(req, q, ['number', 'number', 'uuid'])));
 });
 
 assessmentsRouter.put('/assessments/:id/results/:code', async (req, res) => {
@@ -188,7 +199,8 @@ const findingFields = {
 
 assessmentsRouter.get('/assessments/:id/findings', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.json({ data: await new FindingsService(ctx(req)).list(id) });
+  const q = validate(req, z.object({ ...pageFields }), 'query');
+  sendPage(req, res, await new FindingsService(ctx(req)).page(id, pageRequest(req, q, ['string', 'uuid'])));
 });
 
 /** A finding by hand, or `{ fromResults: true }` to draft one per non-conforming unit without a finding. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { auditCsv, auditXlsx } from '../audit/export.js';
 import { AuditService, type AuditFilter } from '../audit/service.js';
 import { deps, requireCaller } from '../http/request.js';
+import { pageFields, pageRequest, setPageHeaders } from '../http/pagination.js';
 import { fields, validate } from '../http/validate.js';
 
 export const auditRouter = Router();
@@ -16,17 +17,26 @@ export const auditQuery = z.object({
   targetId: z.string().trim().min(1).max(200).optional(),
   from: date.optional(),
   to: date.optional(),
+  /** The older page-number form (the audit page uses it); the API's default is `cursor`. */
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+  ...pageFields,
 });
 
 const service = (req: Request) => new AuditService(deps(req).db, requireCaller(req));
-const filterOf = ({ page: _p, pageSize: _s, ...f }: z.infer<typeof auditQuery>): AuditFilter => f;
+const filterOf = ({ page: _p, pageSize: _s, cursor: _c, ...f }: z.infer<typeof auditQuery>): AuditFilter => f;
 
 /** The audit trail: an organisation's (officers, auditors) or the platform's (audit administrators). */
 auditRouter.get('/audit', async (req, res) => {
   const q = validate(req, auditQuery, 'query');
-  res.json(await service(req).list(filterOf(q), q.page, q.pageSize));
+  if (req.query.page !== undefined && q.cursor === undefined) {
+    const result = await service(req).list(filterOf(q), q.page, q.pageSize);
+    res.setHeader('X-Total-Count', String(result.total));
+    res.json(result);
+    return;
+  }
+  const result = await service(req).page(filterOf(q), pageRequest(req, q, ['number']));
+  setPageHeaders(req, res, result);
+  res.json({ data: result.rows, total: result.total, pageSize: q.pageSize });
 });
 
 auditRouter.get('/audit/export.csv', async (req, res) => {

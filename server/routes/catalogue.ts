@@ -5,6 +5,8 @@ import { DOMAINS, EXTENSIONS, LAYER_CODES, LEVELS, OBJECT_CATEGORIES, SETS, WEIG
 import { NotFoundError } from '../errors.js';
 import { deps, requireCaller } from '../http/request.js';
 import { validate } from '../http/validate.js';
+import { arrayPage } from '../database/keyset.js';
+import { pageFields, pageRequest, sendArray, sendPage } from '../http/pagination.js';
 
 export const catalogueRouter = Router();
 
@@ -19,9 +21,10 @@ const itemsQuery = z.strictObject({
   objectCategory: z.enum(OBJECT_CATEGORIES).optional(),
   weight: z.enum(WEIGHTS).optional(),
   q: z.string().trim().min(1).max(200).optional(),
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+  /** The older page-number form; `cursor` is the convention (see pagination.ts). */
+  page: z.coerce.number().int().min(1).max(1_000_000).optional(),
   lang,
+  ...pageFields,
 });
 
 const catalogue = (req: Request) => {
@@ -33,12 +36,16 @@ const withCases = (req: Request, item: CatalogueItem) => ({ ...item, highRiskCas
 
 catalogueRouter.get('/catalogue/items', (req, res) => {
   const cat = catalogue(req);
-  const { page, pageSize, lang: _lang, ...filter } = validate(req, itemsQuery, 'query');
+  const q = validate(req, itemsQuery, 'query');
+  const { page, pageSize, cursor: _c, lang: _lang, ...filter } = q;
   const all = cat.query(filter);
-  res.json({
-    data: all.slice((page - 1) * pageSize, page * pageSize).map((i) => withCases(req, i)),
-    meta: { total: all.length, page, pageSize, catalogueVersion: cat.version },
-  });
+  if (page !== undefined && q.cursor === undefined) {
+    res.setHeader('X-Total-Count', String(all.length));
+    res.json({ data: all.slice((page - 1) * pageSize, page * pageSize).map((i) => withCases(req, i)), meta: { total: all.length, page, pageSize, catalogueVersion: cat.version } });
+    return;
+  }
+  const one = arrayPage(all, pageRequest(req, q, ['position']));
+  sendPage(req, res, { ...one, rows: one.rows.map((i) => withCases(req, i)) }, { meta: { total: all.length, pageSize, catalogueVersion: cat.version } });
 });
 
 catalogueRouter.get('/catalogue/items/:code', (req, res) => {
@@ -66,9 +73,9 @@ catalogueRouter.get('/catalogue/structure', (req, res) => {
 
 catalogueRouter.get('/catalogue/high-risk-cases', (req, res) => {
   const cat = catalogue(req);
-  const q = validate(req, z.strictObject({ level: z.coerce.number().int().min(1).max(4).optional(), set: z.enum(EXTENSIONS).optional(), lang }), 'query');
+  const q = validate(req, z.strictObject({ level: z.coerce.number().int().min(1).max(4).optional(), set: z.enum(EXTENSIONS).optional(), lang, ...pageFields }), 'query');
   const data = cat.highRiskCases
     .filter((c) => (q.set === undefined || c.extension === q.set) && (q.level === undefined || c.minLevel <= q.level))
     .map((c) => (q.level === undefined ? c : { ...c, units: c.units.filter((u) => u.startsWith(`L${q.level}-`)) }));
-  res.json({ data, meta: { total: data.length, source: cat.highRiskSource, principles: cat.highRiskPrinciples } });
+  sendArray(req, res, data, q, { meta: { total: data.length, source: cat.highRiskSource, principles: cat.highRiskPrinciples } });
 });

@@ -10,6 +10,7 @@ import { recommend } from '../cloud/recommendations.js';
 import { deps, requireCaller, serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
 import { date, systemParams } from './systems.js';
+import { pageFields, sendArray } from '../http/pagination.js';
 
 export const cloudRouter = Router();
 
@@ -21,28 +22,28 @@ const code = z.string().regex(/^L\d-[A-Z]{3}\d-\d{2}$/, 'must be a test-unit cod
 
 cloudRouter.get('/products', (req, res) => {
   requireCaller(req);
-  const q = validate(req, z.strictObject({ vendor: z.string().max(50).optional(), category: z.string().max(50).optional(), unit: code.optional(), lang }), 'query');
+  const q = validate(req, z.strictObject({ vendor: z.string().max(50).optional(), category: z.string().max(50).optional(), unit: code.optional(), lang, ...pageFields }), 'query');
   const pc = products(req);
   const unitCats = q.unit ? new Set(pc.categories.filter((c) => c.covers.some((x) => x.unit === q.unit)).map((c) => c.id)) : undefined;
   const data = pc.products.filter(
     (p) => (!q.vendor || p.vendor.id === q.vendor) && (!q.category || p.categories.includes(q.category)) && (!unitCats || p.categories.some((c) => unitCats.has(c))),
   );
-  res.json({ data, meta: { total: data.length, vendors: pc.vendors } });
+  sendArray(req, res, data, q, { meta: { total: data.length, vendors: pc.vendors } });
 });
 
 cloudRouter.get('/products/categories', (req, res) => {
   requireCaller(req);
-  const q = validate(req, z.strictObject({ unit: code.optional(), lang }), 'query');
+  const q = validate(req, z.strictObject({ unit: code.optional(), lang, ...pageFields }), 'query');
   const pc = products(req);
   const data = pc.categories
     .filter((c) => !q.unit || c.covers.some((x) => x.unit === q.unit))
     .map((c) => ({ ...c, products: pc.products.filter((p) => p.categories.includes(c.id)).map((p) => ({ id: p.id, vendor: p.vendor.id, name: p.name })) }));
-  res.json({ data, meta: { total: data.length, source: pc.source } });
+  sendArray(req, res, data, q, { meta: { total: data.length, source: pc.source } });
 });
 
 cloudRouter.get('/systems/:id/deployed-products', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  res.json({ data: await new DeployedProductsService(serviceContext(req), products(req)).list(id) });
+  sendArray(req, res, await new DeployedProductsService(serviceContext(req), products(req)).list(id));
 });
 
 cloudRouter.post('/systems/:id/deployed-products', async (req, res) => {
@@ -57,7 +58,7 @@ cloudRouter.get('/assessments/:id/recommendations', async (req, res) => {
   const pc = products(req);
   const coverable = new Set(pc.categories.flatMap((c) => c.covers.map((x) => x.unit)));
   const { recommendations, uncovered } = recommend(pc, gaps);
-  res.json({ gaps: gaps.length, coverableGaps: gaps.filter((g) => coverable.has(g)).length, data: recommendations, uncovered });
+  sendArray(req, res, recommendations, undefined, { gaps: gaps.length, coverableGaps: gaps.filter((g) => coverable.has(g)).length, uncovered });
 });
 
 cloudRouter.post('/assessments/:id/inherit', async (req, res) => {
@@ -84,7 +85,7 @@ const platformFields = {
 };
 
 cloudRouter.get('/platforms', async (req, res) => {
-  res.json({ data: await platforms(req).list() });
+  sendArray(req, res, await platforms(req).list());
 });
 
 cloudRouter.post('/platforms', async (req, res) => {
@@ -106,8 +107,8 @@ cloudRouter.patch('/platforms/:id', async (req, res) => {
 
 cloudRouter.get('/platforms/:id/responsibilities', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const q = validate(req, z.strictObject({ level: z.coerce.number().int().min(Math.min(...LEVELS)).max(Math.max(...LEVELS)).optional(), set: z.enum(SETS).optional(), lang }), 'query');
-  res.json({ data: await platforms(req).responsibilities(id, q.level, q.set) });
+  const q = validate(req, z.strictObject({ level: z.coerce.number().int().min(Math.min(...LEVELS)).max(Math.max(...LEVELS)).optional(), set: z.enum(SETS).optional(), lang, ...pageFields }), 'query');
+  sendArray(req, res, await platforms(req).responsibilities(id, q.level, q.set), q);
 });
 
 cloudRouter.put('/platforms/:id/responsibilities', async (req, res) => {

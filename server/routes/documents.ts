@@ -10,6 +10,7 @@ import { ValidationError } from '../errors.js';
 import { deps, serviceContext } from '../http/request.js';
 import { readSmallUpload } from '../http/small-upload.js';
 import { fields, validate } from '../http/validate.js';
+import { sendArray } from '../http/pagination.js';
 
 /** Word output: organisation templates and the lifecycle documents of a system (README "Word documents"). */
 export const documentsRouter = Router();
@@ -40,7 +41,7 @@ documentsRouter.post('/organizations/:id/report-templates', async (req, res) => 
 
 documentsRouter.get('/organizations/:id/report-templates', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.json({ data: await templates(req).list(id) });
+  sendArray(req, res, await templates(req).list(id));
 });
 
 documentsRouter.get('/report-templates/:id', async (req, res) => {
@@ -65,7 +66,7 @@ documentsRouter.post('/systems/:id/documents', async (req, res) => {
 
 documentsRouter.get('/systems/:id/documents', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.json({ data: await documents(req).list(id) });
+  sendArray(req, res, await documents(req).list(id));
 });
 
 documentsRouter.get('/documents/:id/download', async (req, res) => {

@@ -4,6 +4,7 @@ import { isDate } from '../dates.js';
 import { EvidenceRequestsService } from '../evidence/requests.js';
 import { serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
+import { pageFields, sendArray } from '../http/pagination.js';
 
 export const evidenceRequestsRouter = Router();
 
@@ -21,10 +22,10 @@ const createBody = z.strictObject({
 evidenceRequestsRouter.get('/evidence-requests', async (req, res) => {
   const q = validate(
     req,
-    z.strictObject({ organizationId: fields.id.optional(), status: z.enum(['open', 'fulfilled', 'cancelled']).optional(), lang: z.string().optional() }),
+    z.strictObject({ organizationId: fields.id.optional(), status: z.enum(['open', 'fulfilled', 'cancelled']).optional(), lang: z.string().optional(), ...pageFields }),
     'query',
   );
-  res.json({ data: await service(req).list(q) });
+  sendArray(req, res, await service(req).list({ organizationId: q.organizationId, status: q.status }), q);
 });
 
 evidenceRequestsRouter.post('/evidence-requests', async (req, res) => {

@@ -8,6 +8,7 @@ import { EVIDENCE_KINDS } from '../database/migrations/20261126C-evidence.js';
 import { ValidationError } from '../errors.js';
 import { EvidenceService, type UploadedFile } from '../evidence/service.js';
 import { parseUpload, type ParsedUpload } from '../http/multipart.js';
+import { pageFields, pageRequest, sendPage } from '../http/pagination.js';
 import { deps, serviceContext } from '../http/request.js';
 import { fields, issuesToDetails, validate } from '../http/validate.js';
 import { recordSchema } from '../http/route-schemas.js';
@@ -85,15 +86,23 @@ const listQuery = z.strictObject({
   expired: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   includeDeleted: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   q: z.string().trim().min(1).max(200).optional(),
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  /** The older page-number form; `cursor` is the convention (see pagination.ts). */
+  page: z.coerce.number().int().min(1).max(1_000_000).optional(),
   lang: z.string().optional(),
+  ...pageFields,
 });
 
 evidenceRouter.get('/evidence', async (req, res) => {
-  const { lang: _lang, ...filter } = validate(req, listQuery, 'query');
-  const { data, total } = await service(req).list(filter);
-  res.json({ data, meta: { total, page: filter.page, pageSize: filter.pageSize } });
+  const q = validate(req, listQuery, 'query');
+  const { lang: _lang, page, pageSize, cursor: _c, ...filter } = q;
+  if (page !== undefined && q.cursor === undefined) {
+    const { data, total } = await service(req).list({ ...filter, page, pageSize });
+    res.setHeader('X-Total-Count', String(total));
+    res.json({ data, meta: { total, page, pageSize } });
+    return;
+  }
+  const result = await service(req).page(filter, pageRequest(req, q, ['string', 'uuid']));
+  sendPage(req, res, result, { meta: { total: result.total, pageSize } });
 });
 
 evidenceRouter.get('/evidence/:id', async (req, res) => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ExtraItemsService, extraItemFields } from '../assessments/extra-items.js';
 import { serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
+import { sendArray } from '../http/pagination.js';
 
 /** An assessment's additional items beyond the catalogue (X-… codes; e.g. GA/T 2182-2024 checks at level 5). */
 export const extraItemsRouter = Router();
@@ -13,7 +14,7 @@ const codeParams = z.object({ id: fields.id, code: extraItemFields.code });
 
 extraItemsRouter.get('/assessments/:id/extra-items', async (req, res) => {
   const { id } = validate(req, params, 'params');
-  res.json({ data: await items(req).list(id) });
+  sendArray(req, res, await items(req).list(id));
 });
 
 extraItemsRouter.post('/assessments/:id/extra-items', async (req, res) => {

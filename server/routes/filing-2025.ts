@@ -6,6 +6,7 @@ import { DataSurveyService, dataSurveySchema, dataSurveyXlsx } from '../systems/
 import { planContentSchema, ProtectionPlansService } from '../systems/protection-plans.js';
 import { NotFoundError } from '../errors.js';
 import { date, systemParams } from './systems.js';
+import { sendArray } from '../http/pagination.js';
 
 /** The 2025 filing's parts: the data survey (数据摸底调查表) and the yearly protection work plan (保护工作方案). */
 export const filing2025Router = Router();
@@ -32,7 +33,7 @@ filing2025Router.get('/systems/:id/filing/data-survey.xlsx', async (req, res) =>
 
 filing2025Router.get('/systems/:id/protection-plans', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  res.json({ data: await plans(req).list(id) });
+  sendArray(req, res, await plans(req).list(id));
 });
 
 filing2025Router.get('/systems/:id/protection-plans/draft', async (req, res) => {

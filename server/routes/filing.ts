@@ -5,6 +5,7 @@ import { fields, validate } from '../http/validate.js';
 import { FILING_ATTACHMENTS, FILING_STATUSES, FilingService } from '../systems/filing.js';
 import { InspectionsService } from '../systems/inspections.js';
 import { date, systemParams } from './systems.js';
+import { sendArray } from '../http/pagination.js';
 
 export const filingRouter = Router();
 
@@ -59,7 +60,7 @@ const inspectionFields = {
 
 filingRouter.get('/systems/:id/inspections', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  res.json({ data: await inspections(req).list(id) });
+  sendArray(req, res, await inspections(req).list(id));
 });
 
 filingRouter.post('/systems/:id/inspections', async (req, res) => {

@@ -5,6 +5,7 @@ import { fields, validate } from '../http/validate.js';
 import { HARM_DEGREES, HARMED_OBJECTS } from '../systems/grading-matrix.js';
 import { GradingsService } from '../systems/gradings.js';
 import { date, systemParams } from './systems.js';
+import { sendArray } from '../http/pagination.js';
 
 export const gradingsRouter = Router();
 
@@ -19,7 +20,7 @@ const gradingParams = z.object({ id: fields.id, gid: fields.id });
 
 gradingsRouter.get('/systems/:id/gradings', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  res.json({ data: await service(req).list(id) });
+  sendArray(req, res, await service(req).list(id));
 });
 
 gradingsRouter.post('/systems/:id/gradings', async (req, res) => {

@@ -6,6 +6,7 @@ import { TRIGGER_CODE, shippedTriggers } from '../catalogue/triggers.js';
 import { serviceContext as ctx } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
 import { date } from './systems.js';
+import { sendArray } from '../http/pagination.js';
 
 /** 重大风险隐患 of an assessment: list, suggestions from the findings, record, change, move status. */
 export const hazardsRouter = Router();
@@ -20,19 +21,19 @@ const hazardFields = {
 };
 
 /** The 32 triggers of appendix G table 1 with their source and the units they map to. */
-hazardsRouter.get('/major-risk-triggers', (_req, res) => {
+hazardsRouter.get('/major-risk-triggers', (req, res) => {
   const t = shippedTriggers();
-  res.json({ version: t.version, source: t.source, confidence: t.confidence, principles: t.principles, data: t.triggers });
+  sendArray(req, res, t.triggers, undefined, { version: t.version, source: t.source, confidence: t.confidence, principles: t.principles });
 });
 
 hazardsRouter.get('/assessments/:id/hazards', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.json({ data: await new HazardsService(ctx(req)).list(id) });
+  sendArray(req, res, await new HazardsService(ctx(req)).list(id));
 });
 
 hazardsRouter.get('/assessments/:id/hazards/suggestions', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.json({ data: await new HazardSuggestionsService(ctx(req)).suggest(id) });
+  sendArray(req, res, await new HazardSuggestionsService(ctx(req)).suggest(id));
 });
 
 hazardsRouter.post('/assessments/:id/hazards', async (req, res) => {

@@ -4,6 +4,7 @@ import { ORG_ROLES } from '../context.js';
 import { serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
 import { OrganizationsService } from '../services/organizations.js';
+import { sendArray } from '../http/pagination.js';
 
 export const organizationsRouter = Router();
 
@@ -23,7 +24,7 @@ const memberParams = z.object({ id: fields.id, membershipId: fields.id });
 const role = z.enum(ORG_ROLES);
 
 organizationsRouter.get('/organizations', async (req, res) => {
-  res.json({ data: await service(req).list() });
+  sendArray(req, res, await service(req).list());
 });
 
 organizationsRouter.post('/organizations', async (req, res) => {
@@ -43,7 +44,7 @@ organizationsRouter.patch('/organizations/:id', async (req, res) => {
 
 organizationsRouter.get('/organizations/:id/members', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.json({ data: await service(req).listMembers(id) });
+  sendArray(req, res, await service(req).listMembers(id));
 });
 
 organizationsRouter.post('/organizations/:id/members', async (req, res) => {

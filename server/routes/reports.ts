@@ -7,6 +7,7 @@ import { REPORT_FORMATS, REPORT_TYPES, ReportsService } from '../../reports/jobs
 import { deps, serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
 import { asciiFileName } from '../../reports/file-name.js';
+import { sendArray } from '../http/pagination.js';
 
 export const reportsRouter = Router();
 
@@ -25,7 +26,7 @@ reportsRouter.post('/assessments/:id/reports', async (req, res) => {
 
 reportsRouter.get('/assessments/:id/reports', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.json({ data: await service(req).list(id) });
+  sendArray(req, res, await service(req).list(id));
 });
 
 reportsRouter.get('/reports/:id', async (req, res) => {

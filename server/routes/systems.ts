@@ -1,10 +1,12 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { isDate } from '../dates.js';
+import { arrayPage } from '../database/keyset.js';
+import { pageFields, pageRequest, sendPage } from '../http/pagination.js';
 import { serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
 import { LIFECYCLE_STATES } from '../systems/lifecycle.js';
-import { SystemsService } from '../systems/service.js';
+import { SYSTEM_SORTS, SystemsService } from '../systems/service.js';
 
 export const systemsRouter = Router();
 
@@ -41,11 +43,15 @@ systemsRouter.get('/systems', async (req, res) => {
       status: z.enum(LIFECYCLE_STATES).optional(),
       level: z.coerce.number().int().min(1).max(5).optional(),
       includeArchived: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+      q: z.string().trim().min(1).max(200).optional(),
+      sort: z.enum(Object.keys(SYSTEM_SORTS) as [keyof typeof SYSTEM_SORTS]).optional(),
       lang: z.string().optional(),
+      ...pageFields,
     }),
     'query',
   );
-  res.json({ data: await service(req).list(q) });
+  const { pageSize: _s, cursor: _c, lang: _l, ...filter } = q;
+  sendPage(req, res, await service(req).page(filter, pageRequest(req, q, ['string', 'uuid'])));
 });
 
 systemsRouter.post('/systems', async (req, res) => {
@@ -85,5 +91,6 @@ systemsRouter.post('/systems/:id/transitions', async (req, res) => {
 
 systemsRouter.get('/systems/:id/history', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  res.json({ data: await service(req).history(id) });
+  const q = validate(req, z.object({ ...pageFields }), 'query');
+  sendPage(req, res, arrayPage(await service(req).history(id), pageRequest(req, q, ['position'])));
 });

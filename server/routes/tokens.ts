@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireCaller, deps } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
 import { TOKEN_SCOPES, TokensService } from '../services/tokens.js';
+import { sendArray } from '../http/pagination.js';
 
 export const tokensRouter = Router();
 
@@ -18,7 +19,7 @@ const createBody = z.strictObject({
 });
 
 tokensRouter.get('/tokens', async (req, res) => {
-  res.json({ data: await service(req).list() });
+  sendArray(req, res, await service(req).list());
 });
 
 tokensRouter.post('/tokens', async (req, res) => {

@@ -6,6 +6,7 @@ import { fields, validate } from '../http/validate.js';
 import { passwordPolicyOf } from '../services/credentials.js';
 import { setPlatformRoles } from '../services/platform-roles.js';
 import { UsersService } from '../services/users.js';
+import { sendArray } from '../http/pagination.js';
 
 export const usersRouter = Router();
 
@@ -27,7 +28,7 @@ const rolesBody = z.strictObject({ roles: z.array(z.enum(PLATFORM_ROLES)).max(3)
 const idParams = z.object({ id: fields.id });
 
 usersRouter.get('/users', async (req, res) => {
-  res.json({ data: await service(req).list() });
+  sendArray(req, res, await service(req).list());
 });
 
 usersRouter.post('/users', async (req, res) => {

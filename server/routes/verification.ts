@@ -12,6 +12,7 @@ import { PENTEST_RISKS, PentestsService } from '../verification/pentests.js';
 import { RaiseFindingService } from '../verification/raise.js';
 import { ScansService } from '../verification/scans.js';
 import { verificationTables } from '../verification/tables.js';
+import { pageFields, sendArray } from '../http/pagination.js';
 
 /**
  * Verification tests (漏洞扫描 imports, 渗透测试 cases), the overall assessment's compensations and the
@@ -45,13 +46,13 @@ verificationRouter.post('/assessments/:id/scans', async (req, res) => {
 
 verificationRouter.get('/assessments/:id/scans', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.json({ data: await new ScansService(ctx(req)).list(id) });
+  sendArray(req, res, await new ScansService(ctx(req)).list(id));
 });
 
 verificationRouter.get('/assessments/:id/vulnerabilities', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const q = validate(req, z.object({ scanId: fields.id.optional() }), 'query');
-  res.json({ data: await new ScansService(ctx(req)).vulnerabilities(id, q) });
+  const q = validate(req, z.object({ scanId: fields.id.optional(), ...pageFields }), 'query');
+  sendArray(req, res, await new ScansService(ctx(req)).vulnerabilities(id, { scanId: q.scanId }), q);
 });
 
 verificationRouter.get('/scans/:id', async (req, res) => {
@@ -87,7 +88,7 @@ const pentestFields = {
 
 verificationRouter.get('/assessments/:id/pentests', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.json({ data: await new PentestsService(ctx(req)).list(id) });
+  sendArray(req, res, await new PentestsService(ctx(req)).list(id));
 });
 
 verificationRouter.post('/assessments/:id/pentests', async (req, res) => {
@@ -132,7 +133,7 @@ const compensationBody = z.strictObject({
 
 verificationRouter.get('/assessments/:id/compensations', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.json({ data: await new CompensationsService(ctx(req)).list(id) });
+  sendArray(req, res, await new CompensationsService(ctx(req)).list(id));
 });
 
 verificationRouter.post('/assessments/:id/compensations', async (req, res) => {

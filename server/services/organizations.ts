@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { diff, recordAudit } from '../audit/chain.js';
 import { can, requirePlatform, ScopedService, type OrgRole } from '../context.js';
+import { engineOf } from '../database/index.js';
 import { transaction } from '../database/transaction.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { newId, now } from '../util.js';
@@ -228,7 +229,10 @@ export class OrganizationsService extends ScopedService {
   }
 
   private async loadMembership(trx: Knex, organizationId: string, membershipId: string) {
-    const m = await trx('memberships').where({ id: membershipId, organization_id: organizationId }).first();
+    // Under the row's lock (PostgreSQL): two removals of one membership at once must not both
+    // pass this check, or the second reads a deleted row (found by the fuzz: a 500).
+    const q = trx('memberships').where({ id: membershipId, organization_id: organizationId });
+    const m = await (engineOf(trx) === 'postgres' ? q.forUpdate() : q).first();
     if (!m) throw new NotFoundError({ resource: 'membership', id: membershipId });
     return m;
   }

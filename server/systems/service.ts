@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { ScopedService, type Permission } from '../context.js';
 import { todayInChina } from '../dates.js';
+import { keysetPage, likePattern, type Page, type PageRequest, type SortKey } from '../database/keyset.js';
 import { transaction } from '../database/transaction.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { requirementSetsOf } from '../catalogue/sets.js';
@@ -41,6 +42,24 @@ export interface SystemView {
   createdAt: string;
   updatedAt: string;
 }
+
+export interface SystemFilter {
+  organizationId?: string;
+  status?: string;
+  includeArchived?: boolean;
+  level?: number;
+  /** Part of the name, any case. */
+  q?: string;
+  sort?: keyof typeof SYSTEM_SORTS;
+}
+/** The orders a systems list offers; the id last makes each total (a keyset needs that). */
+export const SYSTEM_SORTS = {
+  name: [{ column: 'systems.name' }, { column: 'systems.id' }],
+  updatedAt: [
+    { column: 'systems.updated_at', desc: true },
+    { column: 'systems.id', desc: true },
+  ],
+} satisfies Record<string, SortKey[]>;
 
 export type SystemRow = Record<string, any> & { id: string; organization_id: string; status: LifecycleState };
 
@@ -103,6 +122,28 @@ export class SystemsService extends ScopedService {
     if (!filter.includeArchived) q = q.whereNull('archived_at');
     const views = await this.views(await q.orderBy('name'));
     return filter.level === undefined ? views : views.filter((v) => v.grading?.level === filter.level);
+  }
+
+  /** A page of systems, filtered and sorted in SQL (name A→Z, or most recently updated first). */
+  async page(filter: SystemFilter, page: PageRequest): Promise<Page<SystemView>> {
+    let q = this.scope.query(this.knex, 'systems');
+    if (filter.organizationId) q = q.where('systems.organization_id', filter.organizationId);
+    if (filter.status) q = q.where('systems.status', filter.status);
+    if (!filter.includeArchived) q = q.whereNull('systems.archived_at');
+    if (filter.q) q = q.whereRaw("lower(systems.name) like ? escape '\\'", [likePattern(filter.q)]);
+    if (filter.level !== undefined) {
+      // The level is the newest grading's: the same rule as latestGradings, as a subquery.
+      q = q.whereIn(
+        'systems.id',
+        this.knex('gradings as g')
+          .select('g.system_id')
+          .where('g.level', filter.level)
+          .whereRaw('g.version = (select max(g2.version) from gradings g2 where g2.system_id = g.system_id)'),
+      );
+    }
+    const keys: SortKey[] = SYSTEM_SORTS[filter.sort ?? 'name'];
+    const result = await keysetPage<Record<string, any>>(q.select('systems.*'), keys, page, (r) => keys.map((k) => r[k.column.replace('systems.', '')]));
+    return { ...result, rows: await this.views(result.rows) };
   }
 
   async get(id: string): Promise<SystemView> {

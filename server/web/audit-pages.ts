@@ -25,7 +25,7 @@ auditPagesRouter.get('/audit', signedIn, async (req, res) => {
   const selected = selectedOrganization(req);
   // The platform's trail only for audit administrators; members read their organisation's.
   const organizationId = q.organizationId ?? (can(ctx.caller, 'audit.platform') ? undefined : selected && orgs.includes(selected) ? selected : orgs[0]);
-  const { page: _p, pageSize: _s, ...filter } = q;
+  const { page: _p, pageSize: _s, cursor: _c, ...filter } = q;
   const result = await new AuditService(ctx.knex, ctx.caller).list({ ...filter, organizationId }, q.page, q.pageSize);
   const names = new Map((await ctx.knex('organizations').whereIn('id', orgs).select('id', 'name')).map((o: { id: string; name: string }) => [o.id, o.name]));
   const params = new URLSearchParams(Object.entries({ ...filter, organizationId }).filter(([, v]) => typeof v === 'string' && v) as Array<[string, string]>);

@@ -8,6 +8,7 @@ import { EvidenceRequestsService } from '../evidence/requests.js';
 import { parseUpload } from '../http/multipart.js';
 import { deps, serviceContext } from '../http/request.js';
 import { requireCsrf } from './csrf.js';
+import { pageLinks, pageOfPage } from './paging.js';
 import { renderPage, selectedOrganization, signedIn } from './render.js';
 
 /** The evidence library and the platforms with their responsibility matrices. */
@@ -19,27 +20,29 @@ libraryPagesRouter.get('/evidence', signedIn, async (req, res) => {
   const ctx = serviceContext(req);
   const svc = new EvidenceService(ctx, deps(req).store);
   const kind = q(req.query.kind);
-  const page = Math.max(1, Number(req.query.page) || 1);
   const pageSize = 50;
-  const { data, total } = await svc.list({
-    organizationId: selectedOrganization(req),
-    q: q(req.query.q),
-    kind: (EVIDENCE_KINDS as readonly string[]).includes(kind ?? '') ? kind : undefined,
-    expired: req.query.expired === 'true' ? true : undefined,
+  const { page, number } = pageOfPage(req, pageSize, ['string', 'uuid']);
+  const result = await svc.page(
+    {
+      organizationId: selectedOrganization(req),
+      q: q(req.query.q),
+      kind: (EVIDENCE_KINDS as readonly string[]).includes(kind ?? '') ? kind : undefined,
+      expired: req.query.expired === 'true' ? true : undefined,
+    },
     page,
-    pageSize,
-  });
+  );
+  const { rows: data, total } = result;
   const pages = Math.max(1, Math.ceil(total / pageSize));
-  const link = (p: number) => `/evidence?${new URLSearchParams({ ...(q(req.query.q) ? { q: q(req.query.q)! } : {}), ...(kind ? { kind } : {}), page: String(p) })}`;
+  const links = pageLinks(req, result, number);
   renderPage(req, res, 'evidence', {
     title: req.t('ui.evidence_library'),
     nav: 'evidence',
     items: data,
     total,
-    page,
+    page: Math.min(number, pages),
     pages,
-    prev: page > 1 ? link(page - 1) : null,
-    next: page < pages ? link(page + 1) : null,
+    prev: links.prev,
+    next: links.next,
     q: q(req.query.q),
     kind,
     expired: req.query.expired,

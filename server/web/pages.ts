@@ -16,6 +16,7 @@ import { backQuery, safeBack } from './redirect.js';
 import { startSecondFactorStep, startSession } from './session-cookie.js';
 import { dashboardView } from './dashboard.js';
 import { ORG_COOKIE, renderPage, selectedOrganization, signedIn } from './render.js';
+import { pageLinks, pageOfPage } from './paging.js';
 
 /** Server-rendered pages (handlebars), sharing sessions, services and translations with the API. */
 export const pagesRouter = Router();
@@ -155,11 +156,13 @@ pagesRouter.get('/catalogue/:code', signedIn, (req, res) => {
 pagesRouter.get('/systems', signedIn, async (req, res) => {
   const status = LIFECYCLE_STATES.find((s) => s === req.query.status);
   const level = ['1', '2', '3', '4', '5'].includes(String(req.query.level)) ? Number(req.query.level) : undefined;
-  const all = await new SystemsService(serviceContext(req)).list({ status, level, organizationId: selectedOrganization(req) });
+  const q = typeof req.query.q === 'string' && req.query.q.trim() ? req.query.q.trim().slice(0, 200) : undefined;
+  const sort = req.query.sort === 'updatedAt' ? 'updatedAt' : undefined;
   const pageSize = 50;
-  const pages = Math.max(1, Math.ceil(all.length / pageSize));
-  const page = Math.min(Math.max(1, Number(req.query.page) || 1), pages);
-  const link = (p: number) => `/systems?${new URLSearchParams({ ...(status ? { status } : {}), ...(level ? { level: String(level) } : {}), page: String(p) })}`;
+  const { page, number } = pageOfPage(req, pageSize, ['string', 'uuid']);
+  const result = await new SystemsService(serviceContext(req)).page({ status, level, q, sort, organizationId: selectedOrganization(req) }, page);
+  const pages = Math.max(1, Math.ceil(result.total / pageSize));
+  const links = pageLinks(req, result, number);
   renderPage(req, res, 'systems', {
     title: req.t('ui.systems'),
     nav: 'systems',
@@ -168,11 +171,11 @@ pagesRouter.get('/systems', signedIn, async (req, res) => {
     level,
     stages: LIFECYCLE_STATES.map((key) => ({ key, label: stageName(req, key) })),
     levels: [1, 2, 3, 4, 5],
-    page,
+    page: Math.min(number, pages),
     pages,
-    prev: page > 1 ? link(page - 1) : null,
-    next: page < pages ? link(page + 1) : null,
-    systems: all.slice((page - 1) * pageSize, page * pageSize).map((s) => ({ id: s.id, name: s.name, grading: s.grading?.notation ?? '—', stage: stageName(req, s.status), deployment: s.deployment })),
+    prev: links.prev,
+    next: links.next,
+    systems: result.rows.map((s) => ({ id: s.id, name: s.name, grading: s.grading?.notation ?? '—', stage: stageName(req, s.status), deployment: s.deployment })),
   });
 });
 

@@ -4,6 +4,7 @@ import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/a
 import { describeEachEngine } from '../utils/each-engine.js';
 import { png } from '../utils/files.js';
 import { shippedCatalogue } from '../../server/catalogue/index.js';
+import { allPages } from '../utils/pages.js';
 
 const RATIONALE = '业务信息遭到破坏后会对社会秩序和公共利益造成严重损害。';
 const harms = (object: string, degree: string) => [{ object, degree }];
@@ -83,7 +84,7 @@ describeEachEngine('assessments', (ctx) => {
     const { a, objects } = await assessment(3);
     expect(a).to.include({ level: 3, status: 'draft', scheme: 'mlps-2025' });
     expect(a.requirementSets).to.deep.equal(['general']);
-    const results = (await auditor.get(`/api/v1/assessments/${a.id}/results`).expect(200)).body.data;
+    const results = (await allPages(auditor, `/api/v1/assessments/${a.id}/results`));
     // Expected rows, computed here from the catalogue: per unit, the objects whose category it applies to, else one system row.
     const cats = objects.map((o: { category: string }) => o.category);
     let expected = 0;
@@ -101,13 +102,13 @@ describeEachEngine('assessments', (ctx) => {
   it('takes the cloud set in scope for a cloud system and follows object selection', async () => {
     const { a, sys } = await assessment(3, 'cloud');
     expect(a.requirementSets).to.deep.equal(['general', 'cloud']);
-    const before = (await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data.length;
+    const before = (await allPages(auditor, `/api/v1/assessments/${a.id}/results`)).length;
     const fw = (await consultant.post(`/api/v1/systems/${sys.id}/objects`).send({ category: 'security_device', name: 'FW-01', importance: 'key' }).expect(201)).body;
-    const after = (await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data;
+    const after = (await allPages(auditor, `/api/v1/assessments/${a.id}/results`));
     const added = shippedCatalogue().query({ level: 3 }).filter((u) => ['general', 'cloud'].includes(u.set) && !(u.objectCategories as string[]).includes('system') && (u.objectCategories as string[]).includes('security_device')).length;
     expect(after.length).to.equal(before + added);
     await consultant.patch(`/api/v1/objects/${fw.id}`).send({ selected: false }).expect(200);
-    expect((await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data.length).to.equal(before);
+    expect((await allPages(auditor, `/api/v1/assessments/${a.id}/results`)).length).to.equal(before);
   });
 
   it('records results with row versions: a stale write is 409 with the current row', async () => {
@@ -140,7 +141,7 @@ describeEachEngine('assessments', (ctx) => {
     const bad = { code: 'L3-CES1-02', objectId: objects[3].id, value: 'conform', rowVersion: 1 };
     const res = await consultant.post(`/api/v1/assessments/${a.id}/results/bulk`).send({ results: [good, bad] }).expect(400);
     expect(res.body.error.details[0].path).to.equal('results.1.objectId');
-    const unchanged = (await auditor.get(`/api/v1/assessments/${a.id}/results?value=conform`)).body.data;
+    const unchanged = (await allPages(auditor, `/api/v1/assessments/${a.id}/results?value=conform`));
     expect(unchanged).to.have.length(0);
     const ok = await consultant.post(`/api/v1/assessments/${a.id}/results/bulk`).send({ results: [good, { ...good, objectId: objects[1].id }] }).expect(200);
     expect(ok.body.data.map((r: { rowVersion: number }) => r.rowVersion)).to.deep.equal([2, 2]);
@@ -148,7 +149,7 @@ describeEachEngine('assessments', (ctx) => {
 
   it('summarises per layer with the conclusion and the numbers of its rule', async () => {
     const { a } = await assessment();
-    const results = (await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data;
+    const results = (await allPages(auditor, `/api/v1/assessments/${a.id}/results`));
     // Every PSS unit conforms, every other result is not applicable, except HRS: nonconform.
     const bulk = results.map((r: { code: string; objectId: string | null; rowVersion: number }) => ({
       code: r.code,
@@ -223,7 +224,7 @@ describeEachEngine('assessments', (ctx) => {
     const l2 = await system(2);
     const res = await consultant.post('/api/v1/assessments').send({ systemId: l2.sys.id, kind: 'gap_analysis' });
     expect(res.status).to.equal(201);
-    const l2codes = (await auditor.get(`/api/v1/assessments/${res.body.id}/results`)).body.data.map((r: { code: string }) => r.code);
+    const l2codes = (await allPages(auditor, `/api/v1/assessments/${res.body.id}/results`)).map((r: { code: string }) => r.code);
     expect(new Set(l2codes).size).to.equal(135);
     expect(l2codes.every((c: string) => c.startsWith('L2-'))).to.equal(true);
     // At level 3 the same control point (电力供应) suggests only the level-3 case (short-term backup power).
@@ -286,10 +287,10 @@ describeEachEngine('assessments', (ctx) => {
 
     const rev = (await consultant.post(`/api/v1/assessments/${a.id}/revisions`).expect(201)).body;
     expect(rev).to.include({ revision: 2, previousRevisionId: a.id, status: 'in_progress' });
-    const revResult = (await auditor.get(`/api/v1/assessments/${rev.id}/results?value=nonconform`)).body.data;
+    const revResult = (await allPages(auditor, `/api/v1/assessments/${rev.id}/results?value=nonconform`));
     expect(revResult.map((r: { code: string }) => r.code)).to.deep.equal(['L3-CES1-01']);
     await consultant.put(`/api/v1/assessments/${rev.id}/results/L3-CES1-01`).send({ objectId: objects[0].id, value: 'conform', rowVersion: 1 }).expect(200);
-    const old = (await auditor.get(`/api/v1/assessments/${a.id}/results?value=nonconform`)).body.data;
+    const old = (await allPages(auditor, `/api/v1/assessments/${a.id}/results?value=nonconform`));
     expect(old).to.have.length(1);
 
     const retest = (await consultant.post('/api/v1/assessments').send({ systemId: sys.id, kind: 'formal_test', retestOf: a.id }).expect(201)).body;

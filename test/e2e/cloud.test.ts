@@ -4,6 +4,7 @@ import { shippedCatalogue } from '../../server/catalogue/index.js';
 import { loadProducts } from '../../server/cloud/products.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
+import { allPages } from '../utils/pages.js';
 
 const RATIONALE = '业务信息遭到破坏后会对社会秩序和公共利益造成严重损害。';
 
@@ -76,7 +77,7 @@ describeEachEngine('cloud platforms and inheritance', (ctx) => {
     expect(p.validUntil).to.equal('2027-06-01'); // one year at level 3
     const { a } = await tenant(3, p.id);
     expect(a.inheritance).to.include({ state: 'applied', platformId: p.id, inheritedUnits: providerUnits(3).length });
-    const results = (await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data;
+    const results = (await allPages(auditor, `/api/v1/assessments/${a.id}/results`));
     const inherited = results.filter((r: { inherited: boolean }) => r.inherited);
     expect(new Set(inherited.map((r: { code: string }) => r.code)).size).to.equal(providerUnits(3).length);
     expect(inherited.every((r: { value: string; record: string }) => r.value === 'conform' && r.record.includes(p.reportNumber) && r.record.includes('2026-06-01'))).to.equal(true);
@@ -94,7 +95,7 @@ describeEachEngine('cloud platforms and inheritance', (ctx) => {
     const { a } = await tenant(4, p.id);
     expect(a.inheritance).to.include({ state: 'not_applied', inheritedUnits: 0 });
     expect(a.inheritance.reason).to.contain('level 3, below the system');
-    expect((await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data.filter((r: { inherited: boolean }) => r.inherited)).to.have.length(0);
+    expect((await allPages(auditor, `/api/v1/assessments/${a.id}/results`)).filter((r: { inherited: boolean }) => r.inherited)).to.have.length(0);
   });
 
   it('does not inherit from an expired conclusion; a platform change flags open assessments; re-applying resets', async () => {
@@ -117,7 +118,7 @@ describeEachEngine('cloud platforms and inheritance', (ctx) => {
     expect(flagged.inheritance.state).to.equal('stale');
     const reapplied = (await consultant.post(`/api/v1/assessments/${a.id}/inherit`).expect(200)).body;
     expect(reapplied.inheritance).to.include({ state: 'not_applied', inheritedUnits: 0 });
-    const after = (await auditor.get(`/api/v1/assessments/${a.id}/results?layer=PES`)).body.data;
+    const after = (await allPages(auditor, `/api/v1/assessments/${a.id}/results?layer=PES`));
     expect(after.filter((r: { inherited: boolean }) => r.inherited)).to.have.length(0);
     expect(after.find((r: { code: string }) => r.code === pes.code)).to.include({ value: 'partial', inherited: false });
     expect(after.filter((r: { value: string }) => r.value === 'not_assessed')).to.have.length(after.length - 1);
@@ -133,11 +134,11 @@ describeEachEngine('cloud platforms and inheritance', (ctx) => {
     const bad2 = await officer.put(`/api/v1/platforms/${p.id}/responsibilities`).send({ entries: [{ code: 'L3-PES1-01', responsibility: 'owner' }] }).expect(400);
     expect(bad2.body.error.details[0].path).to.equal('entries.0.responsibility');
     await officer.put(`/api/v1/platforms/${p.id}/responsibilities`).send({ entries: [{ code: 'L3-PES1-01', responsibility: 'tenant' }, { code: 'L3-PES1-02', responsibility: 'provider', platformResult: 'partial' }] }).expect(200);
-    const matrix = (await auditor.get(`/api/v1/platforms/${p.id}/responsibilities?level=3&set=general`)).body.data;
+    const matrix = (await allPages(auditor, `/api/v1/platforms/${p.id}/responsibilities?level=3&set=general`));
     expect(matrix.find((m: { code: string }) => m.code === 'L3-PES1-01')).to.include({ responsibility: 'tenant', platformResult: null, overridden: true });
     const { a } = await tenant(3, p.id);
     expect(a.inheritance.inheritedUnits).to.equal(providerUnits(3).length - 1);
-    const pes = (await auditor.get(`/api/v1/assessments/${a.id}/results?layer=PES`)).body.data;
+    const pes = (await allPages(auditor, `/api/v1/assessments/${a.id}/results?layer=PES`));
     expect(pes.find((r: { code: string }) => r.code === 'L3-PES1-01')).to.include({ inherited: false, value: 'not_assessed' });
     expect(pes.find((r: { code: string }) => r.code === 'L3-PES1-02')).to.include({ inherited: true, value: 'partial' });
   });
@@ -145,7 +146,7 @@ describeEachEngine('cloud platforms and inheritance', (ctx) => {
   it('recommends a deterministic, greedy set of categories that covers every gap any product covers', async () => {
     const p = await platform(3);
     const { a } = await tenant(3, p.id);
-    const results = (await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data;
+    const results = (await allPages(auditor, `/api/v1/assessments/${a.id}/results`));
     const bulk = results
       .filter((r: { inherited: boolean }) => !r.inherited)
       .map((r: { code: string; objectId: string | null; rowVersion: number }, i: number) => ({ code: r.code, objectId: r.objectId, rowVersion: r.rowVersion, value: i % 5 === 0 ? 'nonconform' : i % 7 === 0 ? 'partial' : 'conform' }));
@@ -170,7 +171,7 @@ describeEachEngine('cloud platforms and inheritance', (ctx) => {
     const res = await consultant.post(`/api/v1/systems/${sys.id}/deployed-products`).send({ productId: 'alibaba-cloud-bastionhost', since: '2025-06-01' }).expect(201);
     expect(res.body.product.name.zh).to.equal('堡垒机');
     expect(res.body.draftedRecords).to.be.greaterThan(0);
-    const results = (await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data;
+    const results = (await allPages(auditor, `/api/v1/assessments/${a.id}/results`));
     const drafted = results.filter((r: { record: string | null }) => r.record?.includes('堡垒机'));
     expect(drafted.length).to.equal(res.body.draftedRecords);
     expect(drafted.every((r: { value: string }) => r.value === 'not_assessed')).to.equal(true);

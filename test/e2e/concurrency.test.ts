@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { png } from '../utils/files.js';
+import { allPages } from '../utils/pages.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -51,7 +52,7 @@ describeEachEngine('concurrent writes: idempotent uploads, race-free versions, c
 
   it('two writers of one result with the same row version: one wins, the other gets 409 stale_row_version with the current row', async function () {
     this.timeout(60_000);
-    const results = (await consultant.get(`/api/v1/assessments/${assessmentId}/results?unassessed=true`).expect(200)).body.data as Array<{ code: string; objectId: string | null; rowVersion: number }>;
+    const results = (await allPages(consultant, `/api/v1/assessments/${assessmentId}/results?unassessed=true`)) as Array<{ code: string; objectId: string | null; rowVersion: number }>;
     for (const r of results.slice(0, 5)) {
       const body = (value: string) => ({ ...(r.objectId ? { objectId: r.objectId } : {}), value, rowVersion: r.rowVersion });
       const [a, b] = await Promise.all([

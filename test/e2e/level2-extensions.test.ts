@@ -5,6 +5,7 @@ import { binary } from '../utils/http.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { shippedCatalogue } from '../../server/catalogue/index.js';
+import { allPages } from '../utils/pages.js';
 
 const RATIONALE = '业务信息遭到破坏后会对公民、法人和其他组织的合法权益造成严重损害。';
 const harms = (object: string, degree: string) => [{ object, degree }];
@@ -60,7 +61,7 @@ describeEachEngine('level 2 and the extension sets', (ctx) => {
     const a = (await consultant.post('/api/v1/assessments').send({ systemId: sys.id, kind: 'gap_analysis' }).expect(201)).body;
     expect(a).to.include({ level: 2, status: 'draft' });
     expect(a.requirementSets).to.deep.equal(['general']);
-    const results: Row[] = (await auditor.get(`/api/v1/assessments/${a.id}/results`).expect(200)).body.data;
+    const results: Row[] = (await allPages(auditor, `/api/v1/assessments/${a.id}/results`));
     expect(results).to.have.length(expectedRows(2, ['general'], LEVEL2_OBJECTS.map((o) => o.category)));
     expect(new Set(results.map((r) => r.code)).size).to.equal(135);
     expect(results.every((r) => r.code.startsWith('L2-'))).to.equal(true);
@@ -119,7 +120,7 @@ describeEachEngine('level 2 and the extension sets', (ctx) => {
     const a = (await consultant.post('/api/v1/assessments').send({ systemId: sys.id, kind: 'gap_analysis' }).expect(201)).body;
     // Big data has no numbered units (annex H): its flag adds no set.
     expect(a.requirementSets).to.deep.equal(['general', 'mobile', 'iot', 'ics']);
-    const results: Row[] = (await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data;
+    const results: Row[] = (await allPages(auditor, `/api/v1/assessments/${a.id}/results`));
     const cats = ['server_storage', 'wireless_access_point', 'mobile_terminal', 'sensor_node', 'gateway_node', 'control_device'];
     expect(results).to.have.length(expectedRows(3, ['general', 'mobile', 'iot', 'ics'], cats));
     const on = (code: string) => results.filter((r) => r.code === code).map((r) => r.objectName);
@@ -175,7 +176,7 @@ describeEachEngine('level 2 and the extension sets', (ctx) => {
     const provider = shippedCatalogue().items.filter((u) => u.level === 2 && u.cloudResponsibility === 'provider');
     expect(provider.length).to.be.greaterThan(15);
     expect(a.inheritance).to.include({ state: 'applied', platformId: p.id, inheritedUnits: provider.length });
-    const results: Array<Row & { inherited: boolean; record: string }> = (await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data;
+    const results: Array<Row & { inherited: boolean; record: string }> = (await allPages(auditor, `/api/v1/assessments/${a.id}/results`));
     const inherited = results.filter((r) => r.inherited);
     expect(new Set(inherited.map((r) => r.code))).to.deep.equal(new Set(provider.map((u) => u.code)));
     expect(inherited.map((r) => r.code)).to.include.members(['L2-PES1-01', 'L2-PES2-01']);
@@ -220,7 +221,7 @@ describeEachEngine('level 2 and the extension sets', (ctx) => {
 
     it('exports a level-2 assessment and imports it back: changed cells are applied exactly', async () => {
       const { a } = await level2Assessment();
-      const results = async (): Promise<Row[]> => (await consultant.get(`/api/v1/assessments/${a.id}/results`).expect(200)).body.data;
+      const results = async (): Promise<Row[]> => (await allPages(consultant, `/api/v1/assessments/${a.id}/results`));
       const before = await results();
       const file = (await consultant.get(`/api/v1/assessments/${a.id}/workbook.xlsx`).buffer(true).parse(binary).expect(200)).body as Buffer;
       const wb = await load(file);
@@ -252,7 +253,7 @@ describeEachEngine('level 2 and the extension sets', (ctx) => {
     it('imports a level-2 field workbook (same layout, fewer items) by control point and text', async () => {
       const { a, objects } = await level2Assessment();
       const server = objects.find((o) => o.name === 'APP-SRV-01')!;
-      const all: Row[] = (await consultant.get(`/api/v1/assessments/${a.id}/results`).expect(200)).body.data;
+      const all: Row[] = (await allPages(consultant, `/api/v1/assessments/${a.id}/results`));
       const cat = shippedCatalogue();
       const ces = all.filter((r) => r.objectId === server.id && r.code.startsWith('L2-CES1-')).slice(0, 5);
       const wb = new ExcelJS.Workbook();
@@ -269,7 +270,7 @@ describeEachEngine('level 2 and the extension sets', (ctx) => {
       expect(dry.body.changed.map((c: { code: string }) => c.code).sort()).to.deep.equal(ces.map((r) => r.code).sort());
       expect(dry.body.changed.every((c: { matchedBy: string }) => c.matchedBy === 'exact')).to.equal(true);
       await consultant.post(`/api/v1/assessments/${a.id}/workbook`).attach('file', await save(wb), 'field-l2.xlsx').expect(200);
-      const after: Row[] = (await consultant.get(`/api/v1/assessments/${a.id}/results`).expect(200)).body.data;
+      const after: Row[] = (await allPages(consultant, `/api/v1/assessments/${a.id}/results`));
       expect(after.filter((r) => r.value === 'partial').map((r) => r.code).sort()).to.deep.equal(ces.map((r) => r.code).sort());
     });
 

@@ -19,6 +19,7 @@ import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/a
 import { describeEachEngine } from '../utils/each-engine.js';
 import { binary } from '../utils/http.js';
 import { pdf, png } from '../utils/files.js';
+import { allPages } from '../utils/pages.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -72,7 +73,7 @@ describeEachEngine('evidence pack', (ctx) => {
     // Besides the demo's three files: one on the system (a title to escape), one on a finding in
     // its second version, one deleted (left out) and one linked to nothing here (left out).
     const findings = (await auditor.get(`/api/v1/assessments/${demo.id}/findings`).expect(200)).body.data;
-    const results = (await auditor.get(`/api/v1/assessments/${demo.id}/results`).expect(200)).body.data;
+    const results = (await allPages(auditor, `/api/v1/assessments/${demo.id}/results`));
     const sys = await upload(consultant, png(41), '网络 拓扑图.png', '<script>alert(1)</script> 网络拓扑 & 边界');
     await consultant.post(`/api/v1/evidence/${sys.body.id}/links`).send({ targetType: 'system', targetId: demo.systemId }).expect(201);
     const two = await upload(consultant, pdf('weak passwords v1'), 'password-audit.pdf', '口令核查报告');

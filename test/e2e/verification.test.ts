@@ -6,6 +6,7 @@ import { level3Assessment } from '../utils/assessments.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { png } from '../utils/files.js';
 import { nessusFile, openvasFile } from '../utils/scanner-files.js';
+import { allPages } from '../utils/pages.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -188,7 +189,7 @@ describeEachEngine('verification tests, compensations and risk analysis', (ctx) 
   it('records compensations: units before → after, findings lowered through their mitigation, result values untouched', async () => {
     const { assessment: a } = await level3Assessment(officer, consultant, orgs.citybrain);
     const weak = (await consultant.post(`/api/v1/assessments/${a.id}/findings`).send({ title: '服务器弱口令', units: ['L3-CES1-01'], risk: 'high' }).expect(201)).body;
-    const resultsBefore = (await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data;
+    const resultsBefore = (await allPages(auditor, `/api/v1/assessments/${a.id}/results`));
     const body = {
       kind: 'layer',
       measure: '运维访问须经堡垒机双因素认证，服务器管理端口仅对堡垒机开放',
@@ -205,7 +206,7 @@ describeEachEngine('verification tests, compensations and risk analysis', (ctx) 
     const f = (await auditor.get(`/api/v1/findings/${weak.id}`)).body;
     expect(f).to.deep.include({ risk: 'high', effectiveRisk: 'medium', compensationId: c.id });
     expect(f.mitigation).to.deep.equal({ measure: body.measure, riskAfter: 'medium', reason: body.reasoning });
-    expect((await auditor.get(`/api/v1/assessments/${a.id}/results`)).body.data).to.deep.equal(resultsBefore);
+    expect((await allPages(auditor, `/api/v1/assessments/${a.id}/results`))).to.deep.equal(resultsBefore);
     await consultant.delete(`/api/v1/compensations/${c.id}`).expect(204);
     expect((await auditor.get(`/api/v1/findings/${weak.id}`)).body).to.deep.include({ effectiveRisk: 'high', mitigation: null, compensationId: null });
   });

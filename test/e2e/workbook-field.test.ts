@@ -5,6 +5,7 @@ import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/a
 import { describeEachEngine } from '../utils/each-engine.js';
 import { binary } from '../utils/http.js';
 import { buildFieldWorkbook, fieldWorkbookPlan, VALUES, type BuiltRow, type FieldObject } from '../fixtures-builders/field-workbook.js';
+import { allPages } from '../utils/pages.js';
 
 const RATIONALE = '业务信息遭到破坏后会对社会秩序和公共利益造成严重损害。';
 const VALUE_OF: Record<string, string> = { 符合: 'conform', 部分符合: 'partial', 不符合: 'nonconform', 不适用: 'na' };
@@ -67,7 +68,7 @@ describeEachEngine('field record workbooks (made by assessment organisations) im
     const objects: Array<{ id: string; name: string }> = (await consultant.get(`/api/v1/systems/${sys.id}/objects`).expect(200)).body.data;
     return { id: a.id as string, systemId: sys.id as string, objectId: (name: string) => objects.find((o) => o.name === name)!.id };
   }
-  const results = async (id: string): Promise<Result[]> => (await consultant.get(`/api/v1/assessments/${id}/results`).expect(200)).body.data;
+  const results = async (id: string): Promise<Result[]> => (await allPages(consultant, `/api/v1/assessments/${id}/results`));
   const importXlsx = (id: string, file: Buffer, query = '', name = 'records.xlsx') => consultant.post(`/api/v1/assessments/${id}/workbook${query}`).attach('file', file, name);
   const fieldObjects: FieldObject[] = OBJECTS.map((o) => ({ name: o.name, ip: o.ip, sheet: o.sheet }));
   const at = (r: { sheet: string; row: number }) => `${r.sheet}!${r.row}`;

@@ -7,6 +7,7 @@ import { createTestApp, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { binary } from '../utils/http.js';
 import { pdf } from '../utils/files.js';
+import { allPages } from '../utils/pages.js';
 
 
 const LABEL = { conform: '符合', partial: '部分符合', nonconform: '不符合', na: '不适用' } as Record<string, string>;
@@ -61,7 +62,7 @@ describeEachEngine('record workbook (xlsx) export and import', (ctx) => {
   let consultant: Agent, auditor: Agent, officer2: Agent;
   let demo: { id: string; systemId: string; reportNumber: string };
 
-  const results = async (): Promise<Result[]> => (await consultant.get(`/api/v1/assessments/${demo.id}/results`).expect(200)).body.data;
+  const results = async (): Promise<Result[]> => (await allPages(consultant, `/api/v1/assessments/${demo.id}/results`));
   const exportXlsx = async (agent: Agent = consultant, query = ''): Promise<Buffer> =>
     (await agent.get(`/api/v1/assessments/${demo.id}/workbook.xlsx${query}`).buffer(true).parse(binary).expect(200)).body as Buffer;
   const importXlsx = (file: Buffer, query = '', agent: Agent = consultant, name = 'records.xlsx') =>

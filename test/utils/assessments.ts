@@ -1,4 +1,5 @@
 import type { Agent } from './app.js';
+import { allPages } from './pages.js';
 
 const RATIONALE = '业务信息遭到破坏后会对社会秩序和公共利益造成严重损害。';
 let n = 0;
@@ -33,7 +34,7 @@ export async function level3Assessment(officer: Agent, consultant: Agent, organi
 
 /** Records every result: `nonconform` units do not conform, every other unit conforms. Returns the number of units. */
 export async function recordResults(consultant: Agent, assessmentId: string, nonconform: (code: string, index: number) => boolean): Promise<number> {
-  const rows = (await consultant.get(`/api/v1/assessments/${assessmentId}/results`).expect(200)).body.data as Array<{ code: string; objectId: string | null; rowVersion: number }>;
+  const rows = (await allPages(consultant, `/api/v1/assessments/${assessmentId}/results`)) as Array<{ code: string; objectId: string | null; rowVersion: number }>;
   const codes = [...new Set(rows.map((r) => r.code))];
   const bad = new Set(codes.filter((c, i) => nonconform(c, i)));
   await consultant

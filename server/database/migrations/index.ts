@@ -18,6 +18,7 @@ import * as docx from './20261130H-docx.js';
 import * as filing2025 from './20261130K-filing-2025.js';
 import * as verification from './20261130J-verification.js';
 import * as findingNumbers from './20261130L-finding-numbers.js';
+import * as listIndexes from './20261201P-list-indexes.js';
 
 /**
  * Static list of migrations: knex never scans a directory, so the same code runs from tsx
@@ -41,6 +42,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130K-filing-2025': filing2025,
   '20261130J-verification': verification,
   '20261130L-finding-numbers': findingNumbers,
+  '20261201P-list-indexes': listIndexes,
   '20261201R-assessment-summaries': assessmentSummaries,
   '20261201S-organization-versions': organizationVersions,
 };
