@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CatalogueError, defaultCatalogueDir } from '../catalogue/load.js';
 import { LAYER_CODES } from '../catalogue/schema.js';
 import { controlsPart } from '../controls/registry.js';
+import { parseControlsYaml } from '../controls/yaml.js';
 import { OBJECT_CATEGORIES_NO_SYSTEM } from '../database/migrations/20261126E-assessments.js';
 
 /**
@@ -51,17 +49,8 @@ export type ThreatCatalogue = z.infer<typeof threatsSchema>;
 export type Threat = ThreatCatalogue['threats'][number];
 export type RiskMatrix = z.infer<typeof matrixSchema>;
 
-function load<T>(file: string, schema: z.ZodType<T>, dir: string): T {
-  let data: unknown;
-  try {
-    data = parseYaml(readFileSync(path.join(dir, file), 'utf8'));
-  } catch (err) {
-    throw new CatalogueError([`${file}: not readable YAML: ${(err as Error).message.split('\n')[0]}`]);
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) throw new CatalogueError(parsed.error.issues.slice(0, 20).map((i) => `${file}: field ${i.path.join('.') || '(root)'}: ${i.message}`));
-  return parsed.data;
-}
+/** One table of a controls directory, checked against its schema (errors name the file and field). */
+const load = <T>(file: string, schema: z.ZodType<T>, dir: string): T => parseControlsYaml(dir, file, schema);
 
 export function loadRiskMatrix(dir: string = defaultCatalogueDir()): RiskMatrix {
   const m = load('risk-matrix.yaml', matrixSchema, dir);

@@ -1,23 +1,18 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
-import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { findChromium } from '../../reports/pdf/chromium.js';
+import type { Browser, Page } from 'puppeteer-core';
 import { level3Assessment } from '../utils/assessments.js';
-import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
+import { demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
+import { ARTIFACTS, startBrowserApp, type BrowserApp } from '../utils/browser-app.js';
 import { png } from '../utils/files.js';
-import { ROOT } from '../utils/process.js';
 
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
 /** Raising findings from results in one form, and a finding's own page, in Chromium. */
 describeEachEngine('finding pages in a real browser', (ctx) => {
   let app: Express;
-  let server: Server;
+  let harness: BrowserApp;
   let base: string;
   let browser: Browser;
   let officer: Agent, consultant: Agent;
@@ -26,12 +21,8 @@ describeEachEngine('finding pages in a real browser', (ctx) => {
 
   before(async function () {
     this.timeout(60_000);
-    app = await createTestApp(ctx.db);
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await puppeteer.launch({ executablePath: findChromium()!, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    harness = await startBrowserApp(ctx.db);
+    ({ app, base, browser } = harness);
     officer = await signIn(app, 'officer');
     consultant = await signIn(app, 'consultant');
     const made = await level3Assessment(officer, consultant, (await demoOrganizations(ctx.db)).citybrain);
@@ -44,9 +35,7 @@ describeEachEngine('finding pages in a real browser', (ctx) => {
     await consultant.put(`/api/v1/assessments/${a.id}/results/L3-PSS1-02`).send({ value: 'partial', record: '部分制度未发布', rowVersion: 1 }).expect(200);
   });
   after(async () => {
-    await browser?.close();
-    server?.close();
-    await (app.locals.deps as { printer: { close(): Promise<void> } }).printer.close();
+    await harness?.close();
   });
 
   async function browserAs(username: string, lang: 'zh-CN' | 'en'): Promise<Page> {

@@ -1,21 +1,13 @@
 import { expect } from 'chai';
-import type { Express } from 'express';
-import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { findChromium } from '../../reports/pdf/chromium.js';
-import { createTestApp } from '../utils/app.js';
+import type { Browser, Page } from 'puppeteer-core';
 import { describeEachEngine } from '../utils/each-engine.js';
-import { ROOT } from '../utils/process.js';
+import { ARTIFACTS, startBrowserApp, type BrowserApp } from '../utils/browser-app.js';
 
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
 /** The pages a user opens first, at phone width (390 px) in both languages, and the workspace in use. */
 describeEachEngine('small screens and first impressions in a real browser', (ctx) => {
-  let app: Express;
-  let server: Server;
+  let harness: BrowserApp;
   let base: string;
   let browser: Browser;
   let assessment: string;
@@ -23,20 +15,14 @@ describeEachEngine('small screens and first impressions in a real browser', (ctx
 
   before(async function () {
     this.timeout(90_000);
-    app = await createTestApp(ctx.db);
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await puppeteer.launch({ executablePath: findChromium()!, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    harness = await startBrowserApp(ctx.db);
+    ({ base, browser } = harness);
     const a = await ctx.db.knex('assessments').where({ kind: 'formal_test' }).first();
     assessment = a.id;
     systemId = a.system_id;
   });
   after(async () => {
-    await browser?.close();
-    server?.close();
-    await (app.locals.deps as { printer: { close(): Promise<void> } }).printer.close();
+    await harness?.close();
   });
 
   async function signIn(username: string, lang: 'zh-CN' | 'en', width: number): Promise<Page> {

@@ -1,39 +1,23 @@
 import { expect } from 'chai';
-import type { Express } from 'express';
-import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { findChromium } from '../../reports/pdf/chromium.js';
-import { createTestApp } from '../utils/app.js';
+import type { Browser, Page } from 'puppeteer-core';
 import { describeEachEngine } from '../utils/each-engine.js';
-import { ROOT } from '../utils/process.js';
+import { ARTIFACTS, startBrowserApp, type BrowserApp } from '../utils/browser-app.js';
 
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const RAW_KEY = /\b(ui|report|errors|resources)\.[a-z_]+\b/;
 
 describeEachEngine('web UI in a real browser', (ctx) => {
-  let app: Express;
-  let server: Server;
+  let harness: BrowserApp;
   let base: string;
   let browser: Browser;
 
   before(async function () {
     this.timeout(60_000);
-    app = await createTestApp(ctx.db);
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const executablePath = findChromium();
-    if (!executablePath) throw new Error('Chromium is required for the UI tests (apt-get install -y chromium)');
-    browser = await puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    harness = await startBrowserApp(ctx.db);
+    ({ base, browser } = harness);
   });
   after(async () => {
-    await browser?.close();
-    server?.close();
-    await (app.locals.deps as { printer: { close(): Promise<void> } }).printer.close();
+    await harness?.close();
   });
 
   async function signIn(username: string, password = 'Dengbao#2026'): Promise<Page> {

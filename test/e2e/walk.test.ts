@@ -1,18 +1,13 @@
 import { expect } from 'chai';
-import type { Express } from 'express';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { findChromium } from '../../reports/pdf/chromium.js';
+import type { Browser, Page } from 'puppeteer-core';
 import { ORG_ROLES } from '../../server/context.js';
-import { createTestApp, DEMO_PASSWORD } from '../utils/app.js';
+import { DEMO_PASSWORD } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
-import { ROOT } from '../utils/process.js';
+import { ARTIFACTS, startBrowserApp, type BrowserApp } from '../utils/browser-app.js';
 import { rawEnumValues } from '../utils/raw-enums.js';
 
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 /** A locale key shown as such (a translation missing): block name, a dot, a snake_case key. */
 const RAW_KEY = /\b(ui|report|errors|resources|flow|field_errors|enum|finding|hazard|sod|filing2025|documents|verification|audit)\.[a-z0-9]+_[a-z0-9_]+\b/;
 const ROLES = new Set<string>(ORG_ROLES);
@@ -25,26 +20,17 @@ const ROLES = new Set<string>(ORG_ROLES);
  * for raw enum values and untranslated keys; each step is a screenshot in test-artifacts/.
  */
 describeEachEngine('the whole engagement in the browser (officer, then auditor)', (ctx) => {
-  let app: Express;
-  let server: Server;
+  let harness: BrowserApp;
   let base: string;
   let browser: Browser;
 
   before(async function () {
     this.timeout(60_000);
-    app = await createTestApp(ctx.db);
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const executablePath = findChromium();
-    if (!executablePath) throw new Error('Chromium is required for the UI tests (apt-get install -y chromium)');
-    browser = await puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    harness = await startBrowserApp(ctx.db);
+    ({ base, browser } = harness);
   });
   after(async () => {
-    await browser?.close();
-    server?.close();
-    await (app.locals.deps as { printer: { close(): Promise<void> } }).printer.close();
+    await harness?.close();
   });
 
   /** A signed-in page in its own browser context, downloads going to its own folder. */
@@ -165,7 +151,11 @@ describeEachEngine('the whole engagement in the browser (officer, then auditor)'
       for (const value of ['nonconform', 'partial', 'conform']) {
         await page.goto(`${assessmentUrl}?filter=unassessed`);
         await page.type('article.result form.entry textarea[name=record]', zh ? `走查记录：${value}` : `Walk record: ${value}`);
-        await click(page, `article.result form.entry button[value=${value}]`);
+        // The workspace saves in place (the page's script sends the form; no reload).
+        await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'PUT' && /\/results\//.test(r.url()) && r.status() === 200),
+          page.click(`article.result form.entry button[value=${value}]`),
+        ]);
       }
       await check(page, lang, '09-workspace', false);
 
