@@ -10,7 +10,7 @@ export const catalogueRouter = Router();
 
 const level = z.coerce.number().int().min(Math.min(...LEVELS)).max(Math.max(...LEVELS));
 const lang = z.string().optional();
-const itemsQuery = z.strictObject({
+export const itemsQuery = z.strictObject({
   level: level.optional(),
   set: z.enum(SETS).optional(),
   layer: z.enum(LAYER_CODES).optional(),
@@ -23,6 +23,10 @@ const itemsQuery = z.strictObject({
   pageSize: z.coerce.number().int().min(1).max(500).default(50),
   lang,
 });
+
+export const itemParams = z.object({ code: z.string().max(16) });
+export const structureQuery = z.strictObject({ level, set: z.enum(SETS).default('general'), lang });
+export const highRiskQuery = z.strictObject({ level: z.coerce.number().int().min(1).max(4).optional(), set: z.enum(EXTENSIONS).optional(), lang });
 
 const catalogue = (req: Request) => {
   requireCaller(req);
@@ -43,7 +47,7 @@ catalogueRouter.get('/catalogue/items', (req, res) => {
 
 catalogueRouter.get('/catalogue/items/:code', (req, res) => {
   const cat = catalogue(req);
-  const { code } = validate(req, z.object({ code: z.string().max(16) }), 'params');
+  const { code } = validate(req, itemParams, 'params');
   const item = cat.byCode.get(code.toUpperCase());
   if (!item) throw new NotFoundError({ resource: 'catalogue_item', id: code });
   const cases = cat.highRiskCases.filter((c) => c.units.includes(item.code));
@@ -52,7 +56,7 @@ catalogueRouter.get('/catalogue/items/:code', (req, res) => {
 
 catalogueRouter.get('/catalogue/structure', (req, res) => {
   const cat = catalogue(req);
-  const q = validate(req, z.strictObject({ level, set: z.enum(SETS).default('general'), lang }), 'query');
+  const q = validate(req, structureQuery, 'query');
   const layers = cat.structure(q.level, q.set);
   res.json({
     level: q.level,
@@ -66,7 +70,7 @@ catalogueRouter.get('/catalogue/structure', (req, res) => {
 
 catalogueRouter.get('/catalogue/high-risk-cases', (req, res) => {
   const cat = catalogue(req);
-  const q = validate(req, z.strictObject({ level: z.coerce.number().int().min(1).max(4).optional(), set: z.enum(EXTENSIONS).optional(), lang }), 'query');
+  const q = validate(req, highRiskQuery, 'query');
   const data = cat.highRiskCases
     .filter((c) => (q.set === undefined || c.extension === q.set) && (q.level === undefined || c.minLevel <= q.level))
     .map((c) => (q.level === undefined ? c : { ...c, units: c.units.filter((u) => u.startsWith(`L${q.level}-`)) }));

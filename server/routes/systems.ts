@@ -30,26 +30,31 @@ const systemFields = {
     .strictObject({ cloud: z.boolean().optional(), mobile: z.boolean().optional(), iot: z.boolean().optional(), ics: z.boolean().optional(), bigData: z.boolean().optional() })
     .optional(),
 };
-const createBody = z.strictObject({ organizationId: fields.id, ...systemFields });
-const patchBody = z.strictObject({ ...systemFields, name: systemFields.name.optional(), deployment: systemFields.deployment.optional() });
+export const createSystemBody = z.strictObject({ organizationId: fields.id, ...systemFields });
+export const patchSystemBody = z.strictObject({ ...systemFields, name: systemFields.name.optional(), deployment: systemFields.deployment.optional() });
+
+export const listSystemsQuery = z.strictObject({
+  organizationId: fields.id.optional(),
+  status: z.enum(LIFECYCLE_STATES).optional(),
+  level: z.coerce.number().int().min(1).max(5).optional(),
+  includeArchived: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  lang: z.string().optional(),
+});
+export const systemTransitionBody = z.strictObject({
+  to: z.enum(LIFECYCLE_STATES),
+  note: z.string().trim().max(1000).optional(),
+  effectiveOn: date.optional(),
+  force: z.boolean().optional(),
+  reason: z.string().trim().min(5).max(1000).optional(),
+});
 
 systemsRouter.get('/systems', async (req, res) => {
-  const q = validate(
-    req,
-    z.strictObject({
-      organizationId: fields.id.optional(),
-      status: z.enum(LIFECYCLE_STATES).optional(),
-      level: z.coerce.number().int().min(1).max(5).optional(),
-      includeArchived: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-      lang: z.string().optional(),
-    }),
-    'query',
-  );
+  const q = validate(req, listSystemsQuery, 'query');
   res.json({ data: await service(req).list(q) });
 });
 
 systemsRouter.post('/systems', async (req, res) => {
-  const { organizationId, ...input } = validate(req, createBody);
+  const { organizationId, ...input } = validate(req, createSystemBody);
   res.status(201).json(await service(req).create(organizationId, input));
 });
 
@@ -60,7 +65,7 @@ systemsRouter.get('/systems/:id', async (req, res) => {
 
 systemsRouter.patch('/systems/:id', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  res.json(await service(req).update(id, validate(req, patchBody)));
+  res.json(await service(req).update(id, validate(req, patchSystemBody)));
 });
 
 systemsRouter.delete('/systems/:id', async (req, res) => {
@@ -70,16 +75,7 @@ systemsRouter.delete('/systems/:id', async (req, res) => {
 
 systemsRouter.post('/systems/:id/transitions', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  const body = validate(
-    req,
-    z.strictObject({
-      to: z.enum(LIFECYCLE_STATES),
-      note: z.string().trim().max(1000).optional(),
-      effectiveOn: date.optional(),
-      force: z.boolean().optional(),
-      reason: z.string().trim().min(5).max(1000).optional(),
-    }),
-  );
+  const body = validate(req, systemTransitionBody);
   res.json(await service(req).transition(id, body));
 });
 
