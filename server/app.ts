@@ -38,6 +38,7 @@ import { tokensRouter } from './routes/tokens.js';
 import { usersRouter } from './routes/users.js';
 import { auditRouter } from './routes/audit.js';
 import { openApiRouter } from './routes/openapi.js';
+import { apiDocsRouter } from './web/api-docs.js';
 import { AuthService } from './services/auth.js';
 import { SecretBox } from './services/mfa.js';
 import { packageVersion, projectRoot } from './version.js';
@@ -140,6 +141,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   api.use(apiGuards, accountRouter);
   api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, filing2025Router, extraItemsRouter, assessmentsRouter, hazardsRouter, verificationRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, documentsRouter, auditRouter, openApiRouter);
   app.use('/api/v1', api);
+  app.use(apiDocsRouter());
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();

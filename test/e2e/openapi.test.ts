@@ -68,4 +68,28 @@ describeEachEngine('OpenAPI description of the API', (ctx) => {
     expect(routeSchemas('POST', '/api/v1/systems')?.body).to.equal(ROUTE_SCHEMAS['POST /systems']!.body);
     expect(routeSchemas('GET', '/api/v1/catalogue/items')?.query).to.equal(ROUTE_SCHEMAS['GET /catalogue/items']!.query);
   });
+
+  it('serves the API reference page from swagger-ui-dist with its assets, under the CSP (no inline script)', async () => {
+    const page = await supertest(app).get('/api/docs').expect(200).expect('content-type', /html/);
+    const csp = page.headers['content-security-policy'] as string;
+    expect(csp).to.match(/script-src 'self'/);
+    expect(csp).not.to.match(/script-src[^;]*unsafe-inline/);
+    const scripts = [...page.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.every((m) => m[2]!.trim() === ''), 'no inline script').to.equal(true);
+    const assets = [...page.text.matchAll(/(?:src|href)="(\/api\/docs\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).to.include.members(['/api/docs/assets/swagger-ui.css', '/api/docs/assets/swagger-ui-bundle.js', '/api/docs/init.js']);
+    for (const asset of assets) {
+      const res = await supertest(app).get(asset).expect(200);
+      expect(res.headers['content-type'], asset).to.match(asset.endsWith('.css') ? /text\/css/ : /javascript/);
+    }
+    expect((await supertest(app).get('/api/docs/init.js')).text).to.include("'/api/v1/openapi.json'");
+  });
+
+  it('links the API reference in the navigation of signed-in users, translated', async () => {
+    const officer = await signIn(app, 'officer');
+    const zh = await officer.get('/').redirects(1).set('accept-language', 'zh-CN');
+    expect(zh.text).to.include('<a href="/api/docs">API 参考</a>');
+    const anonymous = await supertest(app).get('/login');
+    expect(anonymous.text).not.to.include('href="/api/docs"');
+  });
 });

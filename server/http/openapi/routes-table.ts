@@ -45,7 +45,7 @@ POST /evidence | Upload evidence (multipart) | org:edit
 GET /evidence | List evidence | org:read
 GET /evidence/:id | One evidence record | org:read
 PATCH /evidence/:id | Edit evidence metadata | org:edit
-DELETE /evidence/:id | Delete evidence | org:edit
+DELETE /evidence/:id | Delete evidence | org:manage
 POST /evidence/:id/versions | Upload a new version (multipart) | org:edit
 GET /evidence/:id/download | Download the current version | org:download
 GET /evidence/:id/versions/:n/download | Download one version | org:download
@@ -63,7 +63,7 @@ DELETE /systems/:id | Archive a system | org:manage
 POST /systems/:id/transitions | Move a system through its lifecycle | org:manage
 GET /systems/:id/history | A system's lifecycle history | org:read
 GET /systems/:id/gradings | Gradings (定级) of a system | org:read
-POST /systems/:id/gradings | Propose a grading | org:manage
+POST /systems/:id/gradings | Propose a grading | org:edit
 POST /systems/:id/gradings/:gid/review | Record the expert review | org:manage
 POST /systems/:id/gradings/:gid/approval | Record the approval | org:manage
 GET /systems/:id/filing | The filing (备案) | org:read
