@@ -38,6 +38,7 @@ import { tokensRouter } from './routes/tokens.js';
 import { usersRouter } from './routes/users.js';
 import { auditRouter } from './routes/audit.js';
 import { openApiRouter } from './routes/openapi.js';
+import { oscalRouter } from './routes/oscal.js';
 import { apiDocsRouter } from './web/api-docs.js';
 import { AuthService } from './services/auth.js';
 import { SecretBox } from './services/mfa.js';
@@ -139,7 +140,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   const api = express.Router();
   api.use(authenticate, bindAuditContext);
   api.use(apiGuards, accountRouter);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, filing2025Router, extraItemsRouter, assessmentsRouter, hazardsRouter, verificationRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, documentsRouter, auditRouter, openApiRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, filing2025Router, extraItemsRouter, assessmentsRouter, hazardsRouter, verificationRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, documentsRouter, auditRouter, oscalRouter, openApiRouter);
   app.use('/api/v1', api);
   app.use(apiDocsRouter());
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));

@@ -161,5 +161,7 @@ GET /documents/:id/download | Download a system document | org:download
 GET /audit | The audit trail | org:audit
 GET /audit/export.csv | Export the audit trail (CSV) | org:audit
 GET /audit/export.xlsx | Export the audit trail (xlsx) | org:audit
+GET /oscal/catalog | The catalogue as an OSCAL catalog (level, requirement sets) | signed-in
+GET /oscal/profile | An OSCAL profile of a level and requirement sets | signed-in
 GET /openapi.json | This OpenAPI document | public
 `;

@@ -1,5 +1,6 @@
 import type { RouteSchemas } from '../route-schemas.js';
 import { highRiskQuery, itemParams, itemsQuery, structureQuery } from '../../routes/catalogue.js';
+import { catalogueQuery, profileQuery } from '../../routes/oscal.js';
 import { createSystemBody, listSystemsQuery, patchSystemBody, systemParams, systemTransitionBody } from '../../routes/systems.js';
 
 /**
@@ -19,4 +20,6 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'DELETE /systems/:id': { params: systemParams },
   'POST /systems/:id/transitions': { params: systemParams, body: systemTransitionBody },
   'GET /systems/:id/history': { params: systemParams },
+  'GET /oscal/catalog': { query: catalogueQuery },
+  'GET /oscal/profile': { query: profileQuery },
 };
