@@ -1,11 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { buildAssessmentResults } from '../../reports/oscal/assessment-results.js';
 import { buildCatalog } from '../../reports/oscal/catalog.js';
+import { buildPoam } from '../../reports/oscal/poam.js';
+import { AssessmentSnapshotService } from '../assessments/oscal-snapshot.js';
 import { buildProfile } from '../../reports/oscal/profile.js';
 import { LEVELS, SETS } from '../catalogue/schema.js';
 import { ValidationError } from '../errors.js';
-import { deps, requireCaller } from '../http/request.js';
-import { validate } from '../http/validate.js';
+import { deps, requireCaller, serviceContext } from '../http/request.js';
+import { fields, validate } from '../http/validate.js';
 
 export const oscalRouter = Router();
 
@@ -36,4 +39,19 @@ oscalRouter.get('/oscal/catalog', (req, res) => {
 oscalRouter.get('/oscal/profile', (req, res) => {
   const { catalogue, selection: s } = selection(req, profileQuery);
   res.json(buildProfile(catalogue, s, new Date(), `${req.baseUrl}/oscal/catalog`));
+});
+
+// ---- an assessment's results and remediation plan ----
+export const assessmentParams = z.object({ id: fields.id });
+const snapshot = (req: Parameters<typeof validate>[0]) => {
+  const { id } = validate(req, assessmentParams, 'params');
+  return new AssessmentSnapshotService(serviceContext(req), deps(req).catalogue).load(id);
+};
+
+oscalRouter.get('/assessments/:id/oscal/assessment-results', async (req, res) => {
+  res.json(buildAssessmentResults(deps(req).catalogue, await snapshot(req)));
+});
+
+oscalRouter.get('/assessments/:id/oscal/poam', async (req, res) => {
+  res.json(buildPoam(await snapshot(req)));
 });

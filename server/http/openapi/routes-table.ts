@@ -163,5 +163,7 @@ GET /audit/export.csv | Export the audit trail (CSV) | org:audit
 GET /audit/export.xlsx | Export the audit trail (xlsx) | org:audit
 GET /oscal/catalog | The catalogue as an OSCAL catalog (level, requirement sets) | signed-in
 GET /oscal/profile | An OSCAL profile of a level and requirement sets | signed-in
+GET /assessments/:id/oscal/assessment-results | An assessment as OSCAL assessment-results (observations with evidence hashes, findings, risks, the conclusion) | org:read
+GET /assessments/:id/oscal/poam | The remediation plan as an OSCAL plan-of-action-and-milestones | org:read
 GET /openapi.json | This OpenAPI document | public
 `;
