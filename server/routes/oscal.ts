@@ -2,7 +2,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { buildAssessmentResults } from '../../reports/oscal/assessment-results.js';
 import { buildCatalog } from '../../reports/oscal/catalog.js';
+import { compareWithCatalogue, readCatalog } from '../../reports/oscal/catalog-import.js';
+import { oscalValidator } from '../../reports/oscal/json-schema.js';
 import { buildPoam } from '../../reports/oscal/poam.js';
+import { readSmallUpload } from '../http/small-upload.js';
 import { AssessmentSnapshotService } from '../assessments/oscal-snapshot.js';
 import { buildProfile } from '../../reports/oscal/profile.js';
 import { LEVELS, SETS } from '../catalogue/schema.js';
@@ -54,4 +57,34 @@ oscalRouter.get('/assessments/:id/oscal/assessment-results', async (req, res) =>
 
 oscalRouter.get('/assessments/:id/oscal/poam', async (req, res) => {
   res.json(buildPoam(await snapshot(req)));
+});
+
+// ---- import ----
+const IMPORT_MAX_BYTES = 10 * 1024 * 1024;
+/** `dryRun=1` is required: a catalog is compared with the catalogue (data under controls/), never written over it. */
+export const importQuery = z.strictObject({ dryRun: z.enum(['1', 'true']) });
+
+/**
+ * An OSCAL document (multipart `file`, JSON). A catalog exported by dengbao is read back and
+ * compared with the catalogue: every changed field, unknown and missing unit. A document that
+ * fails the OSCAL schema → 400 with the first 50 schema errors by JSON path. Writes nothing.
+ */
+oscalRouter.post('/oscal/import', async (req, res) => {
+  requireCaller(req);
+  validate(req, importQuery, 'query');
+  const { file } = await readSmallUpload(req, IMPORT_MAX_BYTES);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(file.toString('utf8'));
+  } catch (err) {
+    throw new ValidationError({ location: 'file' }, [{ path: 'file', code: 'invalid_json', message: (err as Error).message }]);
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc) || !('catalog' in doc)) {
+    throw new ValidationError({ location: 'file' }, [{ path: 'file', code: 'unsupported_oscal_model', message: 'must be an OSCAL catalog: {"catalog": {…}}' }]);
+  }
+  const errors = oscalValidator('catalog').validate(doc, 50);
+  if (errors.length) throw new ValidationError({ location: 'file' }, errors.map((e) => ({ path: e.path, code: 'oscal_schema', message: e.message })));
+  const read = readCatalog(doc as Record<string, unknown>);
+  const differences = compareWithCatalogue(deps(req).catalogue, read);
+  res.json({ model: 'catalog', dryRun: true, applied: false, units: read.units.length, differenceCount: differences.length, differences: differences.slice(0, 500) });
 });

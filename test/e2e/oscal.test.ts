@@ -50,6 +50,55 @@ describeEachEngine('OSCAL catalog and profile routes', (ctx) => {
     expect(badSet.body.error.details[0].path).to.match(/^query\.sets/);
     await auditor.get('/api/v1/oscal/profile?level=9').expect(400);
   });
+
+  const upload = (doc: unknown, query = '?dryRun=1') =>
+    auditor.post(`/api/v1/oscal/import${query}`).attach('file', Buffer.from(typeof doc === 'string' ? doc : JSON.stringify(doc)), { filename: 'catalog.json', contentType: 'application/json' });
+
+  it('round trip: our own export imports back with zero differences against the catalogue', async function () {
+    this.timeout(60_000);
+    for (const q of ['level=3&sets=general,cloud', 'level=4']) {
+      const doc = (await auditor.get(`/api/v1/oscal/catalog?${q}`).expect(200)).body;
+      const res = await upload(doc).expect(200);
+      expect(res.body, q).to.deep.include({ model: 'catalog', applied: false, differenceCount: 0, differences: [] });
+      expect(res.body.units, q).to.equal(doc.catalog.groups.flatMap((g: Json) => g.controls.flatMap((c: Json) => c.parts[0].parts)).length);
+    }
+  });
+
+  it('a changed, a removed and an invented unit are each reported with their code and field', async () => {
+    const doc = (await auditor.get('/api/v1/oscal/catalog?level=3&sets=general').expect(200)).body;
+    const ces = doc.catalog.groups.find((g: Json) => g.id === 'l3-ces');
+    const items = ces.controls[0].parts[0].parts as Json[];
+    items[1]!.prose = '被改过的要求';
+    items[1]!.parts[0].prose = 'changed';
+    const removed = items.splice(0, 1)[0]!;
+    const invented = structuredClone(items[0]!);
+    invented.id = 'l3-ces1-99';
+    invented.props.find((p: Json) => p.name === 'unit-code').value = 'L3-CES1-99';
+    items.push(invented);
+    const res = await upload(doc).expect(200);
+    const byKind = (kind: string) => res.body.differences.filter((d: Json) => d.kind === kind).map((d: Json) => `${d.code} ${d.field}`);
+    expect(byKind('changed')).to.deep.equal(['L3-CES1-02 text.zh', 'L3-CES1-02 text.en']);
+    expect(byKind('missing_unit')).to.deep.equal([`${removed.props.find((p: Json) => p.name === 'unit-code').value} code`]);
+    expect(byKind('unknown_unit')).to.deep.equal(['L3-CES1-99 code']);
+  });
+
+  it('a document failing the OSCAL schema → 400 listing the schema errors by JSON path; bad JSON, another model or no dry run → 400', async () => {
+    const doc = (await auditor.get('/api/v1/oscal/catalog?level=3&sets=cloud').expect(200)).body;
+    delete doc.catalog.uuid;
+    doc.catalog.groups[0].id = 'has space';
+    doc.catalog.metadata['last-modified'] = '2026-11-30T00:00:00';
+    const res = await upload(doc).expect(400);
+    const paths = res.body.error.details.map((d: Json) => d.path);
+    expect(paths).to.include.members(['$.catalog', '$.catalog.groups[0].id', '$.catalog.metadata.last-modified']);
+    expect(res.body.error.details.every((d: Json) => d.code === 'oscal_schema')).to.equal(true);
+    // Over 50 errors: the first 50.
+    const many = (await auditor.get('/api/v1/oscal/catalog?level=3&sets=general').expect(200)).body;
+    for (const g of many.catalog.groups) for (const c of g.controls) c.id = `bad id ${c.id}`;
+    expect((await upload(many).expect(400)).body.error.details).to.have.length(50);
+    expect((await upload('{"catalog": ').expect(400)).body.error.details[0]).to.include({ path: 'file', code: 'invalid_json' });
+    expect((await upload({ profile: {} }).expect(400)).body.error.details[0]).to.include({ code: 'unsupported_oscal_model' });
+    expect((await upload(doc, '').expect(400)).body.error.details[0].path).to.equal('query.dryRun');
+  });
 });
 
 describe('dengbao oscal export', () => {

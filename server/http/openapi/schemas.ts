@@ -1,6 +1,6 @@
 import type { RouteSchemas } from '../route-schemas.js';
 import { highRiskQuery, itemParams, itemsQuery, structureQuery } from '../../routes/catalogue.js';
-import { assessmentParams, catalogueQuery, profileQuery } from '../../routes/oscal.js';
+import { assessmentParams, catalogueQuery, importQuery, profileQuery } from '../../routes/oscal.js';
 import { createSystemBody, listSystemsQuery, patchSystemBody, systemParams, systemTransitionBody } from '../../routes/systems.js';
 
 /**
@@ -24,4 +24,5 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'GET /oscal/profile': { query: profileQuery },
   'GET /assessments/:id/oscal/assessment-results': { params: assessmentParams },
   'GET /assessments/:id/oscal/poam': { params: assessmentParams },
+  'POST /oscal/import': { query: importQuery },
 };
