@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../server/version.js';
 
 /**
  * A small JSON Schema (draft-07) validator for the keywords the NIST OSCAL schemas use: $ref to
@@ -86,13 +86,14 @@ export class JsonSchemaValidator {
   }
 }
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'schemas');
+// From the project root, so a build in dist/ finds the same files (like templates/).
+const dir = () => path.join(projectRoot(), 'reports', 'oscal', 'schemas');
 export type OscalModel = 'catalog' | 'profile' | 'assessment-results' | 'poam';
 const cache = new Map<OscalModel, JsonSchemaValidator>();
 
 /** The validator of one OSCAL model, from the official schema files in reports/oscal/schemas/. */
 export function oscalValidator(model: OscalModel): JsonSchemaValidator {
   let v = cache.get(model);
-  if (!v) cache.set(model, (v = new JsonSchemaValidator(JSON.parse(readFileSync(path.join(dir, `oscal_${model}_schema.json`), 'utf8')))));
+  if (!v) cache.set(model, (v = new JsonSchemaValidator(JSON.parse(readFileSync(path.join(dir(), `oscal_${model}_schema.json`), 'utf8')))));
   return v;
 }
