@@ -16,7 +16,7 @@ import { date, systemParams } from './systems.js';
 export const assessmentsRouter = Router();
 
 const ctx = serviceContext;
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 const lang = z.string().optional();
 const text = (max: number) => z.string().trim().min(1).max(max);
 

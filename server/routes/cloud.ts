@@ -14,7 +14,7 @@ import { date, systemParams } from './systems.js';
 export const cloudRouter = Router();
 
 const products = (req: Request) => productCatalogue(deps(req).catalogue);
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 const lang = z.string().optional();
 const text = (max: number) => z.string().trim().min(1).max(max);
 const code = z.string().regex(/^L\d-[A-Z]{3}\d-\d{2}$/, 'must be a test-unit code like L3-CES1-01');

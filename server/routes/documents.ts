@@ -14,7 +14,7 @@ import { fields, validate } from '../http/validate.js';
 /** Word output: organisation templates and the lifecycle documents of a system (README "Word documents"). */
 export const documentsRouter = Router();
 
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 const templates = (req: Request) => new ReportTemplatesService(serviceContext(req), deps(req).store);
 const documents = (req: Request) => new SystemDocumentsService(serviceContext(req), { store: deps(req).store, printer: deps(req).printer });
 

@@ -9,7 +9,7 @@ export const evidenceRequestsRouter = Router();
 
 const service = (req: Request) => new EvidenceRequestsService(serviceContext(req));
 
-const createBody = z.strictObject({
+export const createBody = z.strictObject({
   organizationId: fields.id,
   title: z.string().trim().min(1).max(200),
   description: z.string().trim().max(5000).nullable().optional(),

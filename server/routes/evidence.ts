@@ -30,9 +30,9 @@ const metadataFields = {
 };
 const uploadFields = z.strictObject({ ...metadataFields, organizationId: fields.id.optional(), requestId: fields.id.optional() });
 const versionFields = z.strictObject({ note: z.string().trim().max(500).optional(), requestId: fields.id.optional() });
-const patchBody = z.strictObject({ ...metadataFields, title: metadataFields.title.optional(), kind: metadataFields.kind.optional() });
-const idParams = z.object({ id: fields.id });
-const linkBody = z.strictObject({ targetType: z.string().min(1).max(32), targetId: z.string().min(1).max(100) });
+export const patchBody = z.strictObject({ ...metadataFields, title: metadataFields.title.optional(), kind: metadataFields.kind.optional() });
+export const idParams = z.object({ id: fields.id });
+export const linkBody = z.strictObject({ targetType: z.string().min(1).max(32), targetId: z.string().min(1).max(100) });
 
 /** Multipart fields are strings: one value per field, `tags` repeatable or comma-separated. */
 function formValues(parsed: ParsedUpload): Record<string, unknown> {
@@ -76,7 +76,7 @@ evidenceRouter.post('/evidence', async (req, res) => {
   res.status(201).json(await svc.create(org, meta, upload, requestId));
 });
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   organizationId: fields.id.optional(),
   kind: z.enum(EVIDENCE_KINDS).optional(),
   tag: tag.optional(),

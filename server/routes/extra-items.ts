@@ -8,8 +8,8 @@ import { fields, validate } from '../http/validate.js';
 export const extraItemsRouter = Router();
 
 const items = (req: Request) => new ExtraItemsService(serviceContext(req));
-const params = z.object({ id: fields.id });
-const codeParams = z.object({ id: fields.id, code: extraItemFields.code });
+export const params = z.object({ id: fields.id });
+export const codeParams = z.object({ id: fields.id, code: extraItemFields.code });
 
 extraItemsRouter.get('/assessments/:id/extra-items', async (req, res) => {
   const { id } = validate(req, params, 'params');

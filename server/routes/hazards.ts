@@ -10,7 +10,7 @@ import { date } from './systems.js';
 /** 重大风险隐患 of an assessment: list, suggestions from the findings, record, change, move status. */
 export const hazardsRouter = Router();
 
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 const reason = z.string().trim().max(5000).nullable().optional();
 const hazardFields = {
   triggerCode: z.string().regex(TRIGGER_CODE, 'must be a trigger code like A-01'),

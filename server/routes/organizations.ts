@@ -16,10 +16,10 @@ const organizationFields = {
   creditCode: z.string().trim().regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/).nullable().optional(),
   address: z.string().trim().max(300).nullable().optional(),
 };
-const createBody = z.strictObject(organizationFields);
-const patchBody = z.strictObject({ ...organizationFields, name: organizationFields.name.optional() });
-const idParams = z.object({ id: fields.id });
-const memberParams = z.object({ id: fields.id, membershipId: fields.id });
+export const createBody = z.strictObject(organizationFields);
+export const patchBody = z.strictObject({ ...organizationFields, name: organizationFields.name.optional() });
+export const idParams = z.object({ id: fields.id });
+export const memberParams = z.object({ id: fields.id, membershipId: fields.id });
 const role = z.enum(ORG_ROLES);
 
 organizationsRouter.get('/organizations', async (req, res) => {

@@ -14,7 +14,7 @@ const service = (req: Request) => {
   const d = deps(req);
   return new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue, logger: req.log, jobs: d.jobs });
 };
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 
 reportsRouter.post('/assessments/:id/reports', async (req, res) => {
   const { id } = validate(req, idParams, 'params');

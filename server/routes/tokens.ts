@@ -11,7 +11,7 @@ const service = (req: Parameters<typeof requireCaller>[0]) => {
   return new TokensService(deps(req).db, requireCaller(req), { defaultDays: identity.tokenDefaultDays, maxDays: identity.tokenMaxDays });
 };
 
-const createBody = z.strictObject({
+export const createBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   expiresInDays: z.number().int().min(1).max(3650).optional(),
   scope: z.enum(TOKEN_SCOPES).optional(),

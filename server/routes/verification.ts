@@ -19,7 +19,7 @@ import { verificationTables } from '../verification/tables.js';
  */
 export const verificationRouter = Router();
 
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 const RISK = z.enum(['high', 'medium', 'low']);
 const text = (max: number) => z.string().trim().min(1).max(max);
 const optText = (max: number) => z.string().trim().max(max).nullable().optional();
@@ -65,7 +65,7 @@ verificationRouter.delete('/scans/:id', async (req, res) => {
   res.status(204).end();
 });
 
-const raiseBody = z.strictObject({ findingId: fields.id.optional(), units: z.array(unitCode).max(50).optional(), title: text(300).optional(), risk: RISK.optional(), recommendation: optText(20000) });
+export const raiseBody = z.strictObject({ findingId: fields.id.optional(), units: z.array(unitCode).max(50).optional(), title: text(300).optional(), risk: RISK.optional(), recommendation: optText(20000) });
 
 /** Raises a finding (T-number) from a vulnerability; the vulnerability records it, the finding lists it. */
 verificationRouter.post('/scan-vulnerabilities/:id/finding', async (req, res) => {
@@ -122,7 +122,7 @@ verificationRouter.post('/pentests/:id/finding', async (req, res) => {
 });
 
 // 整体测评: compensations
-const compensationBody = z.strictObject({
+export const compensationBody = z.strictObject({
   kind: z.enum(COMPENSATION_KINDS),
   measure: text(5000),
   reasoning: text(5000),

@@ -9,7 +9,7 @@ import { fields, validate } from '../http/validate.js';
 
 export const workbookRouter = Router();
 
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 const service = (req: Request) => new WorkbookService(serviceContext(req));
 
 /** Reads the multipart part `file` into memory, with a hard cap (workbooks are small; 20 MB). */

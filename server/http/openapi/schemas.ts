@@ -1,28 +1,161 @@
 import type { RouteSchemas } from '../route-schemas.js';
-import { highRiskQuery, itemParams, itemsQuery, structureQuery } from '../../routes/catalogue.js';
-import { assessmentParams, catalogueQuery, importQuery, profileQuery } from '../../routes/oscal.js';
-import { createSystemBody, listSystemsQuery, patchSystemBody, systemParams, systemTransitionBody } from '../../routes/systems.js';
+import { confirmBody as accountConfirmBody, passwordBody as accountPasswordBody, userParams as accountUserParams, withPassword as accountWithPassword } from '../../routes/account.js';
+import { idParams as assessmentsIdParams } from '../../routes/assessments.js';
+import { auditQuery as auditAuditQuery } from '../../routes/audit.js';
+import { loginBody as authLoginBody } from '../../routes/auth.js';
+import { highRiskQuery as catalogueHighRiskQuery, itemParams as catalogueItemParams, itemsQuery as catalogueItemsQuery, structureQuery as catalogueStructureQuery } from '../../routes/catalogue.js';
+import { idParams as cloudIdParams } from '../../routes/cloud.js';
+import { deadlinesQuery as deadlinesDeadlinesQuery } from '../../routes/deadlines.js';
+import { idParams as documentsIdParams } from '../../routes/documents.js';
+import { createBody as evidenceRequestsCreateBody } from '../../routes/evidence-requests.js';
+import { idParams as evidenceIdParams, linkBody as evidenceLinkBody, listQuery as evidenceListQuery, patchBody as evidencePatchBody } from '../../routes/evidence.js';
+import { codeParams as extraItemsCodeParams, params as extraItemsParams } from '../../routes/extra-items.js';
+import { gradingParams as gradingsGradingParams } from '../../routes/gradings.js';
+import { idParams as hazardsIdParams } from '../../routes/hazards.js';
+import { createBody as organizationsCreateBody, idParams as organizationsIdParams, memberParams as organizationsMemberParams, patchBody as organizationsPatchBody } from '../../routes/organizations.js';
+import { assessmentParams as oscalAssessmentParams, catalogueQuery as oscalCatalogueQuery, importQuery as oscalImportQuery, profileQuery as oscalProfileQuery } from '../../routes/oscal.js';
+import { idParams as reportsIdParams } from '../../routes/reports.js';
+import { createSystemBody as systemsCreateSystemBody, listSystemsQuery as systemsListSystemsQuery, patchSystemBody as systemsPatchSystemBody, systemParams as systemsSystemParams, systemTransitionBody as systemsSystemTransitionBody } from '../../routes/systems.js';
+import { createBody as tokensCreateBody } from '../../routes/tokens.js';
+import { createBody as usersCreateBody, idParams as usersIdParams, patchBody as usersPatchBody, rolesBody as usersRolesBody } from '../../routes/users.js';
+import { compensationBody as verificationCompensationBody, idParams as verificationIdParams, raiseBody as verificationRaiseBody } from '../../routes/verification.js';
+import { idParams as workbookIdParams } from '../../routes/workbook.js';
 
 /**
  * The zod schemas routes validate with, by `METHOD /path` — the very objects the routers import,
- * so the document cannot drift from validation. Routes whose schemas are still inline in their
- * handlers are described by path parameters only (see README, API reference).
+ * so the document cannot drift from validation (test/e2e/openapi.test.ts checks each against what
+ * the route records when it runs). Schemas still written inline in a handler are not listed: the
+ * route is described by its path parameters until its schema is exported.
  */
 export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
-  'GET /catalogue/items': { query: itemsQuery },
-  'GET /catalogue/items/:code': { params: itemParams },
-  'GET /catalogue/structure': { query: structureQuery },
-  'GET /catalogue/high-risk-cases': { query: highRiskQuery },
-  'GET /systems': { query: listSystemsQuery },
-  'POST /systems': { body: createSystemBody },
-  'GET /systems/:id': { params: systemParams },
-  'PATCH /systems/:id': { params: systemParams, body: patchSystemBody },
-  'DELETE /systems/:id': { params: systemParams },
-  'POST /systems/:id/transitions': { params: systemParams, body: systemTransitionBody },
-  'GET /systems/:id/history': { params: systemParams },
-  'GET /oscal/catalog': { query: catalogueQuery },
-  'GET /oscal/profile': { query: profileQuery },
-  'GET /assessments/:id/oscal/assessment-results': { params: assessmentParams },
-  'GET /assessments/:id/oscal/poam': { params: assessmentParams },
-  'POST /oscal/import': { query: importQuery },
+  'POST /me/password': { body: accountPasswordBody },
+  'POST /me/mfa/totp/confirm': { body: accountConfirmBody },
+  'DELETE /me/mfa/totp': { body: accountWithPassword },
+  'POST /me/mfa/recovery-codes': { body: accountWithPassword },
+  'DELETE /users/:id/mfa': { params: accountUserParams },
+  'GET /systems/:id/objects': { params: systemsSystemParams },
+  'POST /systems/:id/objects': { params: systemsSystemParams },
+  'PATCH /objects/:id': { params: assessmentsIdParams },
+  'DELETE /objects/:id': { params: assessmentsIdParams },
+  'GET /assessments/:id': { params: assessmentsIdParams },
+  'PATCH /assessments/:id': { params: assessmentsIdParams },
+  'POST /assessments/:id/transitions': { params: assessmentsIdParams },
+  'POST /assessments/:id/revisions': { params: assessmentsIdParams },
+  'GET /assessments/:id/results': { params: assessmentsIdParams },
+  'POST /assessments/:id/results/bulk': { params: assessmentsIdParams },
+  'POST /assessments/:id/results/outside-mapping': { params: assessmentsIdParams },
+  'GET /assessments/:id/summary': { params: assessmentsIdParams },
+  'GET /assessments/:id/findings': { params: assessmentsIdParams },
+  'POST /assessments/:id/findings': { params: assessmentsIdParams },
+  'PATCH /findings/:id': { params: assessmentsIdParams },
+  'DELETE /findings/:id': { params: assessmentsIdParams },
+  'POST /findings/:id/remediation': { params: assessmentsIdParams },
+  'GET /audit': { query: auditAuditQuery },
+  'GET /audit/export.csv': { query: auditAuditQuery },
+  'GET /audit/export.xlsx': { query: auditAuditQuery },
+  'POST /auth/login': { body: authLoginBody },
+  'GET /catalogue/items': { query: catalogueItemsQuery },
+  'GET /catalogue/items/:code': { params: catalogueItemParams },
+  'GET /catalogue/structure': { query: catalogueStructureQuery },
+  'GET /catalogue/high-risk-cases': { query: catalogueHighRiskQuery },
+  'GET /systems/:id/deployed-products': { params: systemsSystemParams },
+  'POST /systems/:id/deployed-products': { params: systemsSystemParams },
+  'GET /assessments/:id/recommendations': { params: cloudIdParams },
+  'POST /assessments/:id/inherit': { params: cloudIdParams },
+  'GET /platforms/:id': { params: cloudIdParams },
+  'PATCH /platforms/:id': { params: cloudIdParams },
+  'GET /platforms/:id/responsibilities': { params: cloudIdParams },
+  'PUT /platforms/:id/responsibilities': { params: cloudIdParams },
+  'GET /deadlines': { query: deadlinesDeadlinesQuery },
+  'POST /organizations/:id/report-templates': { params: documentsIdParams },
+  'GET /organizations/:id/report-templates': { params: documentsIdParams },
+  'GET /report-templates/:id': { params: documentsIdParams },
+  'POST /systems/:id/documents': { params: documentsIdParams },
+  'GET /systems/:id/documents': { params: documentsIdParams },
+  'GET /documents/:id/download': { params: documentsIdParams },
+  'POST /evidence-requests': { body: evidenceRequestsCreateBody },
+  'GET /evidence': { query: evidenceListQuery },
+  'GET /evidence/:id': { params: evidenceIdParams },
+  'PATCH /evidence/:id': { params: evidenceIdParams, body: evidencePatchBody },
+  'DELETE /evidence/:id': { params: evidenceIdParams },
+  'POST /evidence/:id/versions': { params: evidenceIdParams },
+  'POST /evidence/:id/links': { params: evidenceIdParams, body: evidenceLinkBody },
+  'DELETE /evidence/:id/links': { params: evidenceIdParams, body: evidenceLinkBody },
+  'GET /assessments/:id/extra-items': { params: extraItemsParams },
+  'POST /assessments/:id/extra-items': { params: extraItemsParams },
+  'PATCH /assessments/:id/extra-items/:code': { params: extraItemsCodeParams },
+  'DELETE /assessments/:id/extra-items/:code': { params: extraItemsCodeParams },
+  'GET /systems/:id/filing/data-survey': { params: systemsSystemParams },
+  'PUT /systems/:id/filing/data-survey': { params: systemsSystemParams },
+  'GET /systems/:id/filing/data-survey.xlsx': { params: systemsSystemParams },
+  'GET /systems/:id/protection-plans': { params: systemsSystemParams },
+  'GET /systems/:id/protection-plans/draft': { params: systemsSystemParams },
+  'POST /systems/:id/protection-plans': { params: systemsSystemParams },
+  'GET /systems/:id/filing': { params: systemsSystemParams },
+  'PUT /systems/:id/filing': { params: systemsSystemParams },
+  'GET /systems/:id/inspections': { params: systemsSystemParams },
+  'POST /systems/:id/inspections': { params: systemsSystemParams },
+  'GET /systems/:id/gradings': { params: systemsSystemParams },
+  'POST /systems/:id/gradings': { params: systemsSystemParams },
+  'POST /systems/:id/gradings/:gid/review': { params: gradingsGradingParams },
+  'POST /systems/:id/gradings/:gid/approval': { params: gradingsGradingParams },
+  'GET /assessments/:id/hazards': { params: hazardsIdParams },
+  'GET /assessments/:id/hazards/suggestions': { params: hazardsIdParams },
+  'POST /assessments/:id/hazards': { params: hazardsIdParams },
+  'GET /hazards/:id': { params: hazardsIdParams },
+  'PATCH /hazards/:id': { params: hazardsIdParams },
+  'POST /hazards/:id/transitions': { params: hazardsIdParams },
+  'DELETE /hazards/:id': { params: hazardsIdParams },
+  'POST /organizations': { body: organizationsCreateBody },
+  'GET /organizations/:id': { params: organizationsIdParams },
+  'PATCH /organizations/:id': { params: organizationsIdParams, body: organizationsPatchBody },
+  'GET /organizations/:id/members': { params: organizationsIdParams },
+  'POST /organizations/:id/members': { params: organizationsIdParams },
+  'PATCH /organizations/:id/members/:membershipId': { params: organizationsMemberParams },
+  'DELETE /organizations/:id/members/:membershipId': { params: organizationsMemberParams },
+  'POST /organizations/:id/members/:membershipId/accept': { params: organizationsMemberParams },
+  'POST /organizations/:id/members/:membershipId/decline': { params: organizationsMemberParams },
+  'POST /oscal/import': { query: oscalImportQuery },
+  'POST /assessments/:id/reports': { params: reportsIdParams },
+  'GET /assessments/:id/reports': { params: reportsIdParams },
+  'GET /reports/:id': { params: reportsIdParams },
+  'GET /reports/:id/download': { params: reportsIdParams },
+  'GET /systems': { query: systemsListSystemsQuery },
+  'POST /systems': { body: systemsCreateSystemBody },
+  'GET /systems/:id': { params: systemsSystemParams },
+  'PATCH /systems/:id': { params: systemsSystemParams, body: systemsPatchSystemBody },
+  'DELETE /systems/:id': { params: systemsSystemParams },
+  'POST /systems/:id/transitions': { params: systemsSystemParams, body: systemsSystemTransitionBody },
+  'GET /systems/:id/history': { params: systemsSystemParams },
+  'POST /tokens': { body: tokensCreateBody },
+  'POST /users': { body: usersCreateBody },
+  'GET /users/:id': { params: usersIdParams },
+  'PATCH /users/:id': { params: usersIdParams, body: usersPatchBody },
+  'PUT /users/:id/roles': { params: usersIdParams, body: usersRolesBody },
+  'POST /users/:id/unlock': { params: usersIdParams },
+  'POST /assessments/:id/scans': { params: verificationIdParams },
+  'GET /assessments/:id/scans': { params: verificationIdParams },
+  'GET /assessments/:id/vulnerabilities': { params: verificationIdParams },
+  'GET /scans/:id': { params: verificationIdParams },
+  'DELETE /scans/:id': { params: verificationIdParams },
+  'POST /scan-vulnerabilities/:id/finding': { params: verificationIdParams, body: verificationRaiseBody },
+  'GET /assessments/:id/pentests': { params: verificationIdParams },
+  'POST /assessments/:id/pentests': { params: verificationIdParams },
+  'POST /assessments/:id/pentests/import': { params: verificationIdParams },
+  'PATCH /pentests/:id': { params: verificationIdParams },
+  'DELETE /pentests/:id': { params: verificationIdParams },
+  'POST /pentests/:id/finding': { params: verificationIdParams, body: verificationRaiseBody },
+  'GET /assessments/:id/compensations': { params: verificationIdParams },
+  'POST /assessments/:id/compensations': { params: verificationIdParams, body: verificationCompensationBody },
+  'PUT /compensations/:id': { params: verificationIdParams },
+  'DELETE /compensations/:id': { params: verificationIdParams },
+  'GET /findings/:id': { params: verificationIdParams },
+  'GET /findings/:id/risk-analysis/suggestion': { params: verificationIdParams },
+  'PUT /findings/:id/risk-analysis': { params: verificationIdParams },
+  'GET /assessments/:id/workbook.xlsx': { params: workbookIdParams },
+  'POST /assessments/:id/workbook': { params: workbookIdParams },
+  'GET /oscal/catalog': { query: oscalCatalogueQuery },
+  'GET /oscal/profile': { query: oscalProfileQuery },
+  'GET /assessments/:id/oscal/assessment-results': { params: oscalAssessmentParams },
+  'GET /assessments/:id/oscal/poam': { params: oscalAssessmentParams },
 };
