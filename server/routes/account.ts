@@ -30,8 +30,9 @@ accountRouter.get('/me/sessions', async (req, res) => {
   res.json({ data: await accountService(req).sessions(originOf(req)) });
 });
 
+export const deleteMeSessionsIdParams = z.object({ id: z.string().regex(/^[0-9a-f]{64}$/) });
 accountRouter.delete('/me/sessions/:id', async (req, res) => {
-  const { id } = validate(req, z.object({ id: z.string().regex(/^[0-9a-f]{64}$/) }), 'params');
+  const { id } = validate(req, deleteMeSessionsIdParams, 'params');
   await accountService(req).revokeSession(id);
   res.status(204).end();
 });

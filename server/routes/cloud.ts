@@ -45,9 +45,10 @@ cloudRouter.get('/systems/:id/deployed-products', async (req, res) => {
   res.json({ data: await new DeployedProductsService(serviceContext(req), products(req)).list(id) });
 });
 
+export const postSystemsIdDeployedProductsBody = z.strictObject({ productId: text(100), since: date.nullable().optional(), notes: z.string().trim().max(1000).nullable().optional(), evidenceId: fields.id.nullable().optional() });
 cloudRouter.post('/systems/:id/deployed-products', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  const body = validate(req, z.strictObject({ productId: text(100), since: date.nullable().optional(), notes: z.string().trim().max(1000).nullable().optional(), evidenceId: fields.id.nullable().optional() }));
+  const body = validate(req, postSystemsIdDeployedProductsBody);
   res.status(201).json(await new DeployedProductsService(serviceContext(req), products(req)).add(id, body));
 });
 
@@ -87,8 +88,9 @@ cloudRouter.get('/platforms', async (req, res) => {
   res.json({ data: await platforms(req).list() });
 });
 
+export const postPlatformsBody = z.strictObject(platformFields);
 cloudRouter.post('/platforms', async (req, res) => {
-  const body = validate(req, z.strictObject(platformFields));
+  const body = validate(req, postPlatformsBody);
   res.status(201).json(await platforms(req).create(body));
 });
 
@@ -97,10 +99,11 @@ cloudRouter.get('/platforms/:id', async (req, res) => {
   res.json(await platforms(req).get(id));
 });
 
+const { organizationId: _o, ...platformPatchFields } = platformFields;
+export const patchPlatformsIdBody = z.strictObject(platformPatchFields).partial();
 cloudRouter.patch('/platforms/:id', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const { organizationId: _o, ...patch } = platformFields;
-  const body = validate(req, z.strictObject(patch).partial());
+  const body = validate(req, patchPlatformsIdBody);
   res.json(await platforms(req).update(id, body));
 });
 

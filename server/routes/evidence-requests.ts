@@ -32,7 +32,8 @@ evidenceRequestsRouter.post('/evidence-requests', async (req, res) => {
   res.status(201).json(await svc.create(validate(req, createBody)));
 });
 
+export const postEvidenceRequestsIdCancelParams = z.object({ id: fields.id });
 evidenceRequestsRouter.post('/evidence-requests/:id/cancel', async (req, res) => {
-  const { id } = validate(req, z.object({ id: fields.id }), 'params');
+  const { id } = validate(req, postEvidenceRequestsIdCancelParams, 'params');
   res.json(await service(req).cancel(id));
 });

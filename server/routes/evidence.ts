@@ -59,9 +59,10 @@ async function readUpload<S extends z.ZodType>(req: Request, schema: S): Promise
   return { values: checked.data, upload: parsed.file };
 }
 
+export const postEvidenceQuery = z.strictObject({ organizationId: fields.id.optional(), lang: z.string().optional() });
 evidenceRouter.post('/evidence', async (req, res) => {
   const svc = service(req);
-  const query = validate(req, z.strictObject({ organizationId: fields.id.optional(), lang: z.string().optional() }), 'query');
+  const query = validate(req, postEvidenceQuery, 'query');
   // Refuse callers who may not upload (auditors, other organisations) before reading the body.
   svc.assertCanUpload(query.organizationId);
   const { values, upload } = await readUpload(req, uploadFields);
@@ -106,9 +107,10 @@ evidenceRouter.patch('/evidence/:id', async (req, res) => {
   res.json(await service(req).update(id, validate(req, patchBody)));
 });
 
+export const deleteEvidenceIdBody = z.strictObject({ reason: z.string().trim().min(5).max(500) });
 evidenceRouter.delete('/evidence/:id', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const { reason } = validate(req, z.strictObject({ reason: z.string().trim().min(5).max(500) }));
+  const { reason } = validate(req, deleteEvidenceIdBody);
   res.json(await service(req).softDelete(id, reason));
 });
 
@@ -155,8 +157,9 @@ async function sendDownload(req: Request, res: Response, version?: number) {
 
 evidenceRouter.get('/evidence/:id/download', (req, res) => sendDownload(req, res));
 
+export const getEvidenceIdVersionsNDownloadParams = z.object({ id: fields.id, n: z.coerce.number().int().min(1) });
 evidenceRouter.get('/evidence/:id/versions/:n/download', async (req, res) => {
-  const { n } = validate(req, z.object({ id: fields.id, n: z.coerce.number().int().min(1) }), 'params');
+  const { n } = validate(req, getEvidenceIdVersionsNDownloadParams, 'params');
   await sendDownload(req, res, n);
 });
 

@@ -35,9 +35,10 @@ hazardsRouter.get('/assessments/:id/hazards/suggestions', async (req, res) => {
   res.json({ data: await new HazardSuggestionsService(ctx(req)).suggest(id) });
 });
 
+export const postAssessmentsIdHazardsBody = z.strictObject(hazardFields);
 hazardsRouter.post('/assessments/:id/hazards', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.status(201).json(await new HazardsService(ctx(req)).create(id, validate(req, z.strictObject(hazardFields))));
+  res.status(201).json(await new HazardsService(ctx(req)).create(id, validate(req, postAssessmentsIdHazardsBody)));
 });
 
 hazardsRouter.get('/hazards/:id', async (req, res) => {
@@ -45,16 +46,18 @@ hazardsRouter.get('/hazards/:id', async (req, res) => {
   res.json(await new HazardsService(ctx(req)).get(id));
 });
 
+export const patchHazardsIdBody = z.strictObject({ ...z.strictObject(hazardFields).partial().shape, rowVersion: z.number().int().min(1) });
 hazardsRouter.patch('/hazards/:id', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject({ ...z.strictObject(hazardFields).partial().shape, rowVersion: z.number().int().min(1) }));
+  const body = validate(req, patchHazardsIdBody);
   res.json(await new HazardsService(ctx(req)).update(id, body));
 });
 
 /** Moves the status one step: suspected → confirmed → remediated (or one step back), with the date. */
+export const postHazardsIdTransitionsBody = z.strictObject({ to: z.enum(HAZARD_STATUSES), date: date.optional(), rowVersion: z.number().int().min(1) });
 hazardsRouter.post('/hazards/:id/transitions', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject({ to: z.enum(HAZARD_STATUSES), date: date.optional(), rowVersion: z.number().int().min(1) }));
+  const body = validate(req, postHazardsIdTransitionsBody);
   res.json(await new HazardsService(ctx(req)).transition(id, body));
 });
 

@@ -46,15 +46,17 @@ organizationsRouter.get('/organizations/:id/members', async (req, res) => {
   res.json({ data: await service(req).listMembers(id) });
 });
 
+export const postOrganizationsIdMembersBody = z.strictObject({ username: fields.username, role });
 organizationsRouter.post('/organizations/:id/members', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject({ username: fields.username, role }));
+  const body = validate(req, postOrganizationsIdMembersBody);
   res.status(201).json(await service(req).addMember(id, body));
 });
 
+export const patchOrganizationsIdMembersMembershipIdBody = z.strictObject({ role });
 organizationsRouter.patch('/organizations/:id/members/:membershipId', async (req, res) => {
   const { id, membershipId } = validate(req, memberParams, 'params');
-  const body = validate(req, z.strictObject({ role }));
+  const body = validate(req, patchOrganizationsIdMembersMembershipIdBody);
   res.json(await service(req).changeRole(id, membershipId, body.role));
 });
 

@@ -13,8 +13,9 @@ export const packRouter = Router();
  * re-hashed before the first byte: a missing or corrupted file is 500 evidence_corrupted with
  * the usual JSON error, never a partial archive.
  */
+export const getAssessmentsIdEvidencePackZipParams = z.object({ id: fields.id });
 packRouter.get('/assessments/:id/evidence-pack.zip', async (req, res) => {
-  const { id } = validate(req, z.object({ id: fields.id }), 'params');
+  const { id } = validate(req, getAssessmentsIdEvidencePackZipParams, 'params');
   validate(req, z.strictObject({ lang: z.string().optional() }), 'query');
   const { store, db } = deps(req);
   const service = new EvidencePackService(serviceContext(req), store);

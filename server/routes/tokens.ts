@@ -26,8 +26,9 @@ tokensRouter.post('/tokens', async (req, res) => {
   res.status(201).json(await service(req).create(body));
 });
 
+export const deleteTokensIdParams = z.object({ id: fields.id });
 tokensRouter.delete('/tokens/:id', async (req, res) => {
-  const { id } = validate(req, z.object({ id: fields.id }), 'params');
+  const { id } = validate(req, deleteTokensIdParams, 'params');
   await service(req).revoke(id);
   res.status(204).end();
 });

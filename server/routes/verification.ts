@@ -31,12 +31,13 @@ verificationRouter.get('/verification-tables', (_req, res) => {
 });
 
 // 漏洞扫描
+export const postAssessmentsIdScansQuery = z.object({ dryRun: z.enum(['true', 'false']).optional() });
 verificationRouter.post('/assessments/:id/scans', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   const service = new ScansService(ctx(req), deps(req).store);
   await new AssessmentsService(ctx(req)).loadWritable(id); // 403/404/409 before the body is read
   // `?dryRun=true`: parsed and matched as an import would be, nothing written (the web form's preview).
-  const { dryRun } = validate(req, z.object({ dryRun: z.enum(['true', 'false']).optional() }), 'query');
+  const { dryRun } = validate(req, postAssessmentsIdScansQuery, 'query');
   const file = await readUploadToMemory(req, SCAN_FILE_LIMIT_BYTES);
   if (dryRun === 'true') return void res.json(await service.preview(id, { content: file.content, fileName: file.fileName }));
   const { created, scan } = await service.import(id, { content: file.content, fileName: file.fileName });
@@ -90,9 +91,10 @@ verificationRouter.get('/assessments/:id/pentests', async (req, res) => {
   res.json({ data: await new PentestsService(ctx(req)).list(id) });
 });
 
+export const postAssessmentsIdPentestsBody = z.strictObject(pentestFields);
 verificationRouter.post('/assessments/:id/pentests', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject(pentestFields));
+  const body = validate(req, postAssessmentsIdPentestsBody);
   res.status(201).json((await new PentestsService(ctx(req)).create(id, [body]))[0]);
 });
 
@@ -104,9 +106,10 @@ verificationRouter.post('/assessments/:id/pentests/import', async (req, res) => 
   res.status(201).json({ data: await new PentestsService(ctx(req)).importCsv(id, file.content) });
 });
 
+export const patchPentestsIdBody = z.strictObject({ ...z.strictObject(pentestFields).partial().shape, rowVersion: z.number().int().min(1) });
 verificationRouter.patch('/pentests/:id', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject({ ...z.strictObject(pentestFields).partial().shape, rowVersion: z.number().int().min(1) }));
+  const body = validate(req, patchPentestsIdBody);
   res.json(await new PentestsService(ctx(req)).update(id, body));
 });
 

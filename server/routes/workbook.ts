@@ -34,9 +34,10 @@ workbookRouter.get('/assessments/:id/workbook.xlsx', async (req, res) => {
  * Imports a record workbook (multipart field `file`). `?dryRun=1`: the diff only. Otherwise the
  * changed rows are applied all or nothing; problems → 400, conflicts → 409, nothing applied.
  */
+export const postAssessmentsIdWorkbookQuery = z.strictObject({ dryRun: z.enum(['1', '0', 'true', 'false']).optional(), lang: z.string().optional() });
 workbookRouter.post('/assessments/:id/workbook', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const q = validate(req, z.strictObject({ dryRun: z.enum(['1', '0', 'true', 'false']).optional(), lang: z.string().optional() }), 'query');
+  const q = validate(req, postAssessmentsIdWorkbookQuery, 'query');
   const svc = service(req);
   // 404 / 403 / 409 (read-only assessment) before the body is read.
   await svc.assertCanImport(id);

@@ -1,25 +1,28 @@
 import type { RouteSchemas } from '../route-schemas.js';
-import { confirmBody as accountConfirmBody, passwordBody as accountPasswordBody, userParams as accountUserParams, withPassword as accountWithPassword } from '../../routes/account.js';
-import { idParams as assessmentsIdParams } from '../../routes/assessments.js';
+import { confirmBody as accountConfirmBody, deleteMeSessionsIdParams as accountDeleteMeSessionsIdParams, passwordBody as accountPasswordBody, userParams as accountUserParams, withPassword as accountWithPassword } from '../../routes/account.js';
+import { deleteAssessmentsIdResultsCodeParams as assessmentsDeleteAssessmentsIdResultsCodeParams, deleteAssessmentsIdResultsCodeQuery as assessmentsDeleteAssessmentsIdResultsCodeQuery, idParams as assessmentsIdParams, patchObjectsIdBody as assessmentsPatchObjectsIdBody, postAssessmentsBody as assessmentsPostAssessmentsBody, postAssessmentsIdFindingsBody as assessmentsPostAssessmentsIdFindingsBody, postAssessmentsIdResultsBulkBody as assessmentsPostAssessmentsIdResultsBulkBody, postAssessmentsIdResultsCodeCopyParams as assessmentsPostAssessmentsIdResultsCodeCopyParams, postAssessmentsIdResultsOutsideMappingBody as assessmentsPostAssessmentsIdResultsOutsideMappingBody, postAssessmentsIdTransitionsBody as assessmentsPostAssessmentsIdTransitionsBody, postSystemsIdObjectsBody as assessmentsPostSystemsIdObjectsBody, putAssessmentsIdResultsCodeBody as assessmentsPutAssessmentsIdResultsCodeBody, putAssessmentsIdResultsCodeParams as assessmentsPutAssessmentsIdResultsCodeParams } from '../../routes/assessments.js';
 import { auditQuery as auditAuditQuery } from '../../routes/audit.js';
 import { loginBody as authLoginBody } from '../../routes/auth.js';
 import { highRiskQuery as catalogueHighRiskQuery, itemParams as catalogueItemParams, itemsQuery as catalogueItemsQuery, structureQuery as catalogueStructureQuery } from '../../routes/catalogue.js';
-import { idParams as cloudIdParams } from '../../routes/cloud.js';
+import { idParams as cloudIdParams, patchPlatformsIdBody as cloudPatchPlatformsIdBody, postPlatformsBody as cloudPostPlatformsBody, postSystemsIdDeployedProductsBody as cloudPostSystemsIdDeployedProductsBody } from '../../routes/cloud.js';
 import { deadlinesQuery as deadlinesDeadlinesQuery } from '../../routes/deadlines.js';
-import { idParams as documentsIdParams } from '../../routes/documents.js';
-import { createBody as evidenceRequestsCreateBody } from '../../routes/evidence-requests.js';
-import { idParams as evidenceIdParams, linkBody as evidenceLinkBody, listQuery as evidenceListQuery, patchBody as evidencePatchBody } from '../../routes/evidence.js';
-import { codeParams as extraItemsCodeParams, params as extraItemsParams } from '../../routes/extra-items.js';
+import { getReportTemplatesIdVersionsVersionDownloadParams as documentsGetReportTemplatesIdVersionsVersionDownloadParams, idParams as documentsIdParams, postSystemsIdDocumentsBody as documentsPostSystemsIdDocumentsBody } from '../../routes/documents.js';
+import { createBody as evidenceRequestsCreateBody, postEvidenceRequestsIdCancelParams as evidenceRequestsPostEvidenceRequestsIdCancelParams } from '../../routes/evidence-requests.js';
+import { deleteEvidenceIdBody as evidenceDeleteEvidenceIdBody, getEvidenceIdVersionsNDownloadParams as evidenceGetEvidenceIdVersionsNDownloadParams, idParams as evidenceIdParams, linkBody as evidenceLinkBody, listQuery as evidenceListQuery, patchBody as evidencePatchBody, postEvidenceQuery as evidencePostEvidenceQuery } from '../../routes/evidence.js';
+import { codeParams as extraItemsCodeParams, params as extraItemsParams, patchAssessmentsIdExtraItemsCodeBody as extraItemsPatchAssessmentsIdExtraItemsCodeBody, postAssessmentsIdExtraItemsBody as extraItemsPostAssessmentsIdExtraItemsBody } from '../../routes/extra-items.js';
+import { patchSystemsIdProtectionPlansPidBody as filing2025PatchSystemsIdProtectionPlansPidBody, patchSystemsIdProtectionPlansPidParams as filing2025PatchSystemsIdProtectionPlansPidParams, postSystemsIdProtectionPlansBody as filing2025PostSystemsIdProtectionPlansBody } from '../../routes/filing-2025.js';
+import { patchSystemsIdInspectionsIidBody as filingPatchSystemsIdInspectionsIidBody, patchSystemsIdInspectionsIidParams as filingPatchSystemsIdInspectionsIidParams, postSystemsIdInspectionsBody as filingPostSystemsIdInspectionsBody } from '../../routes/filing.js';
 import { gradingParams as gradingsGradingParams } from '../../routes/gradings.js';
-import { idParams as hazardsIdParams } from '../../routes/hazards.js';
-import { createBody as organizationsCreateBody, idParams as organizationsIdParams, memberParams as organizationsMemberParams, patchBody as organizationsPatchBody } from '../../routes/organizations.js';
+import { idParams as hazardsIdParams, patchHazardsIdBody as hazardsPatchHazardsIdBody, postAssessmentsIdHazardsBody as hazardsPostAssessmentsIdHazardsBody, postHazardsIdTransitionsBody as hazardsPostHazardsIdTransitionsBody } from '../../routes/hazards.js';
+import { createBody as organizationsCreateBody, idParams as organizationsIdParams, memberParams as organizationsMemberParams, patchBody as organizationsPatchBody, patchOrganizationsIdMembersMembershipIdBody as organizationsPatchOrganizationsIdMembersMembershipIdBody, postOrganizationsIdMembersBody as organizationsPostOrganizationsIdMembersBody } from '../../routes/organizations.js';
 import { assessmentParams as oscalAssessmentParams, catalogueQuery as oscalCatalogueQuery, importQuery as oscalImportQuery, profileQuery as oscalProfileQuery } from '../../routes/oscal.js';
-import { idParams as reportsIdParams } from '../../routes/reports.js';
+import { getAssessmentsIdEvidencePackZipParams as packGetAssessmentsIdEvidencePackZipParams } from '../../routes/pack.js';
+import { idParams as reportsIdParams, postAssessmentsIdReportsBody as reportsPostAssessmentsIdReportsBody } from '../../routes/reports.js';
 import { createSystemBody as systemsCreateSystemBody, listSystemsQuery as systemsListSystemsQuery, patchSystemBody as systemsPatchSystemBody, systemParams as systemsSystemParams, systemTransitionBody as systemsSystemTransitionBody } from '../../routes/systems.js';
-import { createBody as tokensCreateBody } from '../../routes/tokens.js';
+import { createBody as tokensCreateBody, deleteTokensIdParams as tokensDeleteTokensIdParams } from '../../routes/tokens.js';
 import { createBody as usersCreateBody, idParams as usersIdParams, patchBody as usersPatchBody, rolesBody as usersRolesBody } from '../../routes/users.js';
-import { compensationBody as verificationCompensationBody, idParams as verificationIdParams, raiseBody as verificationRaiseBody } from '../../routes/verification.js';
-import { idParams as workbookIdParams } from '../../routes/workbook.js';
+import { compensationBody as verificationCompensationBody, idParams as verificationIdParams, patchPentestsIdBody as verificationPatchPentestsIdBody, postAssessmentsIdPentestsBody as verificationPostAssessmentsIdPentestsBody, postAssessmentsIdScansQuery as verificationPostAssessmentsIdScansQuery, raiseBody as verificationRaiseBody } from '../../routes/verification.js';
+import { idParams as workbookIdParams, postAssessmentsIdWorkbookQuery as workbookPostAssessmentsIdWorkbookQuery } from '../../routes/workbook.js';
 
 /**
  * The zod schemas routes validate with, by `METHOD /path` — the very objects the routers import,
@@ -29,24 +32,29 @@ import { idParams as workbookIdParams } from '../../routes/workbook.js';
  */
 export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'POST /me/password': { body: accountPasswordBody },
+  'DELETE /me/sessions/:id': { params: accountDeleteMeSessionsIdParams },
   'POST /me/mfa/totp/confirm': { body: accountConfirmBody },
   'DELETE /me/mfa/totp': { body: accountWithPassword },
   'POST /me/mfa/recovery-codes': { body: accountWithPassword },
   'DELETE /users/:id/mfa': { params: accountUserParams },
   'GET /systems/:id/objects': { params: systemsSystemParams },
-  'POST /systems/:id/objects': { params: systemsSystemParams },
-  'PATCH /objects/:id': { params: assessmentsIdParams },
+  'POST /systems/:id/objects': { params: systemsSystemParams, body: assessmentsPostSystemsIdObjectsBody },
+  'PATCH /objects/:id': { params: assessmentsIdParams, body: assessmentsPatchObjectsIdBody },
   'DELETE /objects/:id': { params: assessmentsIdParams },
+  'POST /assessments': { body: assessmentsPostAssessmentsBody },
   'GET /assessments/:id': { params: assessmentsIdParams },
   'PATCH /assessments/:id': { params: assessmentsIdParams },
-  'POST /assessments/:id/transitions': { params: assessmentsIdParams },
+  'POST /assessments/:id/transitions': { params: assessmentsIdParams, body: assessmentsPostAssessmentsIdTransitionsBody },
   'POST /assessments/:id/revisions': { params: assessmentsIdParams },
   'GET /assessments/:id/results': { params: assessmentsIdParams },
-  'POST /assessments/:id/results/bulk': { params: assessmentsIdParams },
-  'POST /assessments/:id/results/outside-mapping': { params: assessmentsIdParams },
+  'PUT /assessments/:id/results/:code': { params: assessmentsPutAssessmentsIdResultsCodeParams, body: assessmentsPutAssessmentsIdResultsCodeBody },
+  'POST /assessments/:id/results/bulk': { params: assessmentsIdParams, body: assessmentsPostAssessmentsIdResultsBulkBody },
+  'POST /assessments/:id/results/:code/copy': { params: assessmentsPostAssessmentsIdResultsCodeCopyParams },
+  'POST /assessments/:id/results/outside-mapping': { params: assessmentsIdParams, body: assessmentsPostAssessmentsIdResultsOutsideMappingBody },
+  'DELETE /assessments/:id/results/:code': { params: assessmentsDeleteAssessmentsIdResultsCodeParams, query: assessmentsDeleteAssessmentsIdResultsCodeQuery },
   'GET /assessments/:id/summary': { params: assessmentsIdParams },
   'GET /assessments/:id/findings': { params: assessmentsIdParams },
-  'POST /assessments/:id/findings': { params: assessmentsIdParams },
+  'POST /assessments/:id/findings': { params: assessmentsIdParams, body: assessmentsPostAssessmentsIdFindingsBody },
   'PATCH /findings/:id': { params: assessmentsIdParams },
   'DELETE /findings/:id': { params: assessmentsIdParams },
   'POST /findings/:id/remediation': { params: assessmentsIdParams },
@@ -59,64 +67,72 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'GET /catalogue/structure': { query: catalogueStructureQuery },
   'GET /catalogue/high-risk-cases': { query: catalogueHighRiskQuery },
   'GET /systems/:id/deployed-products': { params: systemsSystemParams },
-  'POST /systems/:id/deployed-products': { params: systemsSystemParams },
+  'POST /systems/:id/deployed-products': { params: systemsSystemParams, body: cloudPostSystemsIdDeployedProductsBody },
   'GET /assessments/:id/recommendations': { params: cloudIdParams },
   'POST /assessments/:id/inherit': { params: cloudIdParams },
+  'POST /platforms': { body: cloudPostPlatformsBody },
   'GET /platforms/:id': { params: cloudIdParams },
-  'PATCH /platforms/:id': { params: cloudIdParams },
+  'PATCH /platforms/:id': { params: cloudIdParams, body: cloudPatchPlatformsIdBody },
   'GET /platforms/:id/responsibilities': { params: cloudIdParams },
   'PUT /platforms/:id/responsibilities': { params: cloudIdParams },
   'GET /deadlines': { query: deadlinesDeadlinesQuery },
   'POST /organizations/:id/report-templates': { params: documentsIdParams },
   'GET /organizations/:id/report-templates': { params: documentsIdParams },
   'GET /report-templates/:id': { params: documentsIdParams },
-  'POST /systems/:id/documents': { params: documentsIdParams },
+  'GET /report-templates/:id/versions/:version/download': { params: documentsGetReportTemplatesIdVersionsVersionDownloadParams },
+  'POST /systems/:id/documents': { params: documentsIdParams, body: documentsPostSystemsIdDocumentsBody },
   'GET /systems/:id/documents': { params: documentsIdParams },
   'GET /documents/:id/download': { params: documentsIdParams },
   'POST /evidence-requests': { body: evidenceRequestsCreateBody },
+  'POST /evidence-requests/:id/cancel': { params: evidenceRequestsPostEvidenceRequestsIdCancelParams },
+  'POST /evidence': { query: evidencePostEvidenceQuery },
   'GET /evidence': { query: evidenceListQuery },
   'GET /evidence/:id': { params: evidenceIdParams },
   'PATCH /evidence/:id': { params: evidenceIdParams, body: evidencePatchBody },
-  'DELETE /evidence/:id': { params: evidenceIdParams },
+  'DELETE /evidence/:id': { params: evidenceIdParams, body: evidenceDeleteEvidenceIdBody },
   'POST /evidence/:id/versions': { params: evidenceIdParams },
+  'GET /evidence/:id/versions/:n/download': { params: evidenceGetEvidenceIdVersionsNDownloadParams },
   'POST /evidence/:id/links': { params: evidenceIdParams, body: evidenceLinkBody },
   'DELETE /evidence/:id/links': { params: evidenceIdParams, body: evidenceLinkBody },
   'GET /assessments/:id/extra-items': { params: extraItemsParams },
-  'POST /assessments/:id/extra-items': { params: extraItemsParams },
-  'PATCH /assessments/:id/extra-items/:code': { params: extraItemsCodeParams },
+  'POST /assessments/:id/extra-items': { params: extraItemsParams, body: extraItemsPostAssessmentsIdExtraItemsBody },
+  'PATCH /assessments/:id/extra-items/:code': { params: extraItemsCodeParams, body: extraItemsPatchAssessmentsIdExtraItemsCodeBody },
   'DELETE /assessments/:id/extra-items/:code': { params: extraItemsCodeParams },
   'GET /systems/:id/filing/data-survey': { params: systemsSystemParams },
   'PUT /systems/:id/filing/data-survey': { params: systemsSystemParams },
   'GET /systems/:id/filing/data-survey.xlsx': { params: systemsSystemParams },
   'GET /systems/:id/protection-plans': { params: systemsSystemParams },
   'GET /systems/:id/protection-plans/draft': { params: systemsSystemParams },
-  'POST /systems/:id/protection-plans': { params: systemsSystemParams },
+  'POST /systems/:id/protection-plans': { params: systemsSystemParams, body: filing2025PostSystemsIdProtectionPlansBody },
+  'PATCH /systems/:id/protection-plans/:pid': { params: filing2025PatchSystemsIdProtectionPlansPidParams, body: filing2025PatchSystemsIdProtectionPlansPidBody },
   'GET /systems/:id/filing': { params: systemsSystemParams },
   'PUT /systems/:id/filing': { params: systemsSystemParams },
   'GET /systems/:id/inspections': { params: systemsSystemParams },
-  'POST /systems/:id/inspections': { params: systemsSystemParams },
+  'POST /systems/:id/inspections': { params: systemsSystemParams, body: filingPostSystemsIdInspectionsBody },
+  'PATCH /systems/:id/inspections/:iid': { params: filingPatchSystemsIdInspectionsIidParams, body: filingPatchSystemsIdInspectionsIidBody },
   'GET /systems/:id/gradings': { params: systemsSystemParams },
   'POST /systems/:id/gradings': { params: systemsSystemParams },
   'POST /systems/:id/gradings/:gid/review': { params: gradingsGradingParams },
   'POST /systems/:id/gradings/:gid/approval': { params: gradingsGradingParams },
   'GET /assessments/:id/hazards': { params: hazardsIdParams },
   'GET /assessments/:id/hazards/suggestions': { params: hazardsIdParams },
-  'POST /assessments/:id/hazards': { params: hazardsIdParams },
+  'POST /assessments/:id/hazards': { params: hazardsIdParams, body: hazardsPostAssessmentsIdHazardsBody },
   'GET /hazards/:id': { params: hazardsIdParams },
-  'PATCH /hazards/:id': { params: hazardsIdParams },
-  'POST /hazards/:id/transitions': { params: hazardsIdParams },
+  'PATCH /hazards/:id': { params: hazardsIdParams, body: hazardsPatchHazardsIdBody },
+  'POST /hazards/:id/transitions': { params: hazardsIdParams, body: hazardsPostHazardsIdTransitionsBody },
   'DELETE /hazards/:id': { params: hazardsIdParams },
   'POST /organizations': { body: organizationsCreateBody },
   'GET /organizations/:id': { params: organizationsIdParams },
   'PATCH /organizations/:id': { params: organizationsIdParams, body: organizationsPatchBody },
   'GET /organizations/:id/members': { params: organizationsIdParams },
-  'POST /organizations/:id/members': { params: organizationsIdParams },
-  'PATCH /organizations/:id/members/:membershipId': { params: organizationsMemberParams },
+  'POST /organizations/:id/members': { params: organizationsIdParams, body: organizationsPostOrganizationsIdMembersBody },
+  'PATCH /organizations/:id/members/:membershipId': { params: organizationsMemberParams, body: organizationsPatchOrganizationsIdMembersMembershipIdBody },
   'DELETE /organizations/:id/members/:membershipId': { params: organizationsMemberParams },
   'POST /organizations/:id/members/:membershipId/accept': { params: organizationsMemberParams },
   'POST /organizations/:id/members/:membershipId/decline': { params: organizationsMemberParams },
   'POST /oscal/import': { query: oscalImportQuery },
-  'POST /assessments/:id/reports': { params: reportsIdParams },
+  'GET /assessments/:id/evidence-pack.zip': { params: packGetAssessmentsIdEvidencePackZipParams },
+  'POST /assessments/:id/reports': { params: reportsIdParams, body: reportsPostAssessmentsIdReportsBody },
   'GET /assessments/:id/reports': { params: reportsIdParams },
   'GET /reports/:id': { params: reportsIdParams },
   'GET /reports/:id/download': { params: reportsIdParams },
@@ -128,21 +144,22 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'POST /systems/:id/transitions': { params: systemsSystemParams, body: systemsSystemTransitionBody },
   'GET /systems/:id/history': { params: systemsSystemParams },
   'POST /tokens': { body: tokensCreateBody },
+  'DELETE /tokens/:id': { params: tokensDeleteTokensIdParams },
   'POST /users': { body: usersCreateBody },
   'GET /users/:id': { params: usersIdParams },
   'PATCH /users/:id': { params: usersIdParams, body: usersPatchBody },
   'PUT /users/:id/roles': { params: usersIdParams, body: usersRolesBody },
   'POST /users/:id/unlock': { params: usersIdParams },
-  'POST /assessments/:id/scans': { params: verificationIdParams },
+  'POST /assessments/:id/scans': { params: verificationIdParams, query: verificationPostAssessmentsIdScansQuery },
   'GET /assessments/:id/scans': { params: verificationIdParams },
   'GET /assessments/:id/vulnerabilities': { params: verificationIdParams },
   'GET /scans/:id': { params: verificationIdParams },
   'DELETE /scans/:id': { params: verificationIdParams },
   'POST /scan-vulnerabilities/:id/finding': { params: verificationIdParams, body: verificationRaiseBody },
   'GET /assessments/:id/pentests': { params: verificationIdParams },
-  'POST /assessments/:id/pentests': { params: verificationIdParams },
+  'POST /assessments/:id/pentests': { params: verificationIdParams, body: verificationPostAssessmentsIdPentestsBody },
   'POST /assessments/:id/pentests/import': { params: verificationIdParams },
-  'PATCH /pentests/:id': { params: verificationIdParams },
+  'PATCH /pentests/:id': { params: verificationIdParams, body: verificationPatchPentestsIdBody },
   'DELETE /pentests/:id': { params: verificationIdParams },
   'POST /pentests/:id/finding': { params: verificationIdParams, body: verificationRaiseBody },
   'GET /assessments/:id/compensations': { params: verificationIdParams },
@@ -153,7 +170,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'GET /findings/:id/risk-analysis/suggestion': { params: verificationIdParams },
   'PUT /findings/:id/risk-analysis': { params: verificationIdParams },
   'GET /assessments/:id/workbook.xlsx': { params: workbookIdParams },
-  'POST /assessments/:id/workbook': { params: workbookIdParams },
+  'POST /assessments/:id/workbook': { params: workbookIdParams, query: workbookPostAssessmentsIdWorkbookQuery },
   'GET /oscal/catalog': { query: oscalCatalogueQuery },
   'GET /oscal/profile': { query: oscalProfileQuery },
   'GET /assessments/:id/oscal/assessment-results': { params: oscalAssessmentParams },
