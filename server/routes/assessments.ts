@@ -39,8 +39,8 @@ assessmentsRouter.get('/systems/:id/objects', async (req, res) => {
   res.json({ data: await new ObjectsService(ctx(req)).list(id) });
 });
 
-/** One object, or `{ objects: [...] }` to create many in one transaction. */
 export const postSystemsIdObjectsBody = z.union([objectBody, z.strictObject({ objects: z.array(objectBody).min(1).max(500) })]);
+/** One object, or `{ objects: [...] }` to create many in one transaction. */
 assessmentsRouter.post('/systems/:id/objects', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
   const body = validate(req, postSystemsIdObjectsBody);
@@ -153,16 +153,16 @@ assessmentsRouter.post('/assessments/:id/results/bulk', async (req, res) => {
   res.json({ data: await new ResultsService(ctx(req)).bulk(id, body.results.map(normaliseObject)) });
 });
 
-// Copy one object's result (value, record, methods) to other objects of the same category, in one transaction.
 export const postAssessmentsIdResultsCodeCopyParams = z.object({ id: fields.id, code: codeField });
+// Copy one object's result (value, record, methods) to other objects of the same category, in one transaction.
 assessmentsRouter.post('/assessments/:id/results/:code/copy', async (req, res) => {
   const { id, code } = validate(req, postAssessmentsIdResultsCodeCopyParams, 'params');
   await new AssessmentsService(ctx(req)).loadWritable(id); // 404 / 403 before the body (400)
   res.json({ data: await new ResultsService(ctx(req)).copy(id, { code, ...validate(req, copyResultSchema) }) });
 });
 
-// Rows outside the catalogue's default object mapping: the assessor adds or removes them.
 export const postAssessmentsIdResultsOutsideMappingBody = z.strictObject({ code: codeField, objectId: z.union([fields.id, z.literal('system')]).nullable().optional() });
+// Rows outside the catalogue's default object mapping: the assessor adds or removes them.
 assessmentsRouter.post('/assessments/:id/results/outside-mapping', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   const body = validate(req, postAssessmentsIdResultsOutsideMappingBody);
@@ -202,8 +202,8 @@ assessmentsRouter.get('/assessments/:id/findings', async (req, res) => {
   res.json({ data: await new FindingsService(ctx(req)).list(id) });
 });
 
-/** A finding by hand, or `{ fromResults: true }` to draft one per non-conforming unit without a finding. */
 export const postAssessmentsIdFindingsBody = z.union([z.strictObject({ fromResults: z.literal(true) }), z.strictObject(findingFields)]);
+/** A finding by hand, or `{ fromResults: true }` to draft one per non-conforming unit without a finding. */
 assessmentsRouter.post('/assessments/:id/findings', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   const body = validate(req, postAssessmentsIdFindingsBody);

@@ -55,8 +55,8 @@ documentsRouter.get('/report-templates/:id/versions/:version/download', async (r
   await send(res, { view: { ...file.view, mediaType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' }, open: file.open });
 });
 
-// ---- lifecycle documents of a system ----
 export const postSystemsIdDocumentsBody = z.strictObject({ type: z.enum(DOCUMENT_TYPES), format: z.enum(DOCUMENT_FORMATS).default('docx'), lang: z.enum(['zh-CN', 'en']).default('zh-CN'), year: z.number().int().min(2000).max(2100).optional() });
+// ---- lifecycle documents of a system ----
 documentsRouter.post('/systems/:id/documents', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   // `year`: which year's 保护工作方案 (default: the newest recorded); ignored by the other documents.

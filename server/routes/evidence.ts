@@ -28,8 +28,8 @@ const metadataFields = {
   source: z.string().trim().max(300).nullable().optional(),
   tags: z.array(tag).max(30).optional(),
 };
-const uploadFields = z.strictObject({ ...metadataFields, organizationId: fields.id.optional(), requestId: fields.id.optional() });
-const versionFields = z.strictObject({ note: z.string().trim().max(500).optional(), requestId: fields.id.optional() });
+export const uploadFields = z.strictObject({ ...metadataFields, organizationId: fields.id.optional(), requestId: fields.id.optional() });
+export const versionFields = z.strictObject({ note: z.string().trim().max(500).optional(), requestId: fields.id.optional() });
 export const patchBody = z.strictObject({ ...metadataFields, title: metadataFields.title.optional(), kind: metadataFields.kind.optional() });
 export const idParams = z.object({ id: fields.id });
 export const linkBody = z.strictObject({ targetType: z.string().min(1).max(32), targetId: z.string().min(1).max(100) });

@@ -53,8 +53,8 @@ hazardsRouter.patch('/hazards/:id', async (req, res) => {
   res.json(await new HazardsService(ctx(req)).update(id, body));
 });
 
-/** Moves the status one step: suspected → confirmed → remediated (or one step back), with the date. */
 export const postHazardsIdTransitionsBody = z.strictObject({ to: z.enum(HAZARD_STATUSES), date: date.optional(), rowVersion: z.number().int().min(1) });
+/** Moves the status one step: suspected → confirmed → remediated (or one step back), with the date. */
 hazardsRouter.post('/hazards/:id/transitions', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   const body = validate(req, postHazardsIdTransitionsBody);

@@ -30,8 +30,8 @@ verificationRouter.get('/verification-tables', (_req, res) => {
   res.json({ severity: t.severity, threats: t.threats, riskMatrix: t.matrix });
 });
 
-// 漏洞扫描
 export const postAssessmentsIdScansQuery = z.object({ dryRun: z.enum(['true', 'false']).optional() });
+// 漏洞扫描
 verificationRouter.post('/assessments/:id/scans', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   const service = new ScansService(ctx(req), deps(req).store);

@@ -30,11 +30,11 @@ workbookRouter.get('/assessments/:id/workbook.xlsx', async (req, res) => {
   res.end(buffer);
 });
 
+export const postAssessmentsIdWorkbookQuery = z.strictObject({ dryRun: z.enum(['1', '0', 'true', 'false']).optional(), lang: z.string().optional() });
 /**
  * Imports a record workbook (multipart field `file`). `?dryRun=1`: the diff only. Otherwise the
  * changed rows are applied all or nothing; problems → 400, conflicts → 409, nothing applied.
  */
-export const postAssessmentsIdWorkbookQuery = z.strictObject({ dryRun: z.enum(['1', '0', 'true', 'false']).optional(), lang: z.string().optional() });
 workbookRouter.post('/assessments/:id/workbook', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   const q = validate(req, postAssessmentsIdWorkbookQuery, 'query');

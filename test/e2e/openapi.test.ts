@@ -59,6 +59,10 @@ describeEachEngine('OpenAPI description of the API', (ctx) => {
     expect(create.additionalProperties).to.equal(false);
     expect(doc.paths['/systems/{id}'].get.parameters[0].schema.format).to.equal('uuid');
     expect(doc.paths['/systems'].post['x-dengbao-permission']).to.equal('org:manage');
+    const upload = doc.paths['/evidence'].post.requestBody.content['multipart/form-data'].schema;
+    expect(upload.required).to.include.members(['title', 'kind', 'file']);
+    expect(upload.properties.file).to.deep.equal({ type: 'string', format: 'binary' });
+    expect(doc.paths['/assessments/{id}/results/{code}'].put.requestBody.content['application/json'].schema.properties.value.enum).to.include('conform');
   });
 
   it('every schema in the registry is the very object its route validates with (recorded when the route runs)', async function () {

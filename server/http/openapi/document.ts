@@ -53,6 +53,13 @@ function parameters(route: RouteDescription): Json[] {
   return [...fromPath, ...fromQuery];
 }
 
+/** A multipart upload's fields, plus the file itself (part `file`). */
+function requestSchema(schema: z.ZodType, multipart: boolean): Json {
+  const out = jsonSchema(schema);
+  if (!multipart) return out;
+  return { ...out, properties: { ...(out.properties as Json), file: { type: 'string', format: 'binary' } }, required: [...((out.required as string[] | undefined) ?? []), 'file'] };
+}
+
 const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 
 function operation(route: RouteDescription): Json {
@@ -67,7 +74,7 @@ function operation(route: RouteDescription): Json {
     'x-dengbao-permission': route.permission,
     ...(route.permission === 'public' ? { security: [] } : {}),
     parameters: parameters(route),
-    ...(body ? { requestBody: { required: true, content: { [media]: { schema: jsonSchema(body) } } } } : {}),
+    ...(body ? { requestBody: { required: true, content: { [media]: { schema: requestSchema(body, !!route.schemas.multipart) } } } } : {}),
     responses: {
       [route.method === 'POST' ? '2XX' : '200']: { description: write ? 'Done: the changed resource' : 'The resource (lists as `{ data, meta }`)' },
       '400': error('Bad input: `details` lists each bad field by path'),

@@ -8,7 +8,7 @@ import { idParams as cloudIdParams, patchPlatformsIdBody as cloudPatchPlatformsI
 import { deadlinesQuery as deadlinesDeadlinesQuery } from '../../routes/deadlines.js';
 import { getReportTemplatesIdVersionsVersionDownloadParams as documentsGetReportTemplatesIdVersionsVersionDownloadParams, idParams as documentsIdParams, postSystemsIdDocumentsBody as documentsPostSystemsIdDocumentsBody } from '../../routes/documents.js';
 import { createBody as evidenceRequestsCreateBody, postEvidenceRequestsIdCancelParams as evidenceRequestsPostEvidenceRequestsIdCancelParams } from '../../routes/evidence-requests.js';
-import { deleteEvidenceIdBody as evidenceDeleteEvidenceIdBody, getEvidenceIdVersionsNDownloadParams as evidenceGetEvidenceIdVersionsNDownloadParams, idParams as evidenceIdParams, linkBody as evidenceLinkBody, listQuery as evidenceListQuery, patchBody as evidencePatchBody, postEvidenceQuery as evidencePostEvidenceQuery } from '../../routes/evidence.js';
+import { deleteEvidenceIdBody as evidenceDeleteEvidenceIdBody, getEvidenceIdVersionsNDownloadParams as evidenceGetEvidenceIdVersionsNDownloadParams, idParams as evidenceIdParams, linkBody as evidenceLinkBody, listQuery as evidenceListQuery, patchBody as evidencePatchBody, postEvidenceQuery as evidencePostEvidenceQuery, uploadFields as evidenceUploadFields, versionFields as evidenceVersionFields } from '../../routes/evidence.js';
 import { codeParams as extraItemsCodeParams, params as extraItemsParams, patchAssessmentsIdExtraItemsCodeBody as extraItemsPatchAssessmentsIdExtraItemsCodeBody, postAssessmentsIdExtraItemsBody as extraItemsPostAssessmentsIdExtraItemsBody } from '../../routes/extra-items.js';
 import { patchSystemsIdProtectionPlansPidBody as filing2025PatchSystemsIdProtectionPlansPidBody, patchSystemsIdProtectionPlansPidParams as filing2025PatchSystemsIdProtectionPlansPidParams, postSystemsIdProtectionPlansBody as filing2025PostSystemsIdProtectionPlansBody } from '../../routes/filing-2025.js';
 import { patchSystemsIdInspectionsIidBody as filingPatchSystemsIdInspectionsIidBody, patchSystemsIdInspectionsIidParams as filingPatchSystemsIdInspectionsIidParams, postSystemsIdInspectionsBody as filingPostSystemsIdInspectionsBody } from '../../routes/filing.js';
@@ -85,12 +85,12 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'GET /documents/:id/download': { params: documentsIdParams },
   'POST /evidence-requests': { body: evidenceRequestsCreateBody },
   'POST /evidence-requests/:id/cancel': { params: evidenceRequestsPostEvidenceRequestsIdCancelParams },
-  'POST /evidence': { query: evidencePostEvidenceQuery },
+  'POST /evidence': { query: evidencePostEvidenceQuery, multipart: evidenceUploadFields },
   'GET /evidence': { query: evidenceListQuery },
   'GET /evidence/:id': { params: evidenceIdParams },
   'PATCH /evidence/:id': { params: evidenceIdParams, body: evidencePatchBody },
   'DELETE /evidence/:id': { params: evidenceIdParams, body: evidenceDeleteEvidenceIdBody },
-  'POST /evidence/:id/versions': { params: evidenceIdParams },
+  'POST /evidence/:id/versions': { params: evidenceIdParams, multipart: evidenceVersionFields },
   'GET /evidence/:id/versions/:n/download': { params: evidenceGetEvidenceIdVersionsNDownloadParams },
   'POST /evidence/:id/links': { params: evidenceIdParams, body: evidenceLinkBody },
   'DELETE /evidence/:id/links': { params: evidenceIdParams, body: evidenceLinkBody },
