@@ -41,6 +41,9 @@ Commands:
                              write the catalogue (or a part) to a file or to standard output
   oscal export catalog|profile --level 2|3|4 [--sets general,cloud,...] [--out <file>]
                              write the catalogue as an OSCAL 1.1 catalog (or a profile of it) in JSON
+  oscal import <catalog.json>
+                             compare an OSCAL catalog with the catalogue (writes nothing); exit 1 listing
+                             schema errors or differences
 
 Configuration comes from environment variables (see README.md).`;
 

@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { compareWithCatalogue, readCatalog } from '../reports/oscal/catalog-import.js';
+import { oscalValidator } from '../reports/oscal/json-schema.js';
 import { parseArgs } from 'node:util';
 import { buildCatalog } from '../reports/oscal/catalog.js';
 import { buildProfile } from '../reports/oscal/profile.js';
@@ -9,6 +11,7 @@ import { LEVELS, SETS, type RequirementSet } from './catalogue/schema.js';
 export async function oscalCommand(args: string[], usage: (message: string) => number): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { level: { type: 'string' }, sets: { type: 'string' }, out: { type: 'string' } } });
   const [verb, model] = positionals;
+  if (verb === 'import') return importCatalog(model, usage);
   if (verb !== 'export' || (model !== 'catalog' && model !== 'profile')) return usage('Usage: dengbao oscal export catalog|profile --level 2|3|4 [--sets general,cloud] [--out <file>]');
   const level = Number(values.level);
   if (!(LEVELS as readonly number[]).includes(level)) return usage(`--level must be one of ${LEVELS.join(', ')}`);
@@ -28,4 +31,33 @@ export async function oscalCommand(args: string[], usage: (message: string) => n
     await new Promise<void>((resolve, reject) => process.stdout.write(json, (err) => (err ? reject(err) : resolve())));
   }
   return 0;
+}
+
+/**
+ * `dengbao oscal import <catalog.json>`: what POST /api/v1/oscal/import?dryRun=1 answers — the
+ * schema errors (exit 1), or every difference from the catalogue (exit 1 when any). Writes nothing.
+ */
+async function importCatalog(file: string | undefined, usage: (message: string) => number): Promise<number> {
+  if (!file) return usage('Usage: dengbao oscal import <catalog.json>');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    console.error(`${file}: ${(err as Error).message}`);
+    return 1;
+  }
+  if (!doc || typeof doc !== 'object' || !('catalog' in doc)) {
+    console.error(`${file}: not an OSCAL catalog ({"catalog": {…}})`);
+    return 1;
+  }
+  const errors = oscalValidator('catalog').validate(doc, 50);
+  if (errors.length) {
+    console.error(`${file} fails the OSCAL catalog schema:\n  ${errors.map((e) => `${e.path}: ${e.message}`).join('\n  ')}`);
+    return 1;
+  }
+  const read = readCatalog(doc as Record<string, unknown>);
+  const differences = compareWithCatalogue(shippedCatalogue(), read);
+  for (const d of differences) console.log(`${d.kind} ${d.code} ${d.field}`);
+  console.error(`${read.units.length} units read; ${differences.length} difference(s) from the catalogue`);
+  return differences.length ? 1 : 0;
 }

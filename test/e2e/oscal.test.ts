@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import supertest from 'supertest';
@@ -115,6 +115,15 @@ describe('dengbao oscal export', () => {
       const profile = await runCli(['oscal', 'export', 'profile', '--level', '2'], {});
       expect(profile.code, profile.stderr).to.equal(0);
       expect(oscalValidator('profile').validate(JSON.parse(profile.stdout))).to.deep.equal([]);
+      // Round trip through the CLI: no difference (exit 0); one changed text: listed, exit 1.
+      const back = await runCli(['oscal', 'import', out], {});
+      expect(back.code, back.stderr).to.equal(0);
+      expect(back.stderr).to.match(/0 difference/);
+      doc.catalog.groups[0].controls[0].parts[0].parts[0].prose = '改过';
+      writeFileSync(out, JSON.stringify(doc));
+      const changed = await runCli(['oscal', 'import', out], {});
+      expect(changed.code).to.equal(1);
+      expect(changed.stdout.trim()).to.equal('changed L3-PES1-01 text.zh');
       const bad = await runCli(['oscal', 'export', 'catalog', '--level', '3', '--sets', 'space'], {});
       expect(bad.code).to.equal(2);
       expect(bad.stderr).to.include('space');
