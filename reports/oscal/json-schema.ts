@@ -88,7 +88,7 @@ export class JsonSchemaValidator {
 
 // From the project root, so a build in dist/ finds the same files (like templates/).
 const dir = () => path.join(projectRoot(), 'reports', 'oscal', 'schemas');
-export type OscalModel = 'catalog' | 'profile' | 'assessment-results' | 'poam';
+export type OscalModel = 'catalog' | 'profile' | 'assessment-results' | 'poam' | 'component';
 const cache = new Map<OscalModel, JsonSchemaValidator>();
 
 /** The validator of one OSCAL model, from the official schema files in reports/oscal/schemas/. */

@@ -2,6 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { buildAssessmentResults } from '../../reports/oscal/assessment-results.js';
 import { buildCatalog } from '../../reports/oscal/catalog.js';
+import { buildComponentDefinition } from '../../reports/oscal/component-definition.js';
+import { PlatformsService } from '../cloud/platforms.js';
 import { compareWithCatalogue, readCatalog } from '../../reports/oscal/catalog-import.js';
 import { oscalValidator } from '../../reports/oscal/json-schema.js';
 import { buildPoam } from '../../reports/oscal/poam.js';
@@ -45,9 +47,9 @@ oscalRouter.get('/oscal/profile', (req, res) => {
 });
 
 // ---- an assessment's results and remediation plan ----
-export const assessmentParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 const snapshot = (req: Parameters<typeof validate>[0]) => {
-  const { id } = validate(req, assessmentParams, 'params');
+  const { id } = validate(req, idParams, 'params');
   return new AssessmentSnapshotService(serviceContext(req), deps(req).catalogue).load(id);
 };
 
@@ -57,6 +59,15 @@ oscalRouter.get('/assessments/:id/oscal/assessment-results', async (req, res) =>
 
 oscalRouter.get('/assessments/:id/oscal/poam', async (req, res) => {
   res.json(buildPoam(await snapshot(req)));
+});
+
+// ---- a cloud platform's responsibility matrix ----
+oscalRouter.get('/platforms/:id/oscal/component-definition', async (req, res) => {
+  const { id } = validate(req, idParams, 'params');
+  const service = new PlatformsService(serviceContext(req), deps(req).catalogue);
+  const platform = await service.get(id);
+  const matrix = await service.responsibilities(id, platform.level);
+  res.json(buildComponentDefinition(deps(req).catalogue, platform, matrix, `${req.baseUrl}/oscal/catalog`));
 });
 
 // ---- import ----

@@ -82,4 +82,20 @@ describeEachEngine('OSCAL assessment-results and POA&M of an assessment', (ctx) 
     const bad = await officer.get('/api/v1/assessments/nope/oscal/poam').expect(400);
     expect(bad.body.error.details[0].path).to.equal('params.id');
   });
+
+  it("a cloud platform's responsibility matrix as a valid component-definition: every unit with its responsibility and the platform's result", async () => {
+    const orgs = await demoOrganizations(ctx.db);
+    const platform = await ctx.db.knex('platforms').where({ organization_id: orgs.citybrain }).orWhere({ published: true }).orderBy('id').first('id', 'level');
+    const doc = (await officer.get(`/api/v1/platforms/${platform.id}/oscal/component-definition`).expect(200)).body;
+    expect(oscalValidator('component').validate(doc)).to.deep.equal([]);
+    const [component] = doc['component-definition'].components;
+    expect(component.type).to.equal('service');
+    const statements = component['control-implementations'][0]['implemented-requirements'].flatMap((r: Json) => r.statements);
+    const matrix = (await officer.get(`/api/v1/platforms/${platform.id}/responsibilities?level=${platform.level}`).expect(200)).body.data as Json[];
+    expect(statements.map((st: Json) => `${propOf(st, 'unit-code')} ${propOf(st, 'responsibility')} ${propOf(st, 'platform-result') ?? '-'}`)).to.have.members(
+      matrix.map((m) => `${m.code} ${m.responsibility} ${m.platformResult ?? '-'}`),
+    );
+    const again = (await officer.get(`/api/v1/platforms/${platform.id}/oscal/component-definition`).expect(200)).body;
+    expect(again['component-definition'].uuid).to.equal(doc['component-definition'].uuid);
+  });
 });

@@ -15,7 +15,7 @@ import { patchSystemsIdInspectionsIidBody as filingPatchSystemsIdInspectionsIidB
 import { gradingParams as gradingsGradingParams } from '../../routes/gradings.js';
 import { idParams as hazardsIdParams, patchHazardsIdBody as hazardsPatchHazardsIdBody, postAssessmentsIdHazardsBody as hazardsPostAssessmentsIdHazardsBody, postHazardsIdTransitionsBody as hazardsPostHazardsIdTransitionsBody } from '../../routes/hazards.js';
 import { createBody as organizationsCreateBody, idParams as organizationsIdParams, memberParams as organizationsMemberParams, patchBody as organizationsPatchBody, patchOrganizationsIdMembersMembershipIdBody as organizationsPatchOrganizationsIdMembersMembershipIdBody, postOrganizationsIdMembersBody as organizationsPostOrganizationsIdMembersBody } from '../../routes/organizations.js';
-import { assessmentParams as oscalAssessmentParams, catalogueQuery as oscalCatalogueQuery, importQuery as oscalImportQuery, profileQuery as oscalProfileQuery } from '../../routes/oscal.js';
+import { idParams as oscalIdParams, catalogueQuery as oscalCatalogueQuery, importQuery as oscalImportQuery, profileQuery as oscalProfileQuery } from '../../routes/oscal.js';
 import { getAssessmentsIdEvidencePackZipParams as packGetAssessmentsIdEvidencePackZipParams } from '../../routes/pack.js';
 import { idParams as reportsIdParams, postAssessmentsIdReportsBody as reportsPostAssessmentsIdReportsBody } from '../../routes/reports.js';
 import { createSystemBody as systemsCreateSystemBody, listSystemsQuery as systemsListSystemsQuery, patchSystemBody as systemsPatchSystemBody, systemParams as systemsSystemParams, systemTransitionBody as systemsSystemTransitionBody } from '../../routes/systems.js';
@@ -173,6 +173,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'POST /assessments/:id/workbook': { params: workbookIdParams, query: workbookPostAssessmentsIdWorkbookQuery },
   'GET /oscal/catalog': { query: oscalCatalogueQuery },
   'GET /oscal/profile': { query: oscalProfileQuery },
-  'GET /assessments/:id/oscal/assessment-results': { params: oscalAssessmentParams },
-  'GET /assessments/:id/oscal/poam': { params: oscalAssessmentParams },
+  'GET /assessments/:id/oscal/assessment-results': { params: oscalIdParams },
+  'GET /assessments/:id/oscal/poam': { params: oscalIdParams },
+  'GET /platforms/:id/oscal/component-definition': { params: oscalIdParams },
 };
