@@ -5,6 +5,7 @@ import { buildCatalog } from '../../reports/oscal/catalog.js';
 import { buildComponentDefinition } from '../../reports/oscal/component-definition.js';
 import { PlatformsService } from '../cloud/platforms.js';
 import { compareWithCatalogue, readCatalog } from '../../reports/oscal/catalog-import.js';
+import { readComponentDefinition } from '../../reports/oscal/component-import.js';
 import { oscalValidator } from '../../reports/oscal/json-schema.js';
 import { buildPoam } from '../../reports/oscal/poam.js';
 import { readSmallUpload } from '../http/small-upload.js';
@@ -72,17 +73,23 @@ oscalRouter.get('/platforms/:id/oscal/component-definition', async (req, res) =>
 
 // ---- import ----
 const IMPORT_MAX_BYTES = 10 * 1024 * 1024;
-/** `dryRun=1` is required: a catalog is compared with the catalogue (data under controls/), never written over it. */
-export const importQuery = z.strictObject({ dryRun: z.enum(['1', 'true']) });
+export const importQuery = z.strictObject({ dryRun: z.enum(['1', 'true', '0', 'false']).optional(), platformId: fields.id.optional() });
 
 /**
  * An OSCAL document (multipart `file`, JSON). A catalog exported by dengbao is read back and
- * compared with the catalogue: every changed field, unknown and missing unit. A document that
- * fails the OSCAL schema → 400 with the first 50 schema errors by JSON path. Writes nothing.
+ * compared with the catalogue (dry run only: the catalogue is data under controls/). A
+ * component-definition becomes the responsibility matrix of `platformId`: matched by unit code or
+ * control id; unmatched requirements are listed and, unless a dry run, nothing is imported while
+ * any is left. A document failing the OSCAL schema → 400 with the first 50 errors by JSON path.
  */
 oscalRouter.post('/oscal/import', async (req, res) => {
   requireCaller(req);
-  validate(req, importQuery, 'query');
+  const q = validate(req, importQuery, 'query');
+  const dryRun = q.dryRun === '1' || q.dryRun === 'true';
+  const platforms = new PlatformsService(serviceContext(req), deps(req).catalogue);
+  // 404 / 403 before the body is read.
+  const platform = q.platformId ? await platforms.get(q.platformId) : undefined;
+  if (platform && !dryRun) await platforms.assertCanWrite(platform.id);
   const { file } = await readSmallUpload(req, IMPORT_MAX_BYTES);
   let doc: unknown;
   try {
@@ -90,12 +97,26 @@ oscalRouter.post('/oscal/import', async (req, res) => {
   } catch (err) {
     throw new ValidationError({ location: 'file' }, [{ path: 'file', code: 'invalid_json', message: (err as Error).message }]);
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc) || !('catalog' in doc)) {
-    throw new ValidationError({ location: 'file' }, [{ path: 'file', code: 'unsupported_oscal_model', message: 'must be an OSCAL catalog: {"catalog": {…}}' }]);
-  }
-  const errors = oscalValidator('catalog').validate(doc, 50);
+  const model = doc && typeof doc === 'object' && !Array.isArray(doc) ? (['catalog', 'component-definition'] as const).find((m) => m in doc) : undefined;
+  if (!model) throw new ValidationError({ location: 'file' }, [{ path: 'file', code: 'unsupported_oscal_model', message: 'must be an OSCAL catalog or component-definition' }]);
+  const errors = oscalValidator(model === 'catalog' ? 'catalog' : 'component').validate(doc, 50);
   if (errors.length) throw new ValidationError({ location: 'file' }, errors.map((e) => ({ path: e.path, code: 'oscal_schema', message: e.message })));
-  const read = readCatalog(doc as Record<string, unknown>);
-  const differences = compareWithCatalogue(deps(req).catalogue, read);
-  res.json({ model: 'catalog', dryRun: true, applied: false, units: read.units.length, differenceCount: differences.length, differences: differences.slice(0, 500) });
+  if (model === 'catalog') {
+    if (!dryRun) throw new ValidationError({ location: 'query' }, [{ path: 'query.dryRun', code: 'dry_run_only', message: 'a catalog is compared with the catalogue, never applied: dryRun=1' }]);
+    const read = readCatalog(doc as Record<string, unknown>);
+    const differences = compareWithCatalogue(deps(req).catalogue, read);
+    res.json({ model, dryRun: true, applied: false, units: read.units.length, differenceCount: differences.length, differences: differences.slice(0, 500) });
+    return;
+  }
+  if (!platform) throw new ValidationError({ location: 'query' }, [{ path: 'query.platformId', code: 'required', message: 'the platform whose responsibility matrix this is' }]);
+  const { entries, unmatched } = readComponentDefinition(deps(req).catalogue, doc as Record<string, unknown>, platform.level);
+  if (!dryRun) {
+    const problems = [
+      ...unmatched.map((u) => ({ path: u.path, code: u.reason, message: `${u.controlId}: no unit or control of level ${platform.level} (or no responsibility prop)` })),
+      ...(entries.length ? [] : [{ path: 'file', code: 'nothing_matched', message: 'no requirement matched a unit' }]),
+    ];
+    if (problems.length) throw new ValidationError({ location: 'file' }, problems.slice(0, 50));
+    await platforms.putResponsibilities(platform.id, entries);
+  }
+  res.json({ model, dryRun, applied: !dryRun, platformId: platform.id, units: entries.length, unmatched, entries: entries.slice(0, 2000) });
 });

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { oscalValidator } from '../../reports/oscal/json-schema.js';
+import { ROOT } from '../utils/process.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 
@@ -97,5 +100,35 @@ describeEachEngine('OSCAL assessment-results and POA&M of an assessment', (ctx) 
     );
     const again = (await officer.get(`/api/v1/platforms/${platform.id}/oscal/component-definition`).expect(200)).body;
     expect(again['component-definition'].uuid).to.equal(doc['component-definition'].uuid);
+  });
+
+  it('a hand-written component-definition: dry run lists the matched units and the unmatched control; nothing is imported while one is unmatched; then it becomes the matrix', async function () {
+    this.timeout(60_000);
+    const orgs = await demoOrganizations(ctx.db);
+    const platform = await ctx.db.knex('platforms').where({ organization_id: orgs.citybrain }).first('id', 'level');
+    const fixture = JSON.parse(readFileSync(path.join(ROOT, 'fixtures', 'oscal', 'component-definition.json'), 'utf8'));
+    const send = (agent: Agent, doc: unknown, query: string) =>
+      agent.post(`/api/v1/oscal/import?platformId=${platform.id}${query}`).attach('file', Buffer.from(JSON.stringify(doc)), { filename: 'cd.json', contentType: 'application/json' });
+    const matrix = async () => new Map(((await officer.get(`/api/v1/platforms/${platform.id}/responsibilities?level=3`).expect(200)).body.data as Json[]).map((m) => [m.code, m]));
+    const before = await matrix();
+    const dry = (await send(officer, fixture, '&dryRun=1').expect(200)).body;
+    const cesPoint = [...before.keys()].filter((c) => /^L3-CES1-0[1-4]$/.test(c));
+    expect(dry.entries.map((e: Json) => `${e.code} ${e.responsibility}`)).to.have.members([...cesPoint.map((c) => `${c} shared`), 'L3-PES1-01 provider', 'L3-CNS1-01 tenant']);
+    expect(dry.unmatched).to.deep.equal([{ path: '$.component-definition.components[0].control-implementations[0].implemented-requirements[3]', controlId: 'ac-2', reason: 'unknown_control' }]);
+    // Applying while a control is unmatched: 400 naming it, the matrix unchanged.
+    const refused = await send(officer, fixture, '').expect(400);
+    expect(refused.body.error.details.map((d: Json) => d.code)).to.deep.equal(['unknown_control']);
+    expect([...(await matrix()).values()].map((m) => m.responsibility)).to.deep.equal([...before.values()].map((m) => m.responsibility));
+    // The auditor may not change the matrix (403 before the body), another organisation's officer does not see the platform (404).
+    await send(await signIn(app, 'auditor'), fixture, '').expect(403);
+    await send(officer2, fixture, '&dryRun=1').expect(404);
+    // Without the foreign control: imported.
+    fixture['component-definition'].components[0]['control-implementations'][0]['implemented-requirements'].pop();
+    const applied = (await send(officer, fixture, '').expect(200)).body;
+    expect(applied).to.deep.include({ applied: true, unmatched: [] });
+    const after = await matrix();
+    expect(after.get('L3-PES1-01')).to.deep.include({ responsibility: 'provider', platformResult: 'partial' });
+    expect(after.get('L3-CNS1-01')).to.deep.include({ responsibility: 'tenant', platformResult: null });
+    for (const c of cesPoint) expect(after.get(c)).to.deep.include({ responsibility: 'shared', platformResult: 'conform' });
   });
 });

@@ -97,7 +97,12 @@ describeEachEngine('OSCAL catalog and profile routes', (ctx) => {
     expect((await upload(many).expect(400)).body.error.details).to.have.length(50);
     expect((await upload('{"catalog": ').expect(400)).body.error.details[0]).to.include({ path: 'file', code: 'invalid_json' });
     expect((await upload({ profile: {} }).expect(400)).body.error.details[0]).to.include({ code: 'unsupported_oscal_model' });
-    expect((await upload(doc, '').expect(400)).body.error.details[0].path).to.equal('query.dryRun');
+    // A component-definition needs the platform it describes.
+    const cd = { 'component-definition': { uuid: '7b0f3c52-1d8e-4a6b-9c2f-5e4d3a2b1c0d', metadata: { title: 't', 'last-modified': '2026-11-30T00:00:00Z', version: '1', 'oscal-version': '1.1.3' } } };
+    expect((await upload(cd).expect(400)).body.error.details[0]).to.include({ path: 'query.platformId' });
+    // A valid catalog without dryRun: catalogs are only compared, never applied.
+    const valid = (await auditor.get('/api/v1/oscal/catalog?level=2&sets=cloud').expect(200)).body;
+    expect((await upload(valid, '').expect(400)).body.error.details[0]).to.include({ path: 'query.dryRun', code: 'dry_run_only' });
   });
 });
 
