@@ -37,6 +37,9 @@ import { organizationsRouter } from './routes/organizations.js';
 import { tokensRouter } from './routes/tokens.js';
 import { usersRouter } from './routes/users.js';
 import { auditRouter } from './routes/audit.js';
+import { openApiRouter } from './routes/openapi.js';
+import { oscalRouter } from './routes/oscal.js';
+import { apiDocsRouter } from './web/api-docs.js';
 import { AuthService } from './services/auth.js';
 import { SecretBox } from './services/mfa.js';
 import { packageVersion, projectRoot } from './version.js';
@@ -137,8 +140,9 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   const api = express.Router();
   api.use(authenticate, bindAuditContext);
   api.use(apiGuards, accountRouter);
-  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, filing2025Router, extraItemsRouter, assessmentsRouter, hazardsRouter, verificationRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, documentsRouter, auditRouter);
+  api.use(authRouter, tokensRouter, organizationsRouter, usersRouter, catalogueRouter, evidenceRouter, evidenceRequestsRouter, deadlinesRouter, systemsRouter, gradingsRouter, filingRouter, filing2025Router, extraItemsRouter, assessmentsRouter, hazardsRouter, verificationRouter, cloudRouter, workbookRouter, packRouter, reportsRouter, documentsRouter, auditRouter, oscalRouter, openApiRouter);
   app.use('/api/v1', api);
+  app.use(apiDocsRouter());
   app.use('/static', express.static(path.join(projectRoot(), 'templates', 'static'), { maxAge: '1h' }));
   // Pages: form bodies, the same authentication as the API, then the page routers.
   const pages = express.Router();

@@ -39,6 +39,11 @@ Commands:
   browser install            download chrome-headless-shell when no browser is found
   catalogue export [--level 2|3|4] [--set general|cloud|mobile|iot|ics] [--format json|csv|xlsx] [--out <file>]
                              write the catalogue (or a part) to a file or to standard output
+  oscal export catalog|profile --level 2|3|4 [--sets general,cloud,...] [--out <file>]
+                             write the catalogue as an OSCAL 1.1 catalog (or a profile of it) in JSON
+  oscal import <catalog.json>
+                             compare an OSCAL catalog with the catalogue (writes nothing); exit 1 listing
+                             schema errors or differences
 
 Configuration comes from environment variables (see README.md).`;
 
@@ -171,6 +176,8 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case 'catalogue':
       return catalogueCommand(rest);
+    case 'oscal':
+      return (await import('./oscal-cli.js')).oscalCommand(rest, usage);
     case 'pack': {
       if (rest[0] !== 'verify' || !rest[1]) return usage('Usage: dengbao pack verify <zip>');
       const { verifyPack } = await import('../reports/pack/verify.js');

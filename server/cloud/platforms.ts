@@ -50,6 +50,11 @@ export class PlatformsService extends ScopedService {
     this.scope.require(row.organization_id, 'manage', 'platform');
   }
 
+  /** 404 / 403 before a body is read: may the caller change this platform's matrix? */
+  async assertCanWrite(id: string): Promise<void> {
+    this.requireWrite(await this.load(id));
+  }
+
   async list() {
     return (await this.visible(this.knex).orderBy(['provider', 'product'])).map(platformView);
   }

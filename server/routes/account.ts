@@ -17,9 +17,9 @@ export const accountService = (req: Request) => {
 };
 export const originOf = (req: Request): RequestOrigin => ({ sessionId: req.sessionId, ip: req.ip });
 
-const passwordBody = z.strictObject({ currentPassword: fields.password, newPassword: fields.password });
-const confirmBody = z.strictObject({ code: z.string().trim().min(1).max(32) });
-const withPassword = z.strictObject({ password: fields.password });
+export const passwordBody = z.strictObject({ currentPassword: fields.password, newPassword: fields.password });
+export const confirmBody = z.strictObject({ code: z.string().trim().min(1).max(32) });
+export const withPassword = z.strictObject({ password: fields.password });
 
 accountRouter.post('/me/password', async (req, res) => {
   const body = validate(req, passwordBody);
@@ -31,8 +31,9 @@ accountRouter.get('/me/sessions', async (req, res) => {
   sendArray(req, res, await accountService(req).sessions(originOf(req)));
 });
 
+export const deleteMeSessionsIdParams = z.object({ id: z.string().regex(/^[0-9a-f]{64}$/) });
 accountRouter.delete('/me/sessions/:id', async (req, res) => {
-  const { id } = validate(req, z.object({ id: z.string().regex(/^[0-9a-f]{64}$/) }), 'params');
+  const { id } = validate(req, deleteMeSessionsIdParams, 'params');
   await accountService(req).revokeSession(id);
   res.status(204).end();
 });
@@ -58,7 +59,7 @@ accountRouter.post('/me/mfa/recovery-codes', async (req, res) => {
   res.json(await accountService(req).regenerateRecoveryCodes(validate(req, withPassword).password, originOf(req)));
 });
 
-const userParams = z.object({ id: fields.id });
+export const userParams = z.object({ id: fields.id });
 
 /** A user lost their authenticator: an administrator removes the second factor; they enrol again. */
 accountRouter.delete('/users/:id/mfa', async (req, res) => {

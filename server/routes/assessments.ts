@@ -18,7 +18,7 @@ import { date, systemParams } from './systems.js';
 export const assessmentsRouter = Router();
 
 const ctx = serviceContext;
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 const lang = z.string().optional();
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -42,17 +42,19 @@ assessmentsRouter.get('/systems/:id/objects', async (req, res) => {
   sendPage(req, res, arrayPage(await new ObjectsService(ctx(req)).list(id), pageRequest(req, q, ['position'])));
 });
 
+export const postSystemsIdObjectsBody = z.union([objectBody, z.strictObject({ objects: z.array(objectBody).min(1).max(500) })]);
 /** One object, or `{ objects: [...] }` to create many in one transaction. */
 assessmentsRouter.post('/systems/:id/objects', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  const body = validate(req, z.union([objectBody, z.strictObject({ objects: z.array(objectBody).min(1).max(500) })]));
+  const body = validate(req, postSystemsIdObjectsBody);
   const created = await new ObjectsService(ctx(req)).create(id, 'objects' in body ? body.objects : [body]);
   res.status(201).json('objects' in body ? { data: created } : created[0]);
 });
 
+export const patchObjectsIdBody = z.strictObject(objectFields).partial();
 assessmentsRouter.patch('/objects/:id', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.json(await new ObjectsService(ctx(req)).update(id, validate(req, z.strictObject(objectFields).partial())));
+  res.json(await new ObjectsService(ctx(req)).update(id, validate(req, patchObjectsIdBody)));
 });
 
 assessmentsRouter.delete('/objects/:id', async (req, res) => {
@@ -81,8 +83,9 @@ assessmentsRouter.get('/assessments', async (req, res) => {
   sendPage(req, res, await assessments(req).page(filter, pageRequest(req, q, ['string', 'uuid'])));
 });
 
+export const postAssessmentsBody = z.strictObject({ systemId: fields.id, kind: z.enum(ASSESSMENT_KINDS), retestOf: fields.id.optional(), ...assessmentFields });
 assessmentsRouter.post('/assessments', async (req, res) => {
-  const body = validate(req, z.strictObject({ systemId: fields.id, kind: z.enum(ASSESSMENT_KINDS), retestOf: fields.id.optional(), ...assessmentFields }));
+  const body = validate(req, postAssessmentsBody);
   if (body.startDate && body.endDate && body.endDate < body.startDate) {
     throw new ValidationError({}, [{ path: 'endDate', code: 'date_order', message: `must not be before startDate (${body.startDate})` }]);
   }
@@ -103,9 +106,10 @@ assessmentsRouter.patch('/assessments/:id', async (req, res) => {
   res.json(await assessments(req).update(id, body));
 });
 
+export const postAssessmentsIdTransitionsBody = z.strictObject({ to: z.enum(ASSESSMENT_STATUSES) });
 assessmentsRouter.post('/assessments/:id/transitions', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const { to } = validate(req, z.strictObject({ to: z.enum(ASSESSMENT_STATUSES) }));
+  const { to } = validate(req, postAssessmentsIdTransitionsBody);
   res.json(await assessments(req).transition(id, to));
 });
 
@@ -145,35 +149,42 @@ assessmentsRouter.get('/assessments/:id/results', async (req, res) => {
   sendPage(req, res, await new ResultsService(ctx(req)).page(id, filter, pageRequest(req, q, ['number', 'number', 'uuid'])));
 });
 
+export const putAssessmentsIdResultsCodeParams = z.object({ id: fields.id, code: codeField });
+export const putAssessmentsIdResultsCodeBody = z.strictObject(resultBody);
 assessmentsRouter.put('/assessments/:id/results/:code', async (req, res) => {
-  const { id, code } = validate(req, z.object({ id: fields.id, code: codeField }), 'params');
-  const body = normaliseObject(validate(req, z.strictObject(resultBody)));
+  const { id, code } = validate(req, putAssessmentsIdResultsCodeParams, 'params');
+  const body = normaliseObject(validate(req, putAssessmentsIdResultsCodeBody));
   res.json(await new ResultsService(ctx(req)).put(id, { ...body, code }));
 });
 
+export const postAssessmentsIdResultsBulkBody = z.strictObject({ results: z.array(z.strictObject({ code: codeField, ...resultBody })).min(1).max(5000) });
 assessmentsRouter.post('/assessments/:id/results/bulk', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject({ results: z.array(z.strictObject({ code: codeField, ...resultBody })).min(1).max(5000) }));
+  const body = validate(req, postAssessmentsIdResultsBulkBody);
   res.json({ data: await new ResultsService(ctx(req)).bulk(id, body.results.map(normaliseObject)) });
 });
 
+export const postAssessmentsIdResultsCodeCopyParams = z.object({ id: fields.id, code: codeField });
 // Copy one object's result (value, record, methods) to other objects of the same category, in one transaction.
 assessmentsRouter.post('/assessments/:id/results/:code/copy', async (req, res) => {
-  const { id, code } = validate(req, z.object({ id: fields.id, code: codeField }), 'params');
+  const { id, code } = validate(req, postAssessmentsIdResultsCodeCopyParams, 'params');
   await new AssessmentsService(ctx(req)).loadWritable(id); // 404 / 403 before the body (400)
   res.json({ data: await new ResultsService(ctx(req)).copy(id, { code, ...validate(req, copyResultSchema) }) });
 });
 
+export const postAssessmentsIdResultsOutsideMappingBody = z.strictObject({ code: codeField, objectId: z.union([fields.id, z.literal('system')]).nullable().optional() });
 // Rows outside the catalogue's default object mapping: the assessor adds or removes them.
 assessmentsRouter.post('/assessments/:id/results/outside-mapping', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject({ code: codeField, objectId: z.union([fields.id, z.literal('system')]).nullable().optional() }));
+  const body = validate(req, postAssessmentsIdResultsOutsideMappingBody);
   res.status(201).json(await new OutsideRowsService(ctx(req)).add(id, body.code, body.objectId === 'system' ? null : (body.objectId ?? null)));
 });
 
+export const deleteAssessmentsIdResultsCodeParams = z.object({ id: fields.id, code: codeField });
+export const deleteAssessmentsIdResultsCodeQuery = z.strictObject({ objectId: z.union([fields.id, z.literal('system')]).optional() });
 assessmentsRouter.delete('/assessments/:id/results/:code', async (req, res) => {
-  const { id, code } = validate(req, z.object({ id: fields.id, code: codeField }), 'params');
-  const q = validate(req, z.strictObject({ objectId: z.union([fields.id, z.literal('system')]).optional() }), 'query');
+  const { id, code } = validate(req, deleteAssessmentsIdResultsCodeParams, 'params');
+  const q = validate(req, deleteAssessmentsIdResultsCodeQuery, 'query');
   await new OutsideRowsService(ctx(req)).remove(id, code, q.objectId && q.objectId !== 'system' ? q.objectId : null);
   res.status(204).end();
 });
@@ -203,10 +214,11 @@ assessmentsRouter.get('/assessments/:id/findings', async (req, res) => {
   sendPage(req, res, await new FindingsService(ctx(req)).page(id, pageRequest(req, q, ['string', 'uuid'])));
 });
 
+export const postAssessmentsIdFindingsBody = z.union([z.strictObject({ fromResults: z.literal(true) }), z.strictObject(findingFields)]);
 /** A finding by hand, or `{ fromResults: true }` to draft one per non-conforming unit without a finding. */
 assessmentsRouter.post('/assessments/:id/findings', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.union([z.strictObject({ fromResults: z.literal(true) }), z.strictObject(findingFields)]));
+  const body = validate(req, postAssessmentsIdFindingsBody);
   const svc = new FindingsService(ctx(req));
   if ('fromResults' in body) res.status(201).json({ data: await svc.draftFromResults(id) });
   else res.status(201).json(await svc.create(id, body));

@@ -9,7 +9,7 @@ import { OrganizationsService } from '../services/organizations.js';
 
 export const authRouter = Router();
 
-const loginBody = z.strictObject({
+export const loginBody = z.strictObject({
   username: z.string().trim().min(1).max(64),
   password: z.string().min(1).max(200),
   /** Second factor, for users who enrolled one: a TOTP code or a recovery code. */

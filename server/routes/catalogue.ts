@@ -12,7 +12,7 @@ export const catalogueRouter = Router();
 
 const level = z.coerce.number().int().min(Math.min(...LEVELS)).max(Math.max(...LEVELS));
 const lang = z.string().optional();
-const itemsQuery = z.strictObject({
+export const itemsQuery = z.strictObject({
   level: level.optional(),
   set: z.enum(SETS).optional(),
   layer: z.enum(LAYER_CODES).optional(),
@@ -26,6 +26,10 @@ const itemsQuery = z.strictObject({
   lang,
   ...pageFields,
 });
+
+export const itemParams = z.object({ code: z.string().max(16) });
+export const structureQuery = z.strictObject({ level, set: z.enum(SETS).default('general'), lang });
+export const highRiskQuery = z.strictObject({ level: z.coerce.number().int().min(1).max(4).optional(), set: z.enum(EXTENSIONS).optional(), lang, ...pageFields });
 
 const catalogue = (req: Request) => {
   requireCaller(req);
@@ -50,7 +54,7 @@ catalogueRouter.get('/catalogue/items', (req, res) => {
 
 catalogueRouter.get('/catalogue/items/:code', (req, res) => {
   const cat = catalogue(req);
-  const { code } = validate(req, z.object({ code: z.string().max(16) }), 'params');
+  const { code } = validate(req, itemParams, 'params');
   const item = cat.byCode.get(code.toUpperCase());
   if (!item) throw new NotFoundError({ resource: 'catalogue_item', id: code });
   const cases = cat.highRiskCases.filter((c) => c.units.includes(item.code));
@@ -59,7 +63,7 @@ catalogueRouter.get('/catalogue/items/:code', (req, res) => {
 
 catalogueRouter.get('/catalogue/structure', (req, res) => {
   const cat = catalogue(req);
-  const q = validate(req, z.strictObject({ level, set: z.enum(SETS).default('general'), lang }), 'query');
+  const q = validate(req, structureQuery, 'query');
   const layers = cat.structure(q.level, q.set);
   res.json({
     level: q.level,
@@ -73,7 +77,7 @@ catalogueRouter.get('/catalogue/structure', (req, res) => {
 
 catalogueRouter.get('/catalogue/high-risk-cases', (req, res) => {
   const cat = catalogue(req);
-  const q = validate(req, z.strictObject({ level: z.coerce.number().int().min(1).max(4).optional(), set: z.enum(EXTENSIONS).optional(), lang, ...pageFields }), 'query');
+  const q = validate(req, highRiskQuery, 'query');
   const data = cat.highRiskCases
     .filter((c) => (q.set === undefined || c.extension === q.set) && (q.level === undefined || c.minLevel <= q.level))
     .map((c) => (q.level === undefined ? c : { ...c, units: c.units.filter((u) => u.startsWith(`L${q.level}-`)) }));

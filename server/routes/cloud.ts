@@ -15,7 +15,7 @@ import { pageFields, sendArray } from '../http/pagination.js';
 export const cloudRouter = Router();
 
 const products = (req: Request) => productCatalogue(deps(req).catalogue);
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 const lang = z.string().optional();
 const text = (max: number) => z.string().trim().min(1).max(max);
 const code = z.string().regex(/^L\d-[A-Z]{3}\d-\d{2}$/, 'must be a test-unit code like L3-CES1-01');
@@ -46,9 +46,10 @@ cloudRouter.get('/systems/:id/deployed-products', async (req, res) => {
   sendArray(req, res, await new DeployedProductsService(serviceContext(req), products(req)).list(id));
 });
 
+export const postSystemsIdDeployedProductsBody = z.strictObject({ productId: text(100), since: date.nullable().optional(), notes: z.string().trim().max(1000).nullable().optional(), evidenceId: fields.id.nullable().optional() });
 cloudRouter.post('/systems/:id/deployed-products', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  const body = validate(req, z.strictObject({ productId: text(100), since: date.nullable().optional(), notes: z.string().trim().max(1000).nullable().optional(), evidenceId: fields.id.nullable().optional() }));
+  const body = validate(req, postSystemsIdDeployedProductsBody);
   res.status(201).json(await new DeployedProductsService(serviceContext(req), products(req)).add(id, body));
 });
 
@@ -88,8 +89,9 @@ cloudRouter.get('/platforms', async (req, res) => {
   sendArray(req, res, await platforms(req).list());
 });
 
+export const postPlatformsBody = z.strictObject(platformFields);
 cloudRouter.post('/platforms', async (req, res) => {
-  const body = validate(req, z.strictObject(platformFields));
+  const body = validate(req, postPlatformsBody);
   res.status(201).json(await platforms(req).create(body));
 });
 
@@ -98,10 +100,11 @@ cloudRouter.get('/platforms/:id', async (req, res) => {
   res.json(await platforms(req).get(id));
 });
 
+const { organizationId: _o, ...platformPatchFields } = platformFields;
+export const patchPlatformsIdBody = z.strictObject(platformPatchFields).partial();
 cloudRouter.patch('/platforms/:id', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const { organizationId: _o, ...patch } = platformFields;
-  const body = validate(req, z.strictObject(patch).partial());
+  const body = validate(req, patchPlatformsIdBody);
   res.json(await platforms(req).update(id, body));
 });
 

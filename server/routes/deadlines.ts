@@ -9,7 +9,7 @@ import { fields, validate } from '../http/validate.js';
 
 export const deadlinesRouter = Router();
 
-const deadlinesQuery = z.strictObject({
+export const deadlinesQuery = z.strictObject({
   within: z.coerce.number().int().min(0).max(3660).default(30),
   organizationId: fields.id.optional(),
   systemId: fields.id.optional(),

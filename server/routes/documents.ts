@@ -15,7 +15,7 @@ import { sendArray } from '../http/pagination.js';
 /** Word output: organisation templates and the lifecycle documents of a system (README "Word documents"). */
 export const documentsRouter = Router();
 
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 const templates = (req: Request) => new ReportTemplatesService(serviceContext(req), deps(req).store);
 const documents = (req: Request) => new SystemDocumentsService(serviceContext(req), { store: deps(req).store, printer: deps(req).printer });
 
@@ -49,17 +49,19 @@ documentsRouter.get('/report-templates/:id', async (req, res) => {
   res.json(await templates(req).get(id));
 });
 
+export const getReportTemplatesIdVersionsVersionDownloadParams = z.object({ id: fields.id, version: z.coerce.number().int().positive() });
 documentsRouter.get('/report-templates/:id/versions/:version/download', async (req, res) => {
-  const { id, version } = validate(req, z.object({ id: fields.id, version: z.coerce.number().int().positive() }), 'params');
+  const { id, version } = validate(req, getReportTemplatesIdVersionsVersionDownloadParams, 'params');
   const file = await templates(req).download(id, version);
   await send(res, { view: { ...file.view, mediaType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' }, open: file.open });
 });
 
+export const postSystemsIdDocumentsBody = z.strictObject({ type: z.enum(DOCUMENT_TYPES), format: z.enum(DOCUMENT_FORMATS).default('docx'), lang: z.enum(['zh-CN', 'en']).default('zh-CN'), year: z.number().int().min(2000).max(2100).optional() });
 // ---- lifecycle documents of a system ----
 documentsRouter.post('/systems/:id/documents', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   // `year`: which year's 保护工作方案 (default: the newest recorded); ignored by the other documents.
-  const body = validate(req, z.strictObject({ type: z.enum(DOCUMENT_TYPES), format: z.enum(DOCUMENT_FORMATS).default('docx'), lang: z.enum(['zh-CN', 'en']).default('zh-CN'), year: z.number().int().min(2000).max(2100).optional() }));
+  const body = validate(req, postSystemsIdDocumentsBody);
   const doc = await documents(req).generate(id, body);
   res.status(201).location(`/api/v1/documents/${doc.id}/download`).json(doc);
 });

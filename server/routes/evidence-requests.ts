@@ -10,7 +10,7 @@ export const evidenceRequestsRouter = Router();
 
 const service = (req: Request) => new EvidenceRequestsService(serviceContext(req));
 
-const createBody = z.strictObject({
+export const createBody = z.strictObject({
   organizationId: fields.id,
   title: z.string().trim().min(1).max(200),
   description: z.string().trim().max(5000).nullable().optional(),
@@ -33,7 +33,8 @@ evidenceRequestsRouter.post('/evidence-requests', async (req, res) => {
   res.status(201).json(await svc.create(validate(req, createBody)));
 });
 
+export const postEvidenceRequestsIdCancelParams = z.object({ id: fields.id });
 evidenceRequestsRouter.post('/evidence-requests/:id/cancel', async (req, res) => {
-  const { id } = validate(req, z.object({ id: fields.id }), 'params');
+  const { id } = validate(req, postEvidenceRequestsIdCancelParams, 'params');
   res.json(await service(req).cancel(id));
 });

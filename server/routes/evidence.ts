@@ -29,11 +29,11 @@ const metadataFields = {
   source: z.string().trim().max(300).nullable().optional(),
   tags: z.array(tag).max(30).optional(),
 };
-const uploadFields = z.strictObject({ ...metadataFields, organizationId: fields.id.optional(), requestId: fields.id.optional() });
-const versionFields = z.strictObject({ note: z.string().trim().max(500).optional(), requestId: fields.id.optional() });
-const patchBody = z.strictObject({ ...metadataFields, title: metadataFields.title.optional(), kind: metadataFields.kind.optional() });
-const idParams = z.object({ id: fields.id });
-const linkBody = z.strictObject({ targetType: z.string().min(1).max(32), targetId: z.string().min(1).max(100) });
+export const uploadFields = z.strictObject({ ...metadataFields, organizationId: fields.id.optional(), requestId: fields.id.optional() });
+export const versionFields = z.strictObject({ note: z.string().trim().max(500).optional(), requestId: fields.id.optional() });
+export const patchBody = z.strictObject({ ...metadataFields, title: metadataFields.title.optional(), kind: metadataFields.kind.optional() });
+export const idParams = z.object({ id: fields.id });
+export const linkBody = z.strictObject({ targetType: z.string().min(1).max(32), targetId: z.string().min(1).max(100) });
 
 /** Multipart fields are strings: one value per field, `tags` repeatable or comma-separated. */
 function formValues(parsed: ParsedUpload): Record<string, unknown> {
@@ -60,9 +60,10 @@ async function readUpload<S extends z.ZodType>(req: Request, schema: S): Promise
   return { values: checked.data, upload: parsed.file };
 }
 
+export const postEvidenceQuery = z.strictObject({ organizationId: fields.id.optional(), lang: z.string().optional() });
 evidenceRouter.post('/evidence', async (req, res) => {
   const svc = service(req);
-  const query = validate(req, z.strictObject({ organizationId: fields.id.optional(), lang: z.string().optional() }), 'query');
+  const query = validate(req, postEvidenceQuery, 'query');
   // Refuse callers who may not upload (auditors, other organisations) before reading the body.
   svc.assertCanUpload(query.organizationId);
   const { values, upload } = await readUpload(req, uploadFields);
@@ -77,7 +78,7 @@ evidenceRouter.post('/evidence', async (req, res) => {
   res.status(201).json(await svc.create(org, meta, upload, requestId));
 });
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   organizationId: fields.id.optional(),
   kind: z.enum(EVIDENCE_KINDS).optional(),
   tag: tag.optional(),
@@ -115,9 +116,10 @@ evidenceRouter.patch('/evidence/:id', async (req, res) => {
   res.json(await service(req).update(id, validate(req, patchBody)));
 });
 
+export const deleteEvidenceIdBody = z.strictObject({ reason: z.string().trim().min(5).max(500) });
 evidenceRouter.delete('/evidence/:id', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const { reason } = validate(req, z.strictObject({ reason: z.string().trim().min(5).max(500) }));
+  const { reason } = validate(req, deleteEvidenceIdBody);
   res.json(await service(req).softDelete(id, reason));
 });
 
@@ -164,8 +166,9 @@ async function sendDownload(req: Request, res: Response, version?: number) {
 
 evidenceRouter.get('/evidence/:id/download', (req, res) => sendDownload(req, res));
 
+export const getEvidenceIdVersionsNDownloadParams = z.object({ id: fields.id, n: z.coerce.number().int().min(1) });
 evidenceRouter.get('/evidence/:id/versions/:n/download', async (req, res) => {
-  const { n } = validate(req, z.object({ id: fields.id, n: z.coerce.number().int().min(1) }), 'params');
+  const { n } = validate(req, getEvidenceIdVersionsNDownloadParams, 'params');
   await sendDownload(req, res, n);
 });
 

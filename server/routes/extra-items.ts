@@ -9,23 +9,25 @@ import { sendArray } from '../http/pagination.js';
 export const extraItemsRouter = Router();
 
 const items = (req: Request) => new ExtraItemsService(serviceContext(req));
-const params = z.object({ id: fields.id });
-const codeParams = z.object({ id: fields.id, code: extraItemFields.code });
+export const params = z.object({ id: fields.id });
+export const codeParams = z.object({ id: fields.id, code: extraItemFields.code });
 
 extraItemsRouter.get('/assessments/:id/extra-items', async (req, res) => {
   const { id } = validate(req, params, 'params');
   sendArray(req, res, await items(req).list(id));
 });
 
+export const postAssessmentsIdExtraItemsBody = z.strictObject(extraItemFields);
 extraItemsRouter.post('/assessments/:id/extra-items', async (req, res) => {
   const { id } = validate(req, params, 'params');
-  res.status(201).json(await items(req).create(id, validate(req, z.strictObject(extraItemFields))));
+  res.status(201).json(await items(req).create(id, validate(req, postAssessmentsIdExtraItemsBody)));
 });
 
+const { code: _ignored, ...patchFields } = extraItemFields;
+export const patchAssessmentsIdExtraItemsCodeBody = z.strictObject(patchFields).partial();
 extraItemsRouter.patch('/assessments/:id/extra-items/:code', async (req, res) => {
   const { id, code } = validate(req, codeParams, 'params');
-  const { code: _ignored, ...patchFields } = extraItemFields;
-  res.json(await items(req).update(id, code, validate(req, z.strictObject(patchFields).partial())));
+  res.json(await items(req).update(id, code, validate(req, patchAssessmentsIdExtraItemsCodeBody)));
 });
 
 extraItemsRouter.delete('/assessments/:id/extra-items/:code', async (req, res) => {

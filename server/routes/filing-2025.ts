@@ -41,14 +41,17 @@ filing2025Router.get('/systems/:id/protection-plans/draft', async (req, res) => 
   res.json(await plans(req).draft(id));
 });
 
+export const postSystemsIdProtectionPlansBody = z.strictObject({ year: z.number().int().min(2000).max(2100), content: planContentSchema.optional(), adoptedOn: date.nullable().optional() });
 filing2025Router.post('/systems/:id/protection-plans', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  const body = validate(req, z.strictObject({ year: z.number().int().min(2000).max(2100), content: planContentSchema.optional(), adoptedOn: date.nullable().optional() }));
+  const body = validate(req, postSystemsIdProtectionPlansBody);
   res.status(201).json(await plans(req).create(id, body));
 });
 
+export const patchSystemsIdProtectionPlansPidParams = z.object({ id: fields.id, pid: fields.id });
+export const patchSystemsIdProtectionPlansPidBody = z.strictObject({ content: planContentSchema.optional(), adoptedOn: date.nullable().optional() });
 filing2025Router.patch('/systems/:id/protection-plans/:pid', async (req, res) => {
-  const { id, pid } = validate(req, z.object({ id: fields.id, pid: fields.id }), 'params');
-  const body = validate(req, z.strictObject({ content: planContentSchema.optional(), adoptedOn: date.nullable().optional() }));
+  const { id, pid } = validate(req, patchSystemsIdProtectionPlansPidParams, 'params');
+  const body = validate(req, patchSystemsIdProtectionPlansPidBody);
   res.json(await plans(req).update(id, pid, body));
 });

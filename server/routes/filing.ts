@@ -63,13 +63,16 @@ filingRouter.get('/systems/:id/inspections', async (req, res) => {
   sendArray(req, res, await inspections(req).list(id));
 });
 
+export const postSystemsIdInspectionsBody = z.strictObject(inspectionFields);
 filingRouter.post('/systems/:id/inspections', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  res.status(201).json(await inspections(req).create(id, validate(req, z.strictObject(inspectionFields))));
+  res.status(201).json(await inspections(req).create(id, validate(req, postSystemsIdInspectionsBody)));
 });
 
+export const patchSystemsIdInspectionsIidParams = z.object({ id: fields.id, iid: fields.id });
+export const patchSystemsIdInspectionsIidBody = z.strictObject(inspectionFields).partial();
 filingRouter.patch('/systems/:id/inspections/:iid', async (req, res) => {
-  const { id, iid } = validate(req, z.object({ id: fields.id, iid: fields.id }), 'params');
-  const body = validate(req, z.strictObject(inspectionFields).partial());
+  const { id, iid } = validate(req, patchSystemsIdInspectionsIidParams, 'params');
+  const body = validate(req, patchSystemsIdInspectionsIidBody);
   res.json(await inspections(req).update(id, iid, body));
 });

@@ -16,7 +16,7 @@ const harms = z
   .max(3)
   .refine((h) => new Set(h.map((x) => x.object)).size === h.length, 'each object harmed at most once');
 const level = z.number().int().min(1).max(5);
-const gradingParams = z.object({ id: fields.id, gid: fields.id });
+export const gradingParams = z.object({ id: fields.id, gid: fields.id });
 
 gradingsRouter.get('/systems/:id/gradings', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');

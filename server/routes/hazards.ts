@@ -11,7 +11,7 @@ import { sendArray } from '../http/pagination.js';
 /** 重大风险隐患 of an assessment: list, suggestions from the findings, record, change, move status. */
 export const hazardsRouter = Router();
 
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 const reason = z.string().trim().max(5000).nullable().optional();
 const hazardFields = {
   triggerCode: z.string().regex(TRIGGER_CODE, 'must be a trigger code like A-01'),
@@ -36,9 +36,10 @@ hazardsRouter.get('/assessments/:id/hazards/suggestions', async (req, res) => {
   sendArray(req, res, await new HazardSuggestionsService(ctx(req)).suggest(id));
 });
 
+export const postAssessmentsIdHazardsBody = z.strictObject(hazardFields);
 hazardsRouter.post('/assessments/:id/hazards', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  res.status(201).json(await new HazardsService(ctx(req)).create(id, validate(req, z.strictObject(hazardFields))));
+  res.status(201).json(await new HazardsService(ctx(req)).create(id, validate(req, postAssessmentsIdHazardsBody)));
 });
 
 hazardsRouter.get('/hazards/:id', async (req, res) => {
@@ -46,16 +47,18 @@ hazardsRouter.get('/hazards/:id', async (req, res) => {
   res.json(await new HazardsService(ctx(req)).get(id));
 });
 
+export const patchHazardsIdBody = z.strictObject({ ...z.strictObject(hazardFields).partial().shape, rowVersion: z.number().int().min(1) });
 hazardsRouter.patch('/hazards/:id', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject({ ...z.strictObject(hazardFields).partial().shape, rowVersion: z.number().int().min(1) }));
+  const body = validate(req, patchHazardsIdBody);
   res.json(await new HazardsService(ctx(req)).update(id, body));
 });
 
+export const postHazardsIdTransitionsBody = z.strictObject({ to: z.enum(HAZARD_STATUSES), date: date.optional(), rowVersion: z.number().int().min(1) });
 /** Moves the status one step: suspected → confirmed → remediated (or one step back), with the date. */
 hazardsRouter.post('/hazards/:id/transitions', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject({ to: z.enum(HAZARD_STATUSES), date: date.optional(), rowVersion: z.number().int().min(1) }));
+  const body = validate(req, postHazardsIdTransitionsBody);
   res.json(await new HazardsService(ctx(req)).transition(id, body));
 });
 

@@ -17,10 +17,10 @@ const organizationFields = {
   creditCode: z.string().trim().regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/).nullable().optional(),
   address: z.string().trim().max(300).nullable().optional(),
 };
-const createBody = z.strictObject(organizationFields);
-const patchBody = z.strictObject({ ...organizationFields, name: organizationFields.name.optional() });
-const idParams = z.object({ id: fields.id });
-const memberParams = z.object({ id: fields.id, membershipId: fields.id });
+export const createBody = z.strictObject(organizationFields);
+export const patchBody = z.strictObject({ ...organizationFields, name: organizationFields.name.optional() });
+export const idParams = z.object({ id: fields.id });
+export const memberParams = z.object({ id: fields.id, membershipId: fields.id });
 const role = z.enum(ORG_ROLES);
 
 organizationsRouter.get('/organizations', async (req, res) => {
@@ -47,15 +47,17 @@ organizationsRouter.get('/organizations/:id/members', async (req, res) => {
   sendArray(req, res, await service(req).listMembers(id));
 });
 
+export const postOrganizationsIdMembersBody = z.strictObject({ username: fields.username, role });
 organizationsRouter.post('/organizations/:id/members', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject({ username: fields.username, role }));
+  const body = validate(req, postOrganizationsIdMembersBody);
   res.status(201).json(await service(req).addMember(id, body));
 });
 
+export const patchOrganizationsIdMembersMembershipIdBody = z.strictObject({ role });
 organizationsRouter.patch('/organizations/:id/members/:membershipId', async (req, res) => {
   const { id, membershipId } = validate(req, memberParams, 'params');
-  const body = validate(req, z.strictObject({ role }));
+  const body = validate(req, patchOrganizationsIdMembersMembershipIdBody);
   res.json(await service(req).changeRole(id, membershipId, body.role));
 });
 

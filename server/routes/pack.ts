@@ -8,13 +8,14 @@ import { fields, validate } from '../http/validate.js';
 
 export const packRouter = Router();
 
+export const getAssessmentsIdEvidencePackZipParams = z.object({ id: fields.id });
 /**
  * The assessment's evidence pack (ZIP), streamed. Everything is loaded and every stored file
  * re-hashed before the first byte: a missing or corrupted file is 500 evidence_corrupted with
  * the usual JSON error, never a partial archive.
  */
 packRouter.get('/assessments/:id/evidence-pack.zip', async (req, res) => {
-  const { id } = validate(req, z.object({ id: fields.id }), 'params');
+  const { id } = validate(req, getAssessmentsIdEvidencePackZipParams, 'params');
   validate(req, z.strictObject({ lang: z.string().optional() }), 'query');
   const { store, db } = deps(req);
   const service = new EvidencePackService(serviceContext(req), store);

@@ -15,11 +15,12 @@ const service = (req: Request) => {
   const d = deps(req);
   return new ReportsService(serviceContext(req), { printer: d.printer, store: d.store, catalogue: d.catalogue, logger: req.log, jobs: d.jobs });
 };
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 
+export const postAssessmentsIdReportsBody = z.strictObject({ type: z.enum(REPORT_TYPES), format: z.enum(REPORT_FORMATS).default('pdf'), lang: z.enum(['zh-CN', 'en']).default('zh-CN'), templateId: fields.id.optional() });
 reportsRouter.post('/assessments/:id/reports', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject({ type: z.enum(REPORT_TYPES), format: z.enum(REPORT_FORMATS).default('pdf'), lang: z.enum(['zh-CN', 'en']).default('zh-CN'), templateId: fields.id.optional() }));
+  const body = validate(req, postAssessmentsIdReportsBody);
   const job = await service(req).request(id, body);
   res.status(202).location(`/api/v1/reports/${job.id}`).json(job);
 });

@@ -32,30 +32,35 @@ const systemFields = {
     .strictObject({ cloud: z.boolean().optional(), mobile: z.boolean().optional(), iot: z.boolean().optional(), ics: z.boolean().optional(), bigData: z.boolean().optional() })
     .optional(),
 };
-const createBody = z.strictObject({ organizationId: fields.id, ...systemFields });
-const patchBody = z.strictObject({ ...systemFields, name: systemFields.name.optional(), deployment: systemFields.deployment.optional() });
+export const createSystemBody = z.strictObject({ organizationId: fields.id, ...systemFields });
+export const patchSystemBody = z.strictObject({ ...systemFields, name: systemFields.name.optional(), deployment: systemFields.deployment.optional() });
+
+export const listSystemsQuery = z.strictObject({
+  organizationId: fields.id.optional(),
+  status: z.enum(LIFECYCLE_STATES).optional(),
+  level: z.coerce.number().int().min(1).max(5).optional(),
+  includeArchived: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+  sort: z.enum(Object.keys(SYSTEM_SORTS) as [keyof typeof SYSTEM_SORTS]).optional(),
+  lang: z.string().optional(),
+  ...pageFields,
+});
+export const systemTransitionBody = z.strictObject({
+  to: z.enum(LIFECYCLE_STATES),
+  note: z.string().trim().max(1000).optional(),
+  effectiveOn: date.optional(),
+  force: z.boolean().optional(),
+  reason: z.string().trim().min(5).max(1000).optional(),
+});
 
 systemsRouter.get('/systems', async (req, res) => {
-  const q = validate(
-    req,
-    z.strictObject({
-      organizationId: fields.id.optional(),
-      status: z.enum(LIFECYCLE_STATES).optional(),
-      level: z.coerce.number().int().min(1).max(5).optional(),
-      includeArchived: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-      q: z.string().trim().min(1).max(200).optional(),
-      sort: z.enum(Object.keys(SYSTEM_SORTS) as [keyof typeof SYSTEM_SORTS]).optional(),
-      lang: z.string().optional(),
-      ...pageFields,
-    }),
-    'query',
-  );
+  const q = validate(req, listSystemsQuery, 'query');
   const { pageSize: _s, cursor: _c, lang: _l, ...filter } = q;
   sendPage(req, res, await service(req).page(filter, pageRequest(req, q, ['string', 'uuid'])));
 });
 
 systemsRouter.post('/systems', async (req, res) => {
-  const { organizationId, ...input } = validate(req, createBody);
+  const { organizationId, ...input } = validate(req, createSystemBody);
   res.status(201).json(await service(req).create(organizationId, input));
 });
 
@@ -66,7 +71,7 @@ systemsRouter.get('/systems/:id', async (req, res) => {
 
 systemsRouter.patch('/systems/:id', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  res.json(await service(req).update(id, validate(req, patchBody)));
+  res.json(await service(req).update(id, validate(req, patchSystemBody)));
 });
 
 systemsRouter.delete('/systems/:id', async (req, res) => {
@@ -76,16 +81,7 @@ systemsRouter.delete('/systems/:id', async (req, res) => {
 
 systemsRouter.post('/systems/:id/transitions', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  const body = validate(
-    req,
-    z.strictObject({
-      to: z.enum(LIFECYCLE_STATES),
-      note: z.string().trim().max(1000).optional(),
-      effectiveOn: date.optional(),
-      force: z.boolean().optional(),
-      reason: z.string().trim().min(5).max(1000).optional(),
-    }),
-  );
+  const body = validate(req, systemTransitionBody);
   res.json(await service(req).transition(id, body));
 });
 

@@ -12,7 +12,7 @@ const service = (req: Parameters<typeof requireCaller>[0]) => {
   return new TokensService(deps(req).db, requireCaller(req), { defaultDays: identity.tokenDefaultDays, maxDays: identity.tokenMaxDays });
 };
 
-const createBody = z.strictObject({
+export const createBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   expiresInDays: z.number().int().min(1).max(3650).optional(),
   scope: z.enum(TOKEN_SCOPES).optional(),
@@ -27,8 +27,9 @@ tokensRouter.post('/tokens', async (req, res) => {
   res.status(201).json(await service(req).create(body));
 });
 
+export const deleteTokensIdParams = z.object({ id: fields.id });
 tokensRouter.delete('/tokens/:id', async (req, res) => {
-  const { id } = validate(req, z.object({ id: fields.id }), 'params');
+  const { id } = validate(req, deleteTokensIdParams, 'params');
   await service(req).revoke(id);
   res.status(204).end();
 });

@@ -12,20 +12,20 @@ export const usersRouter = Router();
 
 const service = (req: Request) => new UsersService(deps(req).db, requireCaller(req), passwordPolicyOf(deps(req).config));
 
-const createBody = z.strictObject({
+export const createBody = z.strictObject({
   username: fields.username,
   displayName: fields.displayName,
   password: fields.password,
   email: z.email().max(254).optional(),
 });
-const patchBody = z.strictObject({
+export const patchBody = z.strictObject({
   displayName: fields.displayName.optional(),
   email: z.email().max(254).nullable().optional(),
   password: fields.password.optional(),
   disabled: z.boolean().optional(),
 });
-const rolesBody = z.strictObject({ roles: z.array(z.enum(PLATFORM_ROLES)).max(3) });
-const idParams = z.object({ id: fields.id });
+export const rolesBody = z.strictObject({ roles: z.array(z.enum(PLATFORM_ROLES)).max(3) });
+export const idParams = z.object({ id: fields.id });
 
 usersRouter.get('/users', async (req, res) => {
   sendArray(req, res, await service(req).list());

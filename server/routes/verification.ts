@@ -20,7 +20,7 @@ import { pageFields, sendArray } from '../http/pagination.js';
  */
 export const verificationRouter = Router();
 
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 const RISK = z.enum(['high', 'medium', 'low']);
 const text = (max: number) => z.string().trim().min(1).max(max);
 const optText = (max: number) => z.string().trim().max(max).nullable().optional();
@@ -31,13 +31,14 @@ verificationRouter.get('/verification-tables', (_req, res) => {
   res.json({ severity: t.severity, threats: t.threats, riskMatrix: t.matrix });
 });
 
+export const postAssessmentsIdScansQuery = z.object({ dryRun: z.enum(['true', 'false']).optional() });
 // 漏洞扫描
 verificationRouter.post('/assessments/:id/scans', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
   const service = new ScansService(ctx(req), deps(req).store);
   await new AssessmentsService(ctx(req)).loadWritable(id); // 403/404/409 before the body is read
   // `?dryRun=true`: parsed and matched as an import would be, nothing written (the web form's preview).
-  const { dryRun } = validate(req, z.object({ dryRun: z.enum(['true', 'false']).optional() }), 'query');
+  const { dryRun } = validate(req, postAssessmentsIdScansQuery, 'query');
   const file = await readUploadToMemory(req, SCAN_FILE_LIMIT_BYTES);
   if (dryRun === 'true') return void res.json(await service.preview(id, { content: file.content, fileName: file.fileName }));
   const { created, scan } = await service.import(id, { content: file.content, fileName: file.fileName });
@@ -66,7 +67,7 @@ verificationRouter.delete('/scans/:id', async (req, res) => {
   res.status(204).end();
 });
 
-const raiseBody = z.strictObject({ findingId: fields.id.optional(), units: z.array(unitCode).max(50).optional(), title: text(300).optional(), risk: RISK.optional(), recommendation: optText(20000) });
+export const raiseBody = z.strictObject({ findingId: fields.id.optional(), units: z.array(unitCode).max(50).optional(), title: text(300).optional(), risk: RISK.optional(), recommendation: optText(20000) });
 
 /** Raises a finding (T-number) from a vulnerability; the vulnerability records it, the finding lists it. */
 verificationRouter.post('/scan-vulnerabilities/:id/finding', async (req, res) => {
@@ -91,9 +92,10 @@ verificationRouter.get('/assessments/:id/pentests', async (req, res) => {
   sendArray(req, res, await new PentestsService(ctx(req)).list(id));
 });
 
+export const postAssessmentsIdPentestsBody = z.strictObject(pentestFields);
 verificationRouter.post('/assessments/:id/pentests', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject(pentestFields));
+  const body = validate(req, postAssessmentsIdPentestsBody);
   res.status(201).json((await new PentestsService(ctx(req)).create(id, [body]))[0]);
 });
 
@@ -105,9 +107,10 @@ verificationRouter.post('/assessments/:id/pentests/import', async (req, res) => 
   res.status(201).json({ data: await new PentestsService(ctx(req)).importCsv(id, file.content) });
 });
 
+export const patchPentestsIdBody = z.strictObject({ ...z.strictObject(pentestFields).partial().shape, rowVersion: z.number().int().min(1) });
 verificationRouter.patch('/pentests/:id', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(req, z.strictObject({ ...z.strictObject(pentestFields).partial().shape, rowVersion: z.number().int().min(1) }));
+  const body = validate(req, patchPentestsIdBody);
   res.json(await new PentestsService(ctx(req)).update(id, body));
 });
 
@@ -123,7 +126,7 @@ verificationRouter.post('/pentests/:id/finding', async (req, res) => {
 });
 
 // 整体测评: compensations
-const compensationBody = z.strictObject({
+export const compensationBody = z.strictObject({
   kind: z.enum(COMPENSATION_KINDS),
   measure: text(5000),
   reasoning: text(5000),

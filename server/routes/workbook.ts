@@ -9,7 +9,7 @@ import { fields, validate } from '../http/validate.js';
 
 export const workbookRouter = Router();
 
-const idParams = z.object({ id: fields.id });
+export const idParams = z.object({ id: fields.id });
 const service = (req: Request) => new WorkbookService(serviceContext(req));
 
 /** Reads the multipart part `file` into memory, with a hard cap (workbooks are small; 20 MB). */
@@ -30,13 +30,14 @@ workbookRouter.get('/assessments/:id/workbook.xlsx', async (req, res) => {
   res.end(buffer);
 });
 
+export const postAssessmentsIdWorkbookQuery = z.strictObject({ dryRun: z.enum(['1', '0', 'true', 'false']).optional(), lang: z.string().optional() });
 /**
  * Imports a record workbook (multipart field `file`). `?dryRun=1`: the diff only. Otherwise the
  * changed rows are applied all or nothing; problems → 400, conflicts → 409, nothing applied.
  */
 workbookRouter.post('/assessments/:id/workbook', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const q = validate(req, z.strictObject({ dryRun: z.enum(['1', '0', 'true', 'false']).optional(), lang: z.string().optional() }), 'query');
+  const q = validate(req, postAssessmentsIdWorkbookQuery, 'query');
   const svc = service(req);
   // 404 / 403 / 409 (read-only assessment) before the body is read.
   await svc.assertCanImport(id);

@@ -28,7 +28,9 @@ const ADMIN_ONLY = /^(GET|POST|PATCH) \/api\/v1\/users|^POST \/api\/v1\/organiza
 const OWN_ACTIVITY = new Set(['GET /audit', 'GET /api/v1/audit', 'GET /api/v1/audit/export.csv', 'GET /api/v1/audit/export.xlsx']);
 
 /** Writes that only read organisation data: generating a report needs download rights (README, Reports), auditors included. */
-const READ_LIKE_WRITES = new Set(['POST /api/v1/assessments/:id/reports', 'POST /assessments/:id/reports']);
+// The OSCAL import: a catalog is only compared; a component-definition is applied to a platform only with
+// its platformId (the platform service's own 404/403, tested in oscal-assessment.test.ts).
+const READ_LIKE_WRITES = new Set(['POST /api/v1/assessments/:id/reports', 'POST /assessments/:id/reports', 'POST /api/v1/oscal/import']);
 
 const t = translator('zh-CN');
 /** The message a page form redirects back with (`?error=`), decoded. */

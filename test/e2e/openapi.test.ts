@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import type { Express } from 'express';
+import supertest from 'supertest';
+import { routeSchemas } from '../../server/http/route-schemas.js';
+import { ROUTE_SCHEMAS } from '../../server/http/openapi/schemas.js';
+import { createTestApp, signIn } from '../utils/app.js';
+import { describeEachEngine } from '../utils/each-engine.js';
+import { routeTable } from '../utils/routes.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describeEachEngine('OpenAPI description of the API', (ctx) => {
+  let app: Express;
+  let doc: Json;
+  before(async () => {
+    app = await createTestApp(ctx.db);
+    doc = (await supertest(app).get('/api/v1/openapi.json').expect(200).expect('content-type', /json/)).body;
+  });
+
+  it('is an OpenAPI 3.1 document with the error shape and the session and token schemes', () => {
+    expect(doc.openapi).to.equal('3.1.0');
+    expect(doc.info.title).to.be.a('string');
+    expect(doc.servers).to.deep.equal([{ url: '/api/v1' }]);
+    expect(doc.components.schemas.Error.properties.error.required).to.deep.equal(['code', 'message']);
+    expect(Object.keys(doc.components.securitySchemes)).to.deep.equal(['session', 'token']);
+  });
+
+  it('describes every route express answers under /api/v1, and no route that does not exist', () => {
+    const described = new Set(Object.entries(doc.paths as Json).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} /api/v1${p.replace(/\{(\w+)\}/g, ':$1')}`)));
+    const answered = routeTable(app).filter((r) => r.path.startsWith('/api/v1/')).map((r) => `${r.method} ${r.path}`);
+    expect(answered.filter((r) => !described.has(r)), 'routes with no description').to.deep.equal([]);
+    expect([...described].filter((r) => !answered.includes(r)), 'described routes express does not answer').to.deep.equal([]);
+  });
+
+  it('names, for every operation, the path parameters of its express path, its permission and its error responses', () => {
+    const operationIds = new Set<string>();
+    for (const [p, ops] of Object.entries(doc.paths as Json)) {
+      const names = [...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      for (const [method, op] of Object.entries(ops as Json)) {
+        const where = `${method} ${p}`;
+        expect(op.parameters.filter((x: Json) => x.in === 'path').map((x: Json) => x.name), where).to.deep.equal(names);
+        expect(op.parameters.filter((x: Json) => x.in === 'path').every((x: Json) => x.required === true), where).to.equal(true);
+        expect(op['x-dengbao-permission'], where).to.match(/^(public|signed-in|org:(read|download|edit|manage|audit)|platform:[a-z]+\.[a-z]+)$/);
+        expect(op.responses['400'].content['application/json'].schema.$ref, where).to.equal('#/components/schemas/Error');
+        expect(operationIds.has(op.operationId), `${where}: duplicate operationId`).to.equal(false);
+        operationIds.add(op.operationId);
+      }
+    }
+  });
+
+  it('takes parameters and bodies from the zod schemas the routes validate with', async () => {
+    const list = doc.paths['/catalogue/items'].get;
+    const pageSize = list.parameters.find((x: Json) => x.name === 'pageSize');
+    expect(pageSize).to.deep.include({ in: 'query', required: false });
+    expect(pageSize.schema.maximum).to.equal(500);
+    const create = doc.paths['/systems'].post.requestBody.content['application/json'].schema;
+    expect(create.required).to.include.members(['organizationId', 'name', 'deployment']);
+    expect(create.properties.deployment.enum).to.deep.equal(['on_premises', 'cloud']);
+    expect(create.additionalProperties).to.equal(false);
+    expect(doc.paths['/systems/{id}'].get.parameters[0].schema.format).to.equal('uuid');
+    expect(doc.paths['/systems'].post['x-dengbao-permission']).to.equal('org:manage');
+    const upload = doc.paths['/evidence'].post.requestBody.content['multipart/form-data'].schema;
+    expect(upload.required).to.include.members(['title', 'kind', 'file']);
+    expect(upload.properties.file).to.deep.equal({ type: 'string', format: 'binary' });
+    expect(doc.paths['/assessments/{id}/results/{code}'].put.requestBody.content['application/json'].schema.properties.value.enum).to.include('conform');
+  });
+
+  it('every schema in the registry is the very object its route validates with (recorded when the route runs)', async function () {
+    this.timeout(120_000);
+    // The officer, and the security administrator for the routes only platform roles reach.
+    const callers = [await signIn(app, 'officer'), await signIn(app, 'secadmin')];
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const unchecked: string[] = [];
+    const wrong: string[] = [];
+    for (const [key, schemas] of Object.entries(ROUTE_SCHEMAS)) {
+      const [method, pattern] = key.split(' ') as [string, string];
+      // Unknown ids and a body with one stray field: validation refuses or the record is not found; nothing changes.
+      const path = `/api/v1${pattern.replace(/:code\b/, 'L3-CES1-01').replace(/:\w+/g, unknown)}`;
+      for (const caller of callers) {
+        const req = caller[method.toLowerCase() as 'get'](path);
+        await (method === 'GET' ? req : req.send({ '\u{1F50E}probe': 1 }));
+      }
+      const recorded = routeSchemas(method, `/api/v1${pattern}`) ?? {};
+      const checked = Object.keys(schemas).filter((loc) => recorded[loc as keyof typeof recorded]);
+      if (!checked.length) unchecked.push(key);
+      for (const loc of checked) if (recorded[loc as keyof typeof recorded] !== schemas[loc as keyof typeof schemas]) wrong.push(`${key} ${loc}`);
+    }
+    expect(wrong, 'registry schema differs from the one the route validates with').to.deep.equal([]);
+    expect(unchecked, 'registry entries no request could confirm').to.deep.equal([]);
+  });
+
+  it('describes with the very schema objects the routes validate with (recorded when a route runs)', async () => {
+    const officer = await signIn(app, 'officer');
+    await officer.post('/api/v1/systems').send({ stray: 1 }).expect(400);
+    await officer.get('/api/v1/catalogue/items?pageSize=1').expect(200);
+    expect(routeSchemas('POST', '/api/v1/systems')?.body).to.equal(ROUTE_SCHEMAS['POST /systems']!.body);
+    expect(routeSchemas('GET', '/api/v1/catalogue/items')?.query).to.equal(ROUTE_SCHEMAS['GET /catalogue/items']!.query);
+  });
+
+  it('serves the API reference page from swagger-ui-dist with its assets, under the CSP (no inline script)', async () => {
+    const page = await supertest(app).get('/api/docs').expect(200).expect('content-type', /html/);
+    const csp = page.headers['content-security-policy'] as string;
+    expect(csp).to.match(/script-src 'self'/);
+    expect(csp).not.to.match(/script-src[^;]*unsafe-inline/);
+    const scripts = [...page.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.every((m) => m[2]!.trim() === ''), 'no inline script').to.equal(true);
+    const assets = [...page.text.matchAll(/(?:src|href)="(\/api\/docs\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).to.include.members(['/api/docs/assets/swagger-ui.css', '/api/docs/assets/swagger-ui-bundle.js', '/api/docs/init.js']);
+    for (const asset of assets) {
+      const res = await supertest(app).get(asset).expect(200);
+      expect(res.headers['content-type'], asset).to.match(asset.endsWith('.css') ? /text\/css/ : /javascript/);
+    }
+    expect((await supertest(app).get('/api/docs/init.js')).text).to.include("'/api/v1/openapi.json'");
+  });
+
+  it('links the API reference in the navigation of signed-in users, translated', async () => {
+    const officer = await signIn(app, 'officer');
+    const zh = await officer.get('/').redirects(1).set('accept-language', 'zh-CN');
+    expect(zh.text).to.include('<a href="/api/docs">API 参考</a>');
+    const anonymous = await supertest(app).get('/login');
+    expect(anonymous.text).not.to.include('href="/api/docs"');
+  });
+});
