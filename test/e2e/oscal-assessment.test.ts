@@ -6,6 +6,7 @@ import { oscalValidator } from '../../reports/oscal/json-schema.js';
 import { ROOT } from '../utils/process.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
+import { allPages } from '../utils/pages.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const propOf = (x: Json, name: string) => x.props?.find((p: Json) => p.name === name)?.value;
@@ -34,14 +35,14 @@ describeEachEngine('OSCAL assessment-results and POA&M of an assessment', (ctx) 
     expect(oscalValidator('assessment-results').validate(doc)).to.deep.equal([]);
     const ar = doc['assessment-results'];
     const [result] = ar.results;
-    const results = (await officer.get(`/api/v1/assessments/${assessmentId}/results`).expect(200)).body.data as Json[];
+    const results = await allPages<Json>(officer, `/api/v1/assessments/${assessmentId}/results`);
     const assessed = results.filter((r) => r.value !== 'not_assessed');
     expect(result.observations.length).to.equal(assessed.length);
     expect(result.observations.map((o: Json) => `${propOf(o, 'unit-code')}|${propOf(o, 'result')}`)).to.have.members(assessed.map((r) => `${r.code}|${r.value}`));
     const summary = (await officer.get(`/api/v1/assessments/${assessmentId}/summary`).expect(200)).body;
     expect(propOf(result, 'conclusion')).to.equal(summary.finalConclusion);
     expect(result.description).to.include(summary.conclusion.rule.zh);
-    const findings = (await officer.get(`/api/v1/assessments/${assessmentId}/findings`).expect(200)).body.data as Json[];
+    const findings = await allPages<Json>(officer, `/api/v1/assessments/${assessmentId}/findings`);
     expect((result.findings ?? []).length).to.equal(findings.length);
     expect((result.risks ?? []).map((r: Json) => propOf(r, 'effective-risk-level'))).to.have.members(findings.map((f) => f.effectiveRisk));
     for (const f of result.findings ?? []) expect(result.risks.map((r: Json) => r.uuid)).to.include(f['related-risks'][0]['risk-uuid']);
@@ -72,7 +73,7 @@ describeEachEngine('OSCAL assessment-results and POA&M of an assessment', (ctx) 
     const doc = (await officer.get(`/api/v1/assessments/${assessmentId}/oscal/poam`).expect(200)).body;
     expect(oscalValidator('poam').validate(doc)).to.deep.equal([]);
     const poam = doc['plan-of-action-and-milestones'];
-    const findings = (await officer.get(`/api/v1/assessments/${assessmentId}/findings`).expect(200)).body.data as Json[];
+    const findings = await allPages<Json>(officer, `/api/v1/assessments/${assessmentId}/findings`);
     if (findings.length) {
       expect(poam['poam-items'].map((i: Json) => i.title)).to.have.members(findings.map((f) => `${f.number} ${f.title}`));
       expect(poam['poam-items'].map((i: Json) => propOf(i, 'remediation-status'))).to.have.members(findings.map((f) => f.remediation?.status ?? 'open'));
@@ -94,7 +95,7 @@ describeEachEngine('OSCAL assessment-results and POA&M of an assessment', (ctx) 
     const [component] = doc['component-definition'].components;
     expect(component.type).to.equal('service');
     const statements = component['control-implementations'][0]['implemented-requirements'].flatMap((r: Json) => r.statements);
-    const matrix = (await officer.get(`/api/v1/platforms/${platform.id}/responsibilities?level=${platform.level}`).expect(200)).body.data as Json[];
+    const matrix = await allPages<Json>(officer, `/api/v1/platforms/${platform.id}/responsibilities?level=${platform.level}`);
     expect(statements.map((st: Json) => `${propOf(st, 'unit-code')} ${propOf(st, 'responsibility')} ${propOf(st, 'platform-result') ?? '-'}`)).to.have.members(
       matrix.map((m) => `${m.code} ${m.responsibility} ${m.platformResult ?? '-'}`),
     );
@@ -109,7 +110,7 @@ describeEachEngine('OSCAL assessment-results and POA&M of an assessment', (ctx) 
     const fixture = JSON.parse(readFileSync(path.join(ROOT, 'fixtures', 'oscal', 'component-definition.json'), 'utf8'));
     const send = (agent: Agent, doc: unknown, query: string) =>
       agent.post(`/api/v1/oscal/import?platformId=${platform.id}${query}`).attach('file', Buffer.from(JSON.stringify(doc)), { filename: 'cd.json', contentType: 'application/json' });
-    const matrix = async () => new Map(((await officer.get(`/api/v1/platforms/${platform.id}/responsibilities?level=3`).expect(200)).body.data as Json[]).map((m) => [m.code, m]));
+    const matrix = async () => new Map((await allPages<Json>(officer, `/api/v1/platforms/${platform.id}/responsibilities?level=3`)).map((m) => [m.code, m]));
     const before = await matrix();
     const dry = (await send(officer, fixture, '&dryRun=1').expect(200)).body;
     const cesPoint = [...before.keys()].filter((c) => /^L3-CES1-0[1-4]$/.test(c));
