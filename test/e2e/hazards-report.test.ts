@@ -1,10 +1,6 @@
 import { expect } from 'chai';
 import ExcelJS from 'exceljs';
 import type { Express } from 'express';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import yauzl from 'yauzl';
 import type { PdfPrinter } from '../../reports/pdf/chromium.js';
 import type { PackManifest } from '../../reports/pack/manifest.js';
@@ -13,19 +9,10 @@ import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/a
 import { level3Assessment, recordResults } from '../utils/assessments.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { binary } from '../utils/http.js';
+import { pdfText } from '../utils/pdf.js';
 
 const REASONS = { relevance: '涉及核心数据库服务器', severity: '可获取数据库管理员权限', prevalence: '弱口令是最常被利用的入口' };
 
-function pdfText(pdf: Buffer): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dengbao-pdf-'));
-  try {
-    const file = path.join(dir, 'r.pdf');
-    writeFileSync(file, pdf);
-    return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 async function unzip(buf: Buffer): Promise<Map<string, Buffer>> {
   const zip = await yauzl.fromBufferPromise(buf);

@@ -1,28 +1,16 @@
 import { expect } from 'chai';
 import ExcelJS from 'exceljs';
 import type { Express } from 'express';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { PdfPrinter } from '../../reports/pdf/chromium.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { recordResults } from '../utils/assessments.js';
 import { waitDone } from '../utils/docx.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { binary } from '../utils/http.js';
+import { pdfText } from '../utils/pdf.js';
 
 const RATIONALE = '业务信息遭到破坏后会对公民、法人和其他组织的合法权益造成严重损害。';
 
-function pdfText(pdf: Buffer): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dengbao-l2-'));
-  try {
-    writeFileSync(path.join(dir, 'r.pdf'), pdf);
-    return execFileSync('pdftotext', ['-layout', path.join(dir, 'r.pdf'), '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describeEachEngine('level 2 from grading to the PDF test report; extra items in the record workbook', (ctx) => {
   let app: Express;

@@ -4,7 +4,7 @@ import { newId } from '../../server/util.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { allPages, nextLink } from '../utils/pages.js';
-import { countStatements } from '../utils/statement-count.js';
+import { countStatements } from '../utils/statements.js';
 
 const RATIONALE = '业务信息遭到破坏后会对社会秩序和公共利益造成严重损害。';
 const L2 = { businessHarms: [{ object: 'citizens', degree: 'serious' }], serviceHarms: [{ object: 'social', degree: 'general' }] };
@@ -262,7 +262,7 @@ describeEachEngine('pagination of every list route', (ctx) => {
     const bulk = async (n: number) => {
       const rows = (await allPages<{ code: string; objectId: string | null; rowVersion: number; value: string }>(consultant, url)).slice(0, n);
       const results = rows.map((r) => ({ code: r.code, objectId: r.objectId, rowVersion: r.rowVersion, value: r.value === 'conform' ? 'partial' : 'conform' }));
-      const { count, result } = await countStatements(ctx.db.knex, () => consultant.post(`${url}/bulk`).send({ results }).expect(200));
+      const { count, value: result } = await countStatements(ctx.db.knex, () => consultant.post(`${url}/bulk`).send({ results }).expect(200));
       expect(result.body.data).to.have.length(n);
       expect(result.body.data.map((r: { rowVersion: number }) => r.rowVersion)).to.deep.equal(rows.map((r) => r.rowVersion + 1));
       return count;

@@ -1,14 +1,11 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { PdfPrinter } from '../../reports/pdf/chromium.js';
 import { reportDateRange, reportDateTime } from '../../reports/dates.js';
 import { createTestApp, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { binary } from '../utils/http.js';
+import { pdfText } from '../utils/pdf.js';
 
 const REPORT_NUMBER = '33010043001-25001-26-0123-01';
 const ISO_TIMESTAMP = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
@@ -27,15 +24,6 @@ async function report(agent: Agent, id: string, lang: 'zh-CN' | 'en', format: 'p
   throw new Error('report did not finish');
 }
 
-function pdfText(pdf: Buffer): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dengbao-cover-'));
-  try {
-    writeFileSync(path.join(dir, 'r.pdf'), pdf);
-    return execFileSync('pdftotext', ['-layout', path.join(dir, 'r.pdf'), '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** The test report as a reader checks it: the cover, dates, codes, the inheritance sentence, the file name. */
 describeEachEngine('test report cover and details', (ctx) => {

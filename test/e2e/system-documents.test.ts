@@ -1,27 +1,15 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { PdfPrinter } from '../../reports/pdf/chromium.js';
 import { createTestApp, signIn, type Agent } from '../utils/app.js';
 import { readDocx } from '../utils/docx.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { binary } from '../utils/http.js';
+import { pdfText } from '../utils/pdf.js';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
-function pdfText(pdf: Buffer): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dengbao-doc-'));
-  try {
-    writeFileSync(path.join(dir, 'd.pdf'), pdf);
-    return execFileSync('pdftotext', ['-layout', path.join(dir, 'd.pdf'), '-'], { encoding: 'utf8' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describeEachEngine('lifecycle documents', (ctx) => {
   let app: Express;
