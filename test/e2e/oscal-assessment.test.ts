@@ -7,6 +7,7 @@ import { ROOT } from '../utils/process.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { allPages } from '../utils/pages.js';
+import { ajvErrors } from '../utils/oscal-ajv.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const propOf = (x: Json, name: string) => x.props?.find((p: Json) => p.name === name)?.value;
@@ -33,6 +34,7 @@ describeEachEngine('OSCAL assessment-results and POA&M of an assessment', (ctx) 
   it('assessment-results: valid OSCAL, one observation per assessed unit × object, findings with risks, the conclusion and its rule', async () => {
     const doc = (await officer.get(`/api/v1/assessments/${assessmentId}/oscal/assessment-results`).expect(200)).body;
     expect(oscalValidator('assessment-results').validate(doc)).to.deep.equal([]);
+    expect(ajvErrors('assessment-results', doc), 'ajv').to.deep.equal([]);
     const ar = doc['assessment-results'];
     const [result] = ar.results;
     const results = await allPages<Json>(officer, `/api/v1/assessments/${assessmentId}/results`);
@@ -72,6 +74,7 @@ describeEachEngine('OSCAL assessment-results and POA&M of an assessment', (ctx) 
   it('POA&M: valid OSCAL, one item per finding with its remediation status and risk', async () => {
     const doc = (await officer.get(`/api/v1/assessments/${assessmentId}/oscal/poam`).expect(200)).body;
     expect(oscalValidator('poam').validate(doc)).to.deep.equal([]);
+    expect(ajvErrors('poam', doc), 'ajv').to.deep.equal([]);
     const poam = doc['plan-of-action-and-milestones'];
     const findings = await allPages<Json>(officer, `/api/v1/assessments/${assessmentId}/findings`);
     if (findings.length) {
@@ -92,6 +95,7 @@ describeEachEngine('OSCAL assessment-results and POA&M of an assessment', (ctx) 
     const platform = await ctx.db.knex('platforms').where({ organization_id: orgs.citybrain }).orWhere({ published: true }).orderBy('id').first('id', 'level');
     const doc = (await officer.get(`/api/v1/platforms/${platform.id}/oscal/component-definition`).expect(200)).body;
     expect(oscalValidator('component').validate(doc)).to.deep.equal([]);
+    expect(ajvErrors('component', doc), 'ajv').to.deep.equal([]);
     const [component] = doc['component-definition'].components;
     expect(component.type).to.equal('service');
     const statements = component['control-implementations'][0]['implemented-requirements'].flatMap((r: Json) => r.statements);

@@ -8,6 +8,7 @@ import { oscalValidator } from '../../reports/oscal/json-schema.js';
 import { createTestApp, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { runCli } from '../utils/process.js';
+import { ajvErrors } from '../utils/oscal-ajv.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const controlIds = (doc: Json) => doc.catalog.groups.flatMap((g: Json) => g.controls.map((c: Json) => c.id));
@@ -27,6 +28,7 @@ describeEachEngine('OSCAL catalog and profile routes', (ctx) => {
   it('GET /oscal/catalog?level=3&sets=general,cloud: a valid OSCAL catalog of those sets, with the same UUIDs on every export', async () => {
     const a = (await auditor.get('/api/v1/oscal/catalog?level=3&sets=general,cloud').expect(200).expect('content-type', /json/)).body;
     expect(oscalValidator('catalog').validate(a)).to.deep.equal([]);
+    expect(ajvErrors('catalog', a), 'ajv').to.deep.equal([]);
     const ids = controlIds(a);
     expect(ids).to.include('l3-ces1-cp-01').and.include('l3-cns2-cp-01');
     expect(ids.some((id: string) => /^l3-[a-z]+[345]-/.test(id))).to.equal(false);
@@ -37,6 +39,7 @@ describeEachEngine('OSCAL catalog and profile routes', (ctx) => {
   it('GET /oscal/profile?level=3: a valid profile including every control point of level 3', async () => {
     const p = (await auditor.get('/api/v1/oscal/profile?level=3').expect(200)).body;
     expect(oscalValidator('profile').validate(p)).to.deep.equal([]);
+    expect(ajvErrors('profile', p), 'ajv').to.deep.equal([]);
     const href = p.profile.imports[0].href as string;
     expect(href).to.match(/^\/api\/v1\/oscal\/catalog\?level=3&sets=/);
     const catalog = (await auditor.get(href).expect(200)).body;
@@ -90,6 +93,8 @@ describeEachEngine('OSCAL catalog and profile routes', (ctx) => {
     const res = await upload(doc).expect(400);
     const paths = res.body.error.details.map((d: Json) => d.path);
     expect(paths).to.include.members(['$.catalog', '$.catalog.groups[0].id', '$.catalog.metadata.last-modified']);
+    // ajv on the official schema agrees that the same three places are wrong.
+    expect(ajvErrors('catalog', doc).join('\n')).to.contain("must have required property 'uuid'").and.to.contain('/catalog/groups/0/id').and.to.contain('/catalog/metadata/last-modified');
     expect(res.body.error.details.every((d: Json) => d.code === 'oscal_schema')).to.equal(true);
     // Over 50 errors: the first 50.
     const many = (await auditor.get('/api/v1/oscal/catalog?level=3&sets=general').expect(200)).body;
@@ -116,10 +121,12 @@ describe('dengbao oscal export', () => {
       expect(res.code, res.stderr).to.equal(0);
       const doc = JSON.parse(readFileSync(out, 'utf8'));
       expect(oscalValidator('catalog').validate(doc)).to.deep.equal([]);
+      expect(ajvErrors('catalog', doc), 'ajv').to.deep.equal([]);
       expect(controlIds(doc)).to.include('l3-cns2-cp-01');
       const profile = await runCli(['oscal', 'export', 'profile', '--level', '2'], {});
       expect(profile.code, profile.stderr).to.equal(0);
       expect(oscalValidator('profile').validate(JSON.parse(profile.stdout))).to.deep.equal([]);
+      expect(ajvErrors('profile', JSON.parse(profile.stdout)), 'ajv').to.deep.equal([]);
       // Round trip through the CLI: no difference (exit 0); one changed text: listed, exit 1.
       const back = await runCli(['oscal', 'import', out], {});
       expect(back.code, back.stderr).to.equal(0);
