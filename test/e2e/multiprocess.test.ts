@@ -23,7 +23,10 @@ const SECRET = 'multiprocess-test-secret-multiprocess-1234';
 const JOB_TIMEOUT_SECONDS = 40;
 
 if (!ENGINES.includes('postgres')) {
-  // engines.ts already failed the run when TEST_REQUIRE_PG=1 and PostgreSQL is unreachable.
+  // Skipped only where no PostgreSQL is reachable (a developer's machine without it): several
+  // processes share one database only on PostgreSQL — SQLite is one process by design, and
+  // `dengbao worker` refuses it. It never skips in CI: under TEST_REQUIRE_PG=1 engines.ts fails the
+  // run before this when PostgreSQL is unreachable, so this test runs there.
   describe('several processes on one PostgreSQL database', () => {
     it.skip('needs PostgreSQL (TEST_PG_URL): the multi-process test runs only there (SQLite is one process by design)');
   });
