@@ -10,6 +10,7 @@ import { level3Assessment, recordResults } from '../utils/assessments.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { binary } from '../utils/http.js';
 import { pdfText } from '../utils/pdf.js';
+import { waitDone } from '../utils/docx.js';
 
 const REASONS = { relevance: '涉及核心数据库服务器', severity: '可获取数据库管理员权限', prevalence: '弱口令是最常被利用的入口' };
 
@@ -103,11 +104,7 @@ describeEachEngine('major risk hazards: findings board → test report, workbook
   it('prints each hazard in chapter 7 and the fired triggers in appendix G of the PDF test report', async function () {
     this.timeout(180_000);
     const started = await consultant.post(`/api/v1/assessments/${a.id}/reports`).send({ type: 'test_report', format: 'pdf', lang: 'zh-CN' }).expect(202);
-    let job = started.body;
-    for (let i = 0; i < 600 && !['done', 'failed'].includes(job.status); i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      job = (await consultant.get(`/api/v1/reports/${job.id}`)).body;
-    }
+    const job = await waitDone(consultant, started.body.id, 120_000);
     expect(job.status, job.error).to.equal('done');
     const pdf = (await auditor.get(`/api/v1/reports/${job.id}/download`).buffer(true).parse(binary).expect(200)).body as Buffer;
     const text = flat(pdfText(pdf));
@@ -133,11 +130,7 @@ describeEachEngine('major risk hazards: findings board → test report, workbook
 
   it('writes the English conclusion count as 2 (1 remediated)', async () => {
     const started = await consultant.post(`/api/v1/assessments/${a.id}/reports`).send({ type: 'test_report', format: 'html', lang: 'en' }).expect(202);
-    let job = started.body;
-    for (let i = 0; i < 300 && !['done', 'failed'].includes(job.status); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      job = (await consultant.get(`/api/v1/reports/${job.id}`)).body;
-    }
+    const job = await waitDone(consultant, started.body.id, 30_000);
     const html = (await auditor.get(`/api/v1/reports/${job.id}/download`).expect(200)).text;
     expect(html).to.contain('<td class="hazard-count">2 (1 remediated)');
     expect(html).to.contain('Appendix G Major-risk-hazard triggers');

@@ -10,6 +10,7 @@ import { translator } from '../../server/i18n.js';
 import { createTestApp, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { binary } from '../utils/http.js';
+import { waitDone } from '../utils/docx.js';
 
 const hasPoppler = (() => {
   try {
@@ -56,11 +57,7 @@ describeEachEngine('test report contents page (one full print)', (ctx) => {
     this.timeout(300_000);
     const demoId = (await consultant.get('/api/v1/assessments?status=in_progress')).body.data.find((a: { kind: string }) => a.kind === 'formal_test').id;
     const job = (await consultant.post(`/api/v1/assessments/${demoId}/reports`).send({ type: 'test_report', format: 'pdf', lang: 'zh-CN' }).expect(202)).body;
-    let status = job;
-    for (let i = 0; i < 1200 && !['done', 'failed'].includes(status.status); i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      status = (await consultant.get(`/api/v1/reports/${job.id}`).expect(200)).body;
-    }
+    const status = await waitDone(consultant, job.id, 240_000);
     expect(status.status, status.error).to.equal('done');
     const pdf = (await consultant.get(`/api/v1/reports/${job.id}/download`).buffer(true).parse(binary).expect(200)).body as Buffer;
     const file = path.join(dir, 'r.pdf');

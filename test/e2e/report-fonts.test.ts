@@ -8,6 +8,7 @@ import { findChromium, PdfPrinter } from '../../reports/pdf/chromium.js';
 import { createTestApp, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { binary } from '../utils/http.js';
+import { waitDone } from '../utils/docx.js';
 
 const hasPoppler = (() => {
   try {
@@ -64,11 +65,7 @@ describeEachEngine('report fonts shipped with dengbao', (ctx) => {
     this.timeout(240_000);
     const demoId = (await consultant.get('/api/v1/assessments?status=in_progress')).body.data.find((a: { kind: string }) => a.kind === 'formal_test').id;
     const job = (await consultant.post(`/api/v1/assessments/${demoId}/reports`).send({ type: 'executive_summary', format: 'pdf', lang: 'zh-CN' }).expect(202)).body;
-    let status = job;
-    for (let i = 0; i < 600 && !['done', 'failed'].includes(status.status); i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      status = (await consultant.get(`/api/v1/reports/${job.id}`).expect(200)).body;
-    }
+    const status = await waitDone(consultant, job.id, 120_000);
     expect(status.status, status.error).to.equal('done');
     const pdf = (await consultant.get(`/api/v1/reports/${job.id}/download`).buffer(true).parse(binary).expect(200)).body as Buffer;
     const file = path.join(dir, 'r.pdf');

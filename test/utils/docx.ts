@@ -67,9 +67,9 @@ export function docxToPdf(bin: string, docx: Buffer): { pages: number; text: str
   }
 }
 
-/** Polls a report job until it is done or failed. */
-export async function waitDone(agent: { get(url: string): any }, id: string): Promise<Record<string, any>> {
-  for (let i = 0; i < 300; i++) {
+/** Polls a report job until it is done or failed (every 200 ms, for at most `timeoutMs`). */
+export async function waitDone(agent: { get(url: string): any }, id: string, timeoutMs = 60_000): Promise<Record<string, any>> {
+  for (let i = 0; i < timeoutMs / 200; i++) {
     const job = (await agent.get(`/api/v1/reports/${id}`).expect(200)).body;
     if (job.status === 'done' || job.status === 'failed') return job;
     await new Promise((r) => setTimeout(r, 200));
