@@ -42,7 +42,7 @@ export function workbookLimits(env: NodeJS.ProcessEnv = process.env): WorkbookLi
   };
   return {
     maxBytes: num('WORKBOOK_MAX_UPLOAD_MB', 20) * MB,
-    maxSheets: num('WORKBOOK_MAX_SHEETS', 200),
+    maxSheets: num('WORKBOOK_MAX_SHEETS', 1000),
     maxRowsPerSheet: num('WORKBOOK_MAX_ROWS_PER_SHEET', 20_000),
     maxUncompressed: num('WORKBOOK_MAX_UNCOMPRESSED_MB', 200) * MB,
     maxEntries: num('WORKBOOK_MAX_ENTRIES', 10_000),
@@ -78,7 +78,7 @@ const unescapeXml = (s: string) =>
 /**
  * Checks an upload before it is parsed: is it an xlsx (a zip holding [Content_Types].xml and
  * xl/workbook.xml)? Then the zip's declared sizes (a zip bomb: more than 200 MB uncompressed, too
- * many entries), the number of sheets (at most 200) and the rows of each sheet (at most 20,000).
+ * many entries), the number of sheets (at most 1,000: the record workbook has one sheet per object, and a 300-object assessment's is 311) and the rows of each sheet (at most 20,000).
  * Rows are counted by streaming each worksheet's XML through yauzl, which also refuses an entry
  * that inflates beyond its declared size, so a lying header cannot get past the size limit.
  */
