@@ -207,7 +207,8 @@ export async function assembleReport(knex: Knex, caller: Caller, catalogue: Cata
       text: pick(r.text),
       value: valueLabel[unitIndex.get(r.code)!.value]!,
     })),
-    highRiskCases: catalogue.highRiskCases.filter((c) => caseIds.has(c.id)).map((c) => ({ id: c.id, title: pick(c.title), scope: c.scope, units: c.units })),
+    // A case lists its units at every level; the report names only this assessment's (a level-2 report shows L2- codes).
+    highRiskCases: catalogue.highRiskCases.filter((c) => caseIds.has(c.id)).map((c) => ({ id: c.id, title: pick(c.title), scope: c.scope, units: c.units.filter((u) => unitIndex.has(u)) })),
     ...sections,
   };
 }

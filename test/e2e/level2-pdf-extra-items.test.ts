@@ -66,6 +66,9 @@ describeEachEngine('level 2 from grading to the PDF test report; extra items in 
     expect(appD).to.contain('L2-CES1-01');
     for (const layer of ['PES', 'CNS', 'ABS', 'CES', 'SMC', 'PSS', 'ORS', 'HRS', 'CMS', 'MMS']) expect(appD, layer).to.contain(`${layer}1-`);
     expect(appD.match(/L\d-/g)!.every((x) => x === 'L2-')).to.equal(true);
+    // The finding's suggested high-risk case (6.4.1.1) is listed with its level-2 unit only, and no unit of another level shows anywhere.
+    expect(flat).to.contain('6.4.1.1');
+    expect(flat.match(/L[345]-[A-Z]+\d-\d\d/g), 'units of other levels').to.equal(null);
     // The conclusion as the summary computes it, with the compliance rate.
     expect(flat).to.contain(`测评结论：${summary.conclusion.label.zh}`.replace(/\s+/g, ''));
     expect(flat).to.contain(`${(summary.conclusion.value * 100).toFixed(2)}%`);
