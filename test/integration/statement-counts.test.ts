@@ -18,7 +18,7 @@ import { countStatements } from '../utils/statements.js';
 // Today's counts, sign-in checks included (5 per request, 6 on pages): a change that adds a
 // statement raises the ceiling on purpose, in review. Summary, workspace, assembly and pack load
 // the assessment once into a snapshot (server/assessments/snapshot.ts); before it they read the
-// assessment row 3–9 times each (summary 16, workspace 26, assembly 37, pack 40 statements).
+// assessment row 3–9 times each (summary 16, workspace 26, assembly 37, pack 39 statements).
 // The pack's evidence links are read per 500 result ids: its count grows with the assessment's
 // size, not the portfolio's (the seeded assessments have fewer than 1,000 rows).
 const CEILING: Record<string, number> = {
