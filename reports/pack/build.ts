@@ -2,12 +2,8 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
-import { FindingsService } from '../../server/assessments/findings.js';
-import { HazardsService } from '../../server/assessments/hazards.js';
-import { ResultsService } from '../../server/assessments/results.js';
-import { unitsInScope } from '../../server/assessments/scope.js';
-import { AssessmentsService } from '../../server/assessments/service.js';
-import { SummaryService } from '../../server/assessments/summary.js';
+import { loadAssessmentSnapshot, resultViewsOf } from '../../server/assessments/snapshot.js';
+import { summaryOf } from '../../server/assessments/summary.js';
 import { ScopedService, type ServiceContext } from '../../server/context.js';
 import { EvidenceCorruptedError, type ErrorDetail } from '../../server/errors.js';
 import type { BlobStore } from '../../server/storage/blob-store.js';
@@ -115,19 +111,18 @@ export class EvidencePackService extends ScopedService {
   }
 
   async prepare(assessmentId: string, options: { extraFiles?: ExtraFile[] } = {}): Promise<EvidencePack> {
-    const ctx: ServiceContext = { knex: this.knex, caller: this.caller };
-    const a = await new AssessmentsService(ctx).load(assessmentId, 'download');
+    // Loaded once (the download permission checked first); the summary and the page are computed from it.
+    const snapshot = await loadAssessmentSnapshot({ knex: this.knex, caller: this.caller }, assessmentId, { permission: 'download', results: 'all', system: true, organization: true });
+    const a = snapshot.row;
     const org = a.organization_id;
-    const system = await this.scope.query(this.knex, 'systems', 'download').where('systems.id', a.system_id).first();
-    const organization = await this.scope.query(this.knex, 'organizations', 'download', 'id').where('organizations.id', org).first();
-    const summary = await new SummaryService(ctx).summary(assessmentId);
-    const results = await new ResultsService(ctx).list(assessmentId);
-    const findings = await new FindingsService(ctx).list(assessmentId);
-    const hazards = await new HazardsService(ctx).list(assessmentId);
-    const units = await unitsInScope(this.knex, a.catalogue_version_id, Number(a.level), JSON.parse(a.requirement_sets));
-    const objectNames = new Map<string, string>(
-      (await this.scope.query(this.knex, 'assessed_objects', 'download').where('assessed_objects.system_id', a.system_id).select('id', 'name')).map((o: { id: string; name: string }) => [o.id, o.name]),
-    );
+    const system = snapshot.system;
+    const organization = snapshot.organization;
+    const summary = summaryOf(snapshot);
+    const results = resultViewsOf(snapshot);
+    const findings = snapshot.findings;
+    const hazards = snapshot.hazards;
+    const units = snapshot.units;
+    const objectNames = new Map<string, string>(snapshot.objects.map((o) => [o.id as string, o.name as string]));
 
     // ---- evidence linked to the assessment's results, findings, verifications and system ----
     const resultById = new Map(results.map((r) => [r.id, r]));

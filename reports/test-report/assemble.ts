@@ -1,14 +1,11 @@
 import type { Knex } from 'knex';
 import { testBasis } from '../../server/systems/filing-rules.js';
 import type { Caller } from '../../server/context.js';
-import { FindingsService } from '../../server/assessments/findings.js';
 import { byRisk } from '../../server/assessments/numbering.js';
-import { HazardsService } from '../../server/assessments/hazards.js';
+import { loadAssessmentSnapshot, resultViewsOf, type AssessmentSnapshot } from '../../server/assessments/snapshot.js';
 import { hazardSections } from './hazards.js';
 import { verificationSections, type CompensationSection, type RiskAnalysisSection, type ThreatSection, type VerificationSection } from './verification.js';
-import { ResultsService } from '../../server/assessments/results.js';
-import { AssessmentsService } from '../../server/assessments/service.js';
-import { SummaryService } from '../../server/assessments/summary.js';
+import { summaryOf } from '../../server/assessments/summary.js';
 import type { Catalogue } from '../../server/catalogue/index.js';
 import type { Language } from '../../server/i18n.js';
 import { packageVersion } from '../../server/version.js';
@@ -90,23 +87,27 @@ export interface ReportData {
 const CATEGORY_ORDER = ['machine_room', 'network_device', 'security_device', 'server_storage', 'terminal', 'other_device', 'management_platform', 'business_application', 'data_resource', 'crypto_product', 'security_personnel', 'management_document',
   'wireless_access_point', 'mobile_terminal', 'mobile_app', 'mdm', 'sensor_node', 'gateway_node', 'field_device', 'control_device'];
 
-/** Reads everything a report needs through the scoped services (the caller must be allowed to download). */
+/** Loads the assessment once (the caller must be allowed to download) and assembles the report from it. */
 export async function assembleReport(knex: Knex, caller: Caller, catalogue: Catalogue, assessmentId: string, type: ReportType, lang: Language, today: string): Promise<ReportData> {
-  const ctx = { knex, caller };
-  const assessments = new AssessmentsService(ctx, catalogue);
-  const row = await assessments.load(assessmentId, 'download');
-  const a = await assessments.get(assessmentId);
-  const summary = await new SummaryService(ctx).summary(assessmentId);
+  const snapshot = await loadAssessmentSnapshot({ knex, caller }, assessmentId, { permission: 'download', results: 'all', report: true, verification: true });
+  return reportDataOf(snapshot, catalogue, type, lang, today);
+}
+
+/** The report's data from a snapshot loaded with every result column, the report's rows and the verification data (pure but for the clock of `generatedAt`). */
+export function reportDataOf(s: AssessmentSnapshot, catalogue: Catalogue, type: ReportType, lang: Language, today: string): ReportData {
+  if (!s.system || !s.organization || !s.verification || s.grading === undefined) throw new Error('reportDataOf needs a snapshot loaded with { report: true, verification: true }');
+  const a = s.assessment;
+  const summary = summaryOf(s);
   // Listed by risk; each finding prints its own stable number.
-  const findings = byRisk(await new FindingsService(ctx).list(assessmentId));
-  const hazards = await new HazardsService(ctx).list(assessmentId);
-  const results = await new ResultsService(ctx).list(assessmentId);
-  const org = await knex('organizations').where({ id: row.organization_id }).first();
-  const system = await knex('systems').where({ id: row.system_id }).first();
-  const grading = await knex('gradings').where({ system_id: row.system_id }).orderBy('version', 'desc').first();
-  const filing = await knex('filings').where({ system_id: row.system_id }).first();
-  const platformRow = system.platform_id ? await knex('platforms').where({ id: system.platform_id }).first() : undefined;
-  const objects = await knex('assessed_objects').where({ system_id: row.system_id }).orderBy('name');
+  const findings = byRisk([...s.findings]);
+  const hazards = s.hazards;
+  const results = resultViewsOf(s);
+  const org = s.organization;
+  const system = s.system;
+  const grading = s.grading;
+  const filing = s.filing;
+  const platformRow = s.systemPlatform;
+  const objects = s.objects;
   const zh = lang === 'zh-CN';
   const pick = (t: { zh: string; en: string }) => (zh ? t.zh : t.en);
   const categoryLabel = new Map(catalogue.meta.objectCategories.map((c) => [c.code, pick(c)]));
@@ -123,7 +124,7 @@ export async function assembleReport(knex: Knex, caller: Caller, catalogue: Cata
     list.push({ code: r.code, layer: r.layer, controlPoint: r.controlPoint, text: pick(r.text), value: valueLabel[r.value]!, record: r.record, inherited: r.inherited });
     recordsByObject.set(key, list);
   }
-  const sections = await verificationSections(knex, caller, assessmentId, lang, {
+  const sections = verificationSections(s.verification, lang, {
     findings,
     results: results.map((r) => ({ code: r.code, controlPoint: r.controlPoint, value: r.value })),
     objectName: (id) => objectName.get(id) ?? id,

@@ -1,10 +1,7 @@
-import type { Knex } from 'knex';
-import { CompensationsService } from '../../server/assessments/compensations.js';
 import type { FindingView } from '../../server/assessments/findings.js';
-import type { Caller } from '../../server/context.js';
+import type { VerificationData } from '../../server/assessments/snapshot.js';
 import type { Language } from '../../server/i18n.js';
-import { PentestsService } from '../../server/verification/pentests.js';
-import { countsByObject, ScansService } from '../../server/verification/scans.js';
+import { countsByObject } from '../../server/verification/scans.js';
 import { verificationTables } from '../../server/verification/tables.js';
 
 const RISK: Record<Language, Record<string, string>> = {
@@ -58,21 +55,15 @@ export interface ThreatSection {
   matrixVerified: boolean;
 }
 
-export async function verificationSections(
-  knex: Knex,
-  caller: Caller,
-  assessmentId: string,
+/** Chapters 4, 6, 7 and appendices E, F, I from the snapshot's verification data (pure). */
+export function verificationSections(
+  data: VerificationData,
   lang: Language,
   input: { findings: readonly FindingView[]; results: ReadonlyArray<{ code: string; controlPoint: string; value: string }>; objectName: (id: string) => string; valueLabel: Record<string, string> },
-): Promise<{ verification: VerificationSection; compensations: CompensationSection; riskAnalysis: RiskAnalysisSection; threats: ThreatSection }> {
-  const ctx = { knex, caller };
+): { verification: VerificationSection; compensations: CompensationSection; riskAnalysis: RiskAnalysisSection; threats: ThreatSection } {
   const zh = lang === 'zh-CN';
   const pick = (t: { zh: string; en: string }) => (zh ? t.zh : t.en);
-  const scansService = new ScansService(ctx);
-  const scans = await scansService.list(assessmentId);
-  const vulns = await scansService.vulnerabilities(assessmentId);
-  const pentests = await new PentestsService(ctx).list(assessmentId);
-  const compensations = await new CompensationsService(ctx).list(assessmentId);
+  const { scans, vulnerabilities: vulns, pentests, compensations } = data;
   const findingNumber = new Map(input.findings.map((f) => [f.id, f.number]));
   const scanNumber = new Map(scans.map((s) => [s.id, s.number]));
   const tables = verificationTables();

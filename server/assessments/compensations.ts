@@ -45,6 +45,13 @@ function compensationView(r: Row, findings: Row[]) {
 }
 export type CompensationView = ReturnType<typeof compensationView>;
 
+/** An assessment's compensations with their findings. No tenancy check: for a caller that loaded the assessment (snapshot.ts). */
+export async function readCompensations(trx: Knex, assessmentId: string): Promise<CompensationView[]> {
+  const rows: Row[] = await trx('compensations').where({ assessment_id: assessmentId }).orderBy('seq');
+  const findings: Row[] = rows.length ? await trx('findings').whereIn('compensation_id', rows.map((r) => r.id)).orderBy('number') : [];
+  return rows.map((r) => compensationView(r, findings.filter((f) => f.compensation_id === r.id)));
+}
+
 export class CompensationsService extends ScopedService {
   private assessments: AssessmentsService;
 
@@ -55,9 +62,7 @@ export class CompensationsService extends ScopedService {
 
   async list(assessmentId: string, trx: Knex = this.knex): Promise<CompensationView[]> {
     await this.assessments.load(assessmentId, 'read', trx);
-    const rows: Row[] = await trx('compensations').where({ assessment_id: assessmentId }).orderBy('seq');
-    const findings: Row[] = rows.length ? await trx('findings').whereIn('compensation_id', rows.map((r) => r.id)).orderBy('number') : [];
-    return rows.map((r) => compensationView(r, findings.filter((f) => f.compensation_id === r.id)));
+    return readCompensations(trx, assessmentId);
   }
 
   private async loadRow(id: string, trx: Knex): Promise<Row> {

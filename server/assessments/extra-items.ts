@@ -22,7 +22,7 @@ export const extraItemFields = {
 };
 export type ExtraItemInput = { code: string; title: string; requirement?: string | null; source?: string | null; value?: ResultRow['value'] | null; record?: string | null };
 
-const view = (r: Record<string, any>) => ({ id: r.id, code: r.code, title: r.title, requirement: r.requirement ?? null, source: r.source ?? null, value: r.value ?? null, record: r.record ?? null, additional: true as const });
+export const extraItemView = (r: Record<string, any>) => ({ id: r.id, code: r.code, title: r.title, requirement: r.requirement ?? null, source: r.source ?? null, value: r.value ?? null, record: r.record ?? null, additional: true as const });
 
 /** Extra items as units and result rows for the aggregation (set `additional`, after every catalogue set). */
 export function extraUnits(rows: Array<Record<string, any>>): { units: UnitInfo[]; results: ResultRow[] } {
@@ -41,14 +41,14 @@ export class ExtraItemsService extends ScopedService {
 
   async list(assessmentId: string) {
     await this.assessments.load(assessmentId);
-    return (await this.knex('assessment_extra_items').where({ assessment_id: assessmentId }).orderBy('code')).map(view);
+    return (await this.knex('assessment_extra_items').where({ assessment_id: assessmentId }).orderBy('code')).map(extraItemView);
   }
 
   async create(assessmentId: string, input: ExtraItemInput) {
     const a = await this.assessments.loadWritable(assessmentId);
     const id = newId();
     await this.knex('assessment_extra_items').insert({ id, assessment_id: a.id, organization_id: a.organization_id, code: input.code, title: input.title, requirement: input.requirement ?? null, source: input.source ?? null, value: input.value ?? null, record: input.record ?? null, created_by: this.caller.userId, created_at: now(), updated_at: now() });
-    return view(await this.knex('assessment_extra_items').where({ id }).first());
+    return extraItemView(await this.knex('assessment_extra_items').where({ id }).first());
   }
 
   async update(assessmentId: string, code: string, patch: Partial<Omit<ExtraItemInput, 'code'>>) {
@@ -58,7 +58,7 @@ export class ExtraItemsService extends ScopedService {
     const c: Record<string, unknown> = { updated_at: now() };
     for (const k of ['title', 'requirement', 'source', 'value', 'record'] as const) if (patch[k] !== undefined) c[k] = patch[k];
     await this.knex('assessment_extra_items').where({ id: row.id }).update(c);
-    return view(await this.knex('assessment_extra_items').where({ id: row.id }).first());
+    return extraItemView(await this.knex('assessment_extra_items').where({ id: row.id }).first());
   }
 
   async remove(assessmentId: string, code: string) {

@@ -86,6 +86,18 @@ registerLinkTarget('remediation_verification', async (knex, organizationId, targ
   /^[0-9a-f-]{36}$/.test(targetId) && !!(await knex('findings').where({ id: targetId, organization_id: organizationId }).first()),
 );
 
+/** Views of finding rows with their remediation and sources: three statements for any number. */
+export async function findingViews(knex: Knex, rows: Array<Record<string, any>>): Promise<FindingView[]> {
+  const rems = await knex('remediations').whereIn('finding_id', rows.map((r) => r.id as string));
+  const sources = await findingSources(knex, rows.map((r) => r.id as string));
+  return rows.map((r: Record<string, any>) => ({ ...findingView(r, rems.find((x: { finding_id: string }) => x.finding_id === r.id)), sources: sources.get(r.id) ?? [] }));
+}
+
+/** An assessment's findings in number order. No tenancy check: for a caller that loaded the assessment (snapshot.ts). */
+export async function readFindings(knex: Knex, assessmentId: string): Promise<FindingView[]> {
+  return findingViews(knex, await knex('findings').where({ assessment_id: assessmentId }).orderBy('number'));
+}
+
 /**
  * Findings (安全问题) of an assessment, their high-risk case, compensating measures and
  * remediation (整改). A finding's number (T001…) is given at creation and never changes (numbering.ts).
@@ -100,7 +112,7 @@ export class FindingsService extends ScopedService {
 
   async list(assessmentId: string): Promise<FindingView[]> {
     await this.assessments.load(assessmentId);
-    return this.views(await this.knex('findings').where({ assessment_id: assessmentId }).orderBy('number'));
+    return readFindings(this.knex, assessmentId);
   }
 
   /** A page of an assessment's findings in number order (T001, T002, …). */
@@ -111,11 +123,8 @@ export class FindingsService extends ScopedService {
     return { ...result, rows: await this.views(result.rows) };
   }
 
-  /** Views of finding rows with their remediation and sources: three statements for any number. */
-  private async views(rows: Array<Record<string, any>>): Promise<FindingView[]> {
-    const rems = await this.knex('remediations').whereIn('finding_id', rows.map((r) => r.id as string));
-    const sources = await findingSources(this.knex, rows.map((r) => r.id as string));
-    return rows.map((r: Record<string, any>) => ({ ...findingView(r, rems.find((x: { finding_id: string }) => x.finding_id === r.id)), sources: sources.get(r.id) ?? [] }));
+  private views(rows: Array<Record<string, any>>): Promise<FindingView[]> {
+    return findingViews(this.knex, rows);
   }
 
   private async loadFinding(id: string, trx: Knex = this.knex) {

@@ -118,6 +118,20 @@ export async function copyHazards(trx: Knex, fromAssessment: string, toAssessmen
   }
 }
 
+async function hazardViews(trx: Knex, rows: Row[]): Promise<HazardView[]> {
+  if (!rows.length) return [];
+  const links: Row[] = await trx('hazard_findings')
+    .join('findings', 'findings.id', 'hazard_findings.finding_id')
+    .whereIn('hazard_findings.hazard_id', rows.map((r) => r.id))
+    .select('hazard_findings.hazard_id', 'findings.id', 'findings.number', 'findings.title', 'findings.risk', 'findings.risk_after_mitigation');
+  return rows.map((r) => hazardView(r, links.filter((l) => l.hazard_id === r.id)));
+}
+
+/** An assessment's hazards in number order. No tenancy check: for a caller that loaded the assessment (snapshot.ts). */
+export async function readHazards(trx: Knex, assessmentId: string): Promise<HazardView[]> {
+  return hazardViews(trx, await trx('hazards').where({ assessment_id: assessmentId }).whereNull('deleted_at').orderBy('seq'));
+}
+
 export class HazardsService extends ScopedService {
   private assessments: AssessmentsService;
 
@@ -126,18 +140,13 @@ export class HazardsService extends ScopedService {
     this.assessments = new AssessmentsService(ctx);
   }
 
-  private async views(trx: Knex, rows: Row[]): Promise<HazardView[]> {
-    if (!rows.length) return [];
-    const links: Row[] = await trx('hazard_findings')
-      .join('findings', 'findings.id', 'hazard_findings.finding_id')
-      .whereIn('hazard_findings.hazard_id', rows.map((r) => r.id))
-      .select('hazard_findings.hazard_id', 'findings.id', 'findings.number', 'findings.title', 'findings.risk', 'findings.risk_after_mitigation');
-    return rows.map((r) => hazardView(r, links.filter((l) => l.hazard_id === r.id)));
+  private views(trx: Knex, rows: Row[]): Promise<HazardView[]> {
+    return hazardViews(trx, rows);
   }
 
   async list(assessmentId: string, trx: Knex = this.knex): Promise<HazardView[]> {
     await this.assessments.load(assessmentId, 'read', trx);
-    return this.views(trx, await trx('hazards').where({ assessment_id: assessmentId }).whereNull('deleted_at').orderBy('seq'));
+    return readHazards(trx, assessmentId);
   }
 
   private async loadHazard(id: string, trx: Knex = this.knex): Promise<Row> {

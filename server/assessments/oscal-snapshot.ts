@@ -1,10 +1,10 @@
 import type { Catalogue } from '../catalogue/index.js';
 import { ScopedService, type ServiceContext } from '../context.js';
-import { SystemsService } from '../systems/service.js';
-import { FindingsService, type FindingView } from './findings.js';
-import { ResultsService, type ResultView } from './results.js';
-import { AssessmentsService } from './service.js';
-import { SummaryService } from './summary.js';
+import type { FindingView } from './findings.js';
+import type { ResultView } from './results.js';
+import type { AssessmentsService } from './service.js';
+import { loadAssessmentSnapshot, resultViewsOf } from './snapshot.js';
+import { summaryOf, type AssessmentSummary } from './summary.js';
 
 export interface LinkedEvidence {
   evidenceId: string;
@@ -15,13 +15,13 @@ export interface LinkedEvidence {
   fileName: string;
 }
 
-/** Everything the OSCAL assessment-results and POA&M builders need, loaded once (reports/oscal/*: pure functions of it). */
+/** Everything the OSCAL assessment-results and POA&M builders need, from one assessment snapshot (snapshot.ts) and the linked evidence (reports/oscal/*: pure functions of it). */
 export interface AssessmentSnapshot {
   assessment: Awaited<ReturnType<AssessmentsService['get']>>;
   system: { id: string; name: string };
   results: Array<ResultView & { layer: string; controlPoint: string; text: { zh: string; en: string } }>;
   findings: FindingView[];
-  summary: Awaited<ReturnType<SummaryService['summary']>>;
+  summary: AssessmentSummary;
   /** Evidence linked to each result (by result id): the current version's file and SHA-256. */
   evidence: Map<string, LinkedEvidence[]>;
 }
@@ -33,12 +33,13 @@ export class AssessmentSnapshotService extends ScopedService {
 
   /** Tenancy and the read permission are checked first (404 / 403), by the assessment's own load. */
   async load(assessmentId: string): Promise<AssessmentSnapshot> {
-    const ctx = { knex: this.knex, caller: this.caller };
-    const assessment = await new AssessmentsService(ctx, this.catalogue).get(assessmentId);
-    const system = await new SystemsService(ctx).get(assessment.systemId);
-    const results = await new ResultsService(ctx).list(assessmentId);
-    const findings = await new FindingsService(ctx).list(assessmentId);
-    const summary = await new SummaryService(ctx).summary(assessmentId);
+    // One load of the assessment (snapshot.ts); the results and the summary are computed from it.
+    const snapshot = await loadAssessmentSnapshot({ knex: this.knex, caller: this.caller }, assessmentId, { results: 'all', system: true });
+    const assessment = snapshot.assessment;
+    const system = snapshot.system!;
+    const results = resultViewsOf(snapshot);
+    const findings = [...snapshot.findings];
+    const summary = summaryOf(snapshot);
     const links: Array<Record<string, any>> = await this.scope
       .query(this.knex, 'evidence_links')
       .join('evidence', 'evidence.id', 'evidence_links.evidence_id')

@@ -62,6 +62,28 @@ function scanView(r: Row, vulns: Row[]) {
 }
 export type ScanView = ReturnType<typeof scanView>;
 
+/** An assessment's scans with their counts. No tenancy check: for a caller that loaded the assessment (snapshot.ts). */
+export async function readScans(trx: Knex, assessmentId: string): Promise<ScanView[]> {
+  const scans: Row[] = await trx('scans').where({ assessment_id: assessmentId }).orderBy('seq');
+  const vulns: Row[] = await trx('scan_vulnerabilities').where({ assessment_id: assessmentId }).select('scan_id', 'risk');
+  return scans.map((s) => scanView(s, vulns.filter((v) => v.scan_id === s.id)));
+}
+
+/** Every vulnerability of an assessment (or of one scan), highest risk first. No tenancy check (see readScans). */
+export async function readVulnerabilities(trx: Knex, assessmentId: string, filter: { scanId?: string } = {}): Promise<VulnerabilityView[]> {
+  let q = trx('scan_vulnerabilities')
+    .leftJoin('assessed_objects', 'assessed_objects.id', 'scan_vulnerabilities.object_id')
+    .leftJoin('scans', 'scans.id', 'scan_vulnerabilities.scan_id')
+    .where('scan_vulnerabilities.assessment_id', assessmentId)
+    .select('scan_vulnerabilities.*', 'assessed_objects.name as object_name', 'scans.seq as scan_seq');
+  if (filter.scanId) q = q.where('scan_vulnerabilities.scan_id', filter.scanId);
+  const rows: Row[] = await q;
+  const rank = { high: 0, medium: 1, low: 2 } as Record<string, number>;
+  return rows
+    .sort((a, b) => rank[a.risk]! - rank[b.risk]! || Number(a.scan_seq) - Number(b.scan_seq) || Number(a.seq) - Number(b.seq))
+    .map((r) => vulnerabilityView(r, r.object_name));
+}
+
 /**
  * 漏洞扫描 of an assessment: scanner files imported whole (one transaction), hosts matched to the
  * assessed objects, the raw file kept as evidence (hashed, content-addressed). The same file (same
@@ -199,9 +221,7 @@ export class ScansService extends ScopedService {
 
   async list(assessmentId: string, trx: Knex = this.knex): Promise<ScanView[]> {
     await this.assessments.load(assessmentId, 'read', trx);
-    const scans: Row[] = await trx('scans').where({ assessment_id: assessmentId }).orderBy('seq');
-    const vulns: Row[] = await trx('scan_vulnerabilities').where({ assessment_id: assessmentId }).select('scan_id', 'risk');
-    return scans.map((s) => scanView(s, vulns.filter((v) => v.scan_id === s.id)));
+    return readScans(trx, assessmentId);
   }
 
   private async loadScan(id: string, trx: Knex = this.knex): Promise<Row> {
@@ -218,17 +238,7 @@ export class ScansService extends ScopedService {
   /** Every vulnerability of an assessment (or of one scan), highest risk first, with its object's name. */
   async vulnerabilities(assessmentId: string, filter: { scanId?: string } = {}, trx: Knex = this.knex): Promise<VulnerabilityView[]> {
     await this.assessments.load(assessmentId, 'read', trx);
-    let q = trx('scan_vulnerabilities')
-      .leftJoin('assessed_objects', 'assessed_objects.id', 'scan_vulnerabilities.object_id')
-      .leftJoin('scans', 'scans.id', 'scan_vulnerabilities.scan_id')
-      .where('scan_vulnerabilities.assessment_id', assessmentId)
-      .select('scan_vulnerabilities.*', 'assessed_objects.name as object_name', 'scans.seq as scan_seq');
-    if (filter.scanId) q = q.where('scan_vulnerabilities.scan_id', filter.scanId);
-    const rows: Row[] = await q;
-    const rank = { high: 0, medium: 1, low: 2 } as Record<string, number>;
-    return rows
-      .sort((a, b) => rank[a.risk]! - rank[b.risk]! || Number(a.scan_seq) - Number(b.scan_seq) || Number(a.seq) - Number(b.seq))
-      .map((r) => vulnerabilityView(r, r.object_name));
+    return readVulnerabilities(trx, assessmentId, filter);
   }
 
   async loadVulnerability(id: string, trx: Knex = this.knex): Promise<Row> {

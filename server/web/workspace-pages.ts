@@ -2,11 +2,11 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { OrganizationScope } from '../context.js';
 import { AuditService } from '../audit/service.js';
-import { ExtraItemsService } from '../assessments/extra-items.js';
+import { extraItemView } from '../assessments/extra-items.js';
 import { recordTemplates } from '../assessments/record-templates.js';
-import { AssessmentsService, WRITABLE } from '../assessments/service.js';
-import { SummaryService } from '../assessments/summary.js';
-import { unitsInScope } from '../assessments/scope.js';
+import { WRITABLE } from '../assessments/service.js';
+import { loadAssessmentSnapshot, readResultRecords } from '../assessments/snapshot.js';
+import { summaryOf } from '../assessments/summary.js';
 import { EVIDENCE_KINDS } from '../database/migrations/20261126C-evidence.js';
 import { deps, serviceContext } from '../http/request.js';
 import { renderPage, signedIn } from './render.js';
@@ -31,21 +31,19 @@ workspacePagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
   const ctx = serviceContext(req);
   const id = z.uuid().parse(req.params.id);
   const catalogue = deps(req).catalogue;
-  const assessments = new AssessmentsService(ctx, catalogue);
-  const a = await assessments.get(id);
-  const row = await assessments.load(id);
+  // Loaded once: the assessment, its rows (small columns: the records of the rows shown are read
+  // below), objects, extra items, findings and hazards; the tree, the page and the summary are computed from it.
+  const snapshot = await loadAssessmentSnapshot(ctx, id, { results: 'workspace', system: true });
+  const a = snapshot.assessment;
   const canEdit = WRITABLE.has(a.status) && new OrganizationScope(ctx.caller).can(a.organizationId, 'edit');
-  const units = await unitsInScope(ctx.knex, row.catalogue_version_id, a.level, a.requirementSets);
+  const units = snapshot.units;
   const unitOf = new Map(units.map((u) => [u.code, u]));
-  // Loaded once: every row of the assessment (small columns only), the objects, the extra items.
-  const all: WsRow[] = (
-    await ctx.knex('assessment_results').where({ assessment_id: id }).select('id', 'code', 'object_key', 'value', 'record', 'methods', 'inherited', 'row_version', 'outside_mapping')
-  )
-    .filter((r: Record<string, any>) => unitOf.has(r.code))
-    .map((r: Record<string, any>) => ({ id: r.id, code: r.code, objectKey: r.object_key, value: r.value, record: r.record, methods: r.methods, inherited: r.inherited, rowVersion: Number(r.row_version), outsideMapping: r.outside_mapping }));
-  const objects: Array<{ id: string; name: string; category: string }> = await ctx.knex('assessed_objects').where({ system_id: row.system_id }).orderBy('name').select('id', 'name', 'category');
+  const all: WsRow[] = snapshot.results
+    .filter((r) => unitOf.has(r.code))
+    .map((r) => ({ id: r.id, code: r.code, objectKey: r.object_key, value: r.value, record: null, methods: null, inherited: r.inherited, rowVersion: Number(r.row_version), outsideMapping: r.outside_mapping }));
+  const objects = snapshot.objects.map((o) => ({ id: o.id as string, name: o.name as string, category: o.category as string }));
   const objectName = new Map(objects.map((o) => [o.id, o.name]));
-  const extras = await new ExtraItemsService(ctx).list(id);
+  const extras = snapshot.extraItems.map(extraItemView);
   const L = labels(req);
   const q = pageQuery.parse(req.query);
   const layers = [...new Set(units.map((u) => u.layer))] as string[];
@@ -95,6 +93,8 @@ workspacePagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
   // The rows this page shows, grouped by unit (the unit's text and steps once, then its objects).
   const shown = page.cps.flatMap((cp) => cp.units);
   const pageRows = shown.flatMap((u) => (rowsOf.get(u.code) ?? []).filter((r) => matchesFilter(r, filter) && (!objectId || r.objectKey === objectId)));
+  const records = await readResultRecords(ctx.knex, id, pageRows.map((r) => r.id));
+  for (const r of pageRows) Object.assign(r, records.get(r.id));
   const history = await AuditService.resultHistory(ctx.knex, a.organizationId, pageRows.map((r) => r.id));
   const evidence = await evidenceOnRows(ctx.knex, a.organizationId, pageRows.map((r) => r.id));
   const kindLabel = (k: string) => req.t(`enum.evidence_kind_${k}`, { defaultValue: k });
@@ -141,8 +141,8 @@ workspacePagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
     };
   }
 
-  const summary = await new SummaryService(ctx).summary(id);
-  const system = await ctx.knex('systems').where({ id: a.systemId }).first();
+  const summary = summaryOf(snapshot);
+  const system = snapshot.system!;
   renderPage(req, res, 'workspace', {
     title: req.t('ui.workspace'),
     nav: 'systems',

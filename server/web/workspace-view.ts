@@ -30,7 +30,7 @@ export interface ControlPoint {
 const assessed = (rows: WsRow[]) => rows.filter((r) => r.value !== 'not_assessed').length;
 
 /** Control points of a layer in standard order; a control point is set + name (the cloud set has its own 访问控制…). */
-export function controlPoints(units: CatalogueItem[], rows: WsRow[], layer: string): ControlPoint[] {
+export function controlPoints(units: readonly CatalogueItem[], rows: WsRow[], layer: string): ControlPoint[] {
   const out: ControlPoint[] = [];
   const byCode = new Map<string, WsRow[]>();
   for (const r of rows) byCode.set(r.code, [...(byCode.get(r.code) ?? []), r]);
