@@ -7,12 +7,12 @@ import { OrganizationScope } from '../context.js';
 import { ValidationError } from '../errors.js';
 import { EvidenceRequestsService } from '../evidence/requests.js';
 import { deps, serviceContext } from '../http/request.js';
-import { issuesToDetails } from '../http/validate.js';
 import { assessmentFields, objectFields } from '../routes/assessments.js';
 import { date } from '../routes/systems.js';
 import { LIFECYCLE_STATES } from '../systems/lifecycle.js';
 import { SystemsService } from '../systems/service.js';
 import { requireCsrf } from './csrf.js';
+import { formBody, parseForm } from './form-parse.js';
 import { signedIn } from './render.js';
 import { renderSystemPage, systemIdOf } from './system-page.js';
 import { systemForm } from './system-pages.js';
@@ -24,17 +24,7 @@ import { systemForm } from './system-pages.js';
  */
 export const systemActionsRouter = Router();
 
-const zodLocales = { 'zh-CN': z.locales.zhCN(), en: z.locales.en() };
-/** A form's fields (empty strings are "not given"), checked with a zod schema in the page's language. */
-function parseForm<S extends z.ZodType>(req: Request, schema: S, data: Record<string, unknown>): z.output<S> {
-  const clean = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(clean, { error: zodLocales[req.lang].localeError });
-  if (!parsed.success) throw new ValidationError({}, issuesToDetails(parsed.error.issues));
-  return parsed.data;
-}
-/** The form's text fields; anything that is not a string (a[]=, a[b]=) counts as not given, never crashes a .trim(). */
-const body = (req: Request): Record<string, string | undefined> =>
-  Object.fromEntries(Object.entries((req.body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]));
+const body = formBody;
 const sid = (req: Request) => {
   const id = systemIdOf(req);
   if (!id) throw new ValidationError({ location: 'params' }, [{ path: 'params.id', code: 'invalid_format', message: 'not an id' }]);
