@@ -8,11 +8,11 @@ import { ValidationError } from '../errors.js';
 import { EvidenceRequestsService } from '../evidence/requests.js';
 import { deps, serviceContext } from '../http/request.js';
 import { assessmentFields, objectFields } from '../routes/assessments.js';
-import { date } from '../routes/systems.js';
+import { date, patchSystemBody } from '../routes/systems.js';
 import { LIFECYCLE_STATES } from '../systems/lifecycle.js';
 import { SystemsService } from '../systems/service.js';
 import { requireCsrf } from './csrf.js';
-import { formBody, parseForm } from './form-parse.js';
+import { formBody, formRows, given, parseForm } from './form-parse.js';
 import { signedIn } from './render.js';
 import { renderSystemPage, systemIdOf } from './system-page.js';
 import { systemForm } from './system-pages.js';
@@ -86,12 +86,40 @@ systemActionsRouter.post('/objects/:id/remove', signedIn, requireCsrf, async (re
 });
 
 // ---- the system itself and its lifecycle ----
+/**
+ * The system's details: name, description, business type, owner, deployment and cloud platform,
+ * extension sets and contacts (rows; a blank row is dropped). Checked with the API's PATCH schema.
+ */
 systemActionsRouter.post('/systems/:id/edit', signedIn, requireCsrf, (req, res) =>
   systemForm(req, res, sid(req), 'system', async () => {
+    await new SystemsService(serviceContext(req)).load(sid(req), 'manage'); // permission before the body
     const b = body(req);
-    const input = parseForm(req, z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().trim().max(5000).optional() }), { name: b.name?.trim(), description: b.description?.trim() });
-    await new SystemsService(serviceContext(req)).update(sid(req), { name: input.name, description: input.description ?? null });
+    const deployment = b.deployment || undefined;
+    const contacts = formRows(b, 'contacts', ['name', 'role', 'phone', 'email'] as const, 20).map(given);
+    const input = parseForm(req, patchSystemBody, {
+      name: b.name?.trim(),
+      description: b.description?.trim() || null,
+      businessType: b.businessType?.trim() || null,
+      owner: b.owner?.trim() || null,
+      deployment,
+      // The platform goes with a cloud deployment (the service refuses one on premises).
+      platformId: b.platformId || null,
+      contacts,
+      // The cloud extension follows the deployment, as when the system was created.
+      extensions: { cloud: deployment === 'cloud', mobile: b.ext_mobile === '1', iot: b.ext_iot === '1', ics: b.ext_ics === '1', bigData: b.ext_bigData === '1' },
+    });
+    await new SystemsService(serviceContext(req)).update(sid(req), input);
     return `/systems/${sid(req)}`;
+  }),
+);
+
+/** Archives the system (归档/停用): kept with its records, read-only; one still in grading and never filed is deleted. */
+systemActionsRouter.post('/systems/:id/archive', signedIn, requireCsrf, (req, res) =>
+  systemForm(req, res, sid(req), 'archive', async () => {
+    await new SystemsService(serviceContext(req)).load(sid(req), 'manage'); // permission before the body
+    if (body(req).confirm !== '1') throw new ValidationError({}, [{ path: 'confirm', code: 'required', message: 'confirm archiving', rule: 'confirm_archive' }]);
+    const done = await new SystemsService(serviceContext(req)).remove(sid(req));
+    return done.deleted ? '/systems' : `/systems/${sid(req)}`;
   }),
 );
 

@@ -13,6 +13,9 @@ import { requireCsrf } from './csrf.js';
 import { detailText, errorText } from './page-errors.js';
 import { renderSystemPage, systemIdOf, type FailedForm } from './system-page.js';
 import { systemActionsRouter } from './system-actions.js';
+import { filingPagesRouter } from './filing-pages.js';
+import { planPagesRouter } from './plan-pages.js';
+import { surveyPagesRouter } from './survey-pages.js';
 import { renderPage, signedIn } from './render.js';
 
 /** The officer's forms: new system, grading wizard, expert review, approval and filing. */
@@ -270,3 +273,7 @@ systemPagesRouter.get('/systems/:id', signedIn, async (req, res) => {
 
 // The next actions of every stage (objects, lifecycle moves, assessments, evidence requests).
 systemPagesRouter.use(systemActionsRouter);
+// The filing's own page (备案表 fields, returned with a reason) and the inspection's rectified date.
+systemPagesRouter.use(filingPagesRouter);
+// The 2025 filing's parts: the data survey's categories and the protection plan's content.
+systemPagesRouter.use(surveyPagesRouter, planPagesRouter);
