@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { OrganizationScope } from '../context.js';
-import { AppError } from '../errors.js';
+import { AppError, ValidationError } from '../errors.js';
 import { serviceContext } from '../http/request.js';
 import { filingFormSchema, inspectionFields } from '../routes/filing.js';
 import { FilingService, type FilingForm } from '../systems/filing.js';
@@ -144,6 +144,7 @@ filingPagesRouter.post('/systems/:id/filing/return', signedIn, requireCsrf, (req
       await new SystemsService(serviceContext(req)).load(sid(req), 'manage'); // permission before the body
       const service = new FilingService(serviceContext(req));
       const f = await service.get(sid(req));
+      if (!formBody(req).returnReason?.trim()) throw new ValidationError({}, [{ path: 'returnReason', code: 'required', message: 'required when the filing is returned', rule: 'required_when_returned' }]);
       const { returnReason } = parseForm(req, z.strictObject({ returnReason: z.string().trim().min(1).max(500) }), { returnReason: formBody(req).returnReason?.trim() });
       await service.put(sid(req), { form: f.form, status: 'returned', filingOrgan: f.filingOrgan, submittedOn: f.submittedOn, returnReason });
     },

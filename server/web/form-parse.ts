@@ -18,7 +18,11 @@ export function parseForm<S extends z.ZodType>(req: Request, schema: S, data: Re
   const clean = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(clean, { error: zodLocales[req.lang].localeError });
   if (!parsed.success) {
-    const details = issuesToDetails(parsed.error.issues).map((d) => {
+    const details = parsed.error.issues.map((issue) => {
+      const d = issuesToDetails([issue])[0]!;
+      // A field left blank is "required", in words (zod would say "expected string, received undefined").
+      if (issue.code === 'invalid_type' && valueAt(clean, issue.path) === undefined) return { ...d, rule: 'required' };
+      if (issue.code === 'invalid_type' && issue.expected === 'number') return { ...d, rule: 'number' };
       const rule = d.code === 'invalid_format' ? formats[String(d.path).split('.').pop()!] : undefined;
       return rule ? { ...d, rule } : d;
     });
@@ -26,6 +30,9 @@ export function parseForm<S extends z.ZodType>(req: Request, schema: S, data: Re
   }
   return parsed.data;
 }
+
+const valueAt = (data: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), data);
 
 /** The form's text fields; anything that is not a string (a[]=, a[b]=) counts as not given, never crashes a .trim(). */
 export const formBody = (req: Request): Record<string, string | undefined> =>
