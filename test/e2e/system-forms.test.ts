@@ -227,7 +227,7 @@ describeEachEngine('system, filing, inspection, survey and plan forms in the bro
       await click(page, '#inspections form[action$="/inspections"] button');
       await setValue(page, 'form.rectified-form input[name=rectifiedOn]', '2026-08-01');
       await click(page, 'form.rectified-form button');
-      expect(await fieldError(page, 'rectifiedOn')).to.equal(zh ? '不得早于检查日期（2026-09-01）' : 'must not be before the inspection date (2026-09-01)');
+      expect(await fieldError(page, 'rectifiedOn')).to.equal(zh ? '不得早于检查日期（2026-09-01）' : 'must not be before the inspection (2026-09-01)');
       expect(await value(page, 'form.rectified-form input[name=rectifiedOn]')).to.equal('2026-08-01');
       await check(page, lang, '09-rectified-refused');
       await setValue(page, 'form.rectified-form input[name=rectifiedOn]', '2026-10-15');
