@@ -254,9 +254,13 @@ describeEachEngine('system, filing, inspection, survey and plan forms in the bro
   it('an auditor sees no form on these pages, and a form posted by an auditor is refused', async function () {
     this.timeout(180_000);
     const demo = await ctx.db.knex('systems').where({ name: '城市大脑运营管理平台' }).first();
-    const plan = await ctx.db.knex('protection_plans').where({ system_id: demo.id }).first();
+    // The plan and the inspection the officer's tests above recorded in the same organisation.
+    const plan = await ctx.db.knex('protection_plans').where({ organization_id: demo.organization_id }).first();
+    const inspection = await ctx.db.knex('inspections').where({ organization_id: demo.organization_id }).whereNotNull('rectified_on').first();
+    expect(plan, 'a plan from the officer tests').to.not.equal(undefined);
+    expect(inspection, 'an inspection from the officer tests').to.not.equal(undefined);
     const page = await signIn('auditor', 'zh-CN');
-    const pages = [`/systems/${demo.id}`, `/systems/${demo.id}/filing`, `/systems/${demo.id}/data-survey`, ...(plan ? [`/systems/${demo.id}/protection-plans/${plan.id}`] : [])];
+    const pages = [`/systems/${demo.id}`, `/systems/${demo.id}/filing`, `/systems/${demo.id}/data-survey`, `/systems/${plan.system_id}/protection-plans/${plan.id}`, `/systems/${inspection.system_id}`];
     for (const url of pages) {
       const res = await page.goto(`${base}${url}`);
       expect(res!.status(), url).to.equal(200);
@@ -267,7 +271,7 @@ describeEachEngine('system, filing, inspection, survey and plan forms in the bro
     // The same form an officer posts, from the auditor's signed-in page with its CSRF token: refused.
     const before = await ctx.db.knex('filings').where({ system_id: demo.id }).first();
     // (A string: the test transpiler would name the inner function with a helper the page lacks.)
-    const answers = (await page.evaluate(`(async (id) => {
+    const answers = (await page.evaluate(`(async (id, planSystem, planId, inspectionSystem, inspectionId) => {
       const csrf = document.querySelector('input[name=_csrf]').value;
       const post = async (url, fields) =>
         (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, ...fields }), redirect: 'manual' })).status;
@@ -277,9 +281,14 @@ describeEachEngine('system, filing, inspection, survey and plan forms in the bro
         await post('/systems/' + id + '/edit', { name: 'x', deployment: 'cloud' }),
         await post('/systems/' + id + '/archive', { confirm: '1' }),
         await post('/systems/' + id + '/data-survey', { category: 'x', description: 'x', level: 'general', storageLocations: 'x' }),
+        await post('/systems/' + id + '/data-survey/remove', { index: '0' }),
+        await post('/systems/' + planSystem + '/protection-plans/' + planId, { approach: 'x', adoptedOn: '2026-01-01' }),
+        await post('/systems/' + inspectionSystem + '/inspections/' + inspectionId + '/rectified', { rectifiedOn: '2026-12-01' }),
       ];
-    })(${JSON.stringify(demo.id)})`)) as number[];
-    expect(answers).to.deep.equal([403, 403, 403, 403, 403]);
+    })(${JSON.stringify(demo.id)}, ${JSON.stringify(plan.system_id)}, ${JSON.stringify(plan.id)}, ${JSON.stringify(inspection.system_id)}, ${JSON.stringify(inspection.id)})`)) as number[];
+    expect(answers).to.deep.equal([403, 403, 403, 403, 403, 403, 403, 403]);
+    expect((await ctx.db.knex('protection_plans').where({ id: plan.id }).first()).content).to.equal(plan.content);
+    expect((await ctx.db.knex('inspections').where({ id: inspection.id }).first()).rectified_on).to.equal(inspection.rectified_on);
     const after = await ctx.db.knex('filings').where({ system_id: demo.id }).first();
     expect(after.form).to.equal(before.form);
     expect(after.status).to.equal(before.status);
