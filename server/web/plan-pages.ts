@@ -115,7 +115,8 @@ planPagesRouter.post('/systems/:id/protection-plans/:pid', signedIn, requireCsrf
     await new ProtectionPlansService(serviceContext(req)).update(systemId, planId, input);
     res.redirect(303, `/systems/${systemId}/protection-plans/${planId}`);
   } catch (err) {
-    if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err;
+    // Not allowed (403) or no such plan (404): the error page; the plan is not shown to re-edit.
+    if (!(err instanceof AppError) || err.status >= 500 || err.status === 404 || err.status === 403) throw err;
     const fieldErrors: Record<string, string> = {};
     for (const d of err.details) if (d.path) fieldErrors[d.path.replace(/^content\./, '')] ??= detailText(req, d);
     for (const d of err.details) if (d.path) fieldErrors[d.path.replace(/^content\./, '').split('.')[0]!] ??= detailText(req, d);

@@ -95,18 +95,20 @@ systemActionsRouter.post('/systems/:id/edit', signedIn, requireCsrf, (req, res) 
     await new SystemsService(serviceContext(req)).load(sid(req), 'manage'); // permission before the body
     const b = body(req);
     const deployment = b.deployment || undefined;
-    const contacts = formRows(b, 'contacts', ['name', 'role', 'phone', 'email'] as const, 20).map(given);
+    // A post without the contact rows or the deployment (an older form) leaves those as stored.
+    const hasContacts = Object.keys(b).some((k) => k.startsWith('contacts['));
+    const contacts = hasContacts ? formRows(b, 'contacts', ['name', 'role', 'phone', 'email'] as const, 20).map(given) : undefined;
     const input = parseForm(req, patchSystemBody, {
       name: b.name?.trim(),
       description: b.description?.trim() || null,
-      businessType: b.businessType?.trim() || null,
-      owner: b.owner?.trim() || null,
+      businessType: b.businessType === undefined ? undefined : b.businessType.trim() || null,
+      owner: b.owner === undefined ? undefined : b.owner.trim() || null,
       deployment,
       // The platform goes with a cloud deployment (the service refuses one on premises).
-      platformId: b.platformId || null,
+      platformId: b.platformId === undefined ? undefined : b.platformId || null,
       contacts,
       // The cloud extension follows the deployment, as when the system was created.
-      extensions: { cloud: deployment === 'cloud', mobile: b.ext_mobile === '1', iot: b.ext_iot === '1', ics: b.ext_ics === '1', bigData: b.ext_bigData === '1' },
+      extensions: deployment ? { cloud: deployment === 'cloud', mobile: b.ext_mobile === '1', iot: b.ext_iot === '1', ics: b.ext_ics === '1', bigData: b.ext_bigData === '1' } : undefined,
     });
     await new SystemsService(serviceContext(req)).update(sid(req), input);
     return `/systems/${sid(req)}`;
