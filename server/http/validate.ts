@@ -13,7 +13,9 @@ export function issuesToDetails(issues: z.core.$ZodIssue[], prefix?: string): Er
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
     return keys.map((key) => {
       const parts = [...(prefix ? [prefix] : []), ...issue.path.map(String), ...(key ? [key] : [])];
-      return { path: parts.join('.') || (prefix ?? ''), code: issue.code, message: issue.message };
+      // A refinement may name its rule (params.rule): pages then say it in the user's words (field_errors.<rule>).
+      const rule = issue.code === 'custom' && typeof issue.params?.rule === 'string' ? { rule: issue.params.rule as string, params: issue.params } : {};
+      return { path: parts.join('.') || (prefix ?? ''), code: issue.code, message: issue.message, ...rule };
     });
   });
 }

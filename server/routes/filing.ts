@@ -13,7 +13,8 @@ const filing = (req: Request) => new FilingService(serviceContext(req));
 const inspections = (req: Request) => new InspectionsService(serviceContext(req));
 const text = (max: number) => z.string().trim().min(1).max(max);
 
-const formSchema = z.strictObject({
+/** The 备案表 fields (the API's and the filing page's). */
+export const filingFormSchema = z.strictObject({
   organizationName: text(200).optional(),
   address: text(300).optional(),
   creditCode: z.string().trim().regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, 'must be an 18-character unified social credit code').optional(),
@@ -34,7 +35,7 @@ filingRouter.put('/systems/:id/filing', async (req, res) => {
   const body = validate(
     req,
     z.strictObject({
-      form: formSchema,
+      form: filingFormSchema,
       status: z.enum(FILING_STATUSES),
       filingOrgan: text(200).nullable().optional(),
       submittedOn: date.nullable().optional(),
@@ -48,7 +49,7 @@ filingRouter.put('/systems/:id/filing', async (req, res) => {
   res.json(await filing(req).put(id, body as Parameters<FilingService['put']>[1]));
 });
 
-const inspectionFields = {
+export const inspectionFields = {
   kind: z.enum(['supervision', 'self']),
   inspectedOn: date,
   organ: text(200).nullable().optional(),

@@ -11,7 +11,7 @@ import { SYSTEM_SORTS, SystemsService } from '../systems/service.js';
 export const systemsRouter = Router();
 
 const service = (req: Request) => new SystemsService(serviceContext(req));
-export const date = z.string().refine(isDate, 'must be a date YYYY-MM-DD');
+export const date = z.string().refine(isDate, { message: 'must be a date YYYY-MM-DD', params: { rule: 'date' } });
 export const systemParams = z.object({ id: fields.id });
 
 const contact = z.strictObject({

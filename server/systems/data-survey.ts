@@ -41,16 +41,16 @@ export const dataCategorySchema = z
     responsibleDepartment: text(200).optional(), // 责任部门
   })
   .superRefine((c, ctx) => {
-    if (c.crossBorder && !c.crossBorderDestination) ctx.addIssue({ code: 'custom', path: ['crossBorderDestination'], message: 'required when the data crosses the border' });
-    if (!c.crossBorder && c.crossBorderDestination) ctx.addIssue({ code: 'custom', path: ['crossBorderDestination'], message: 'only data that crosses the border has a destination' });
-    if (c.sensitivePersonalInformation && !c.personalInformation) ctx.addIssue({ code: 'custom', path: ['sensitivePersonalInformation'], message: 'sensitive personal information is personal information: set personalInformation' });
+    if (c.crossBorder && !c.crossBorderDestination) ctx.addIssue({ code: 'custom', path: ['crossBorderDestination'], message: 'required when the data crosses the border', params: { rule: 'cross_border_destination_required' } });
+    if (!c.crossBorder && c.crossBorderDestination) ctx.addIssue({ code: 'custom', path: ['crossBorderDestination'], message: 'only data that crosses the border has a destination', params: { rule: 'cross_border_destination_not_allowed' } });
+    if (c.sensitivePersonalInformation && !c.personalInformation) ctx.addIssue({ code: 'custom', path: ['sensitivePersonalInformation'], message: 'sensitive personal information is personal information: set personalInformation', params: { rule: 'sensitive_needs_personal' } });
   });
 export const dataSurveySchema = z
   .strictObject({ categories: z.array(dataCategorySchema).min(1).max(100) })
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
     s.categories.forEach((c, i) => {
-      if (seen.has(c.category)) ctx.addIssue({ code: 'custom', path: ['categories', i, 'category'], message: `category "${c.category}" appears twice: one sheet per category` });
+      if (seen.has(c.category)) ctx.addIssue({ code: 'custom', path: ['categories', i, 'category'], message: `category "${c.category}" appears twice: one sheet per category`, params: { rule: 'survey_category_twice', category: c.category } });
       seen.add(c.category);
     });
   });

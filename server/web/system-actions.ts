@@ -7,12 +7,12 @@ import { OrganizationScope } from '../context.js';
 import { ValidationError } from '../errors.js';
 import { EvidenceRequestsService } from '../evidence/requests.js';
 import { deps, serviceContext } from '../http/request.js';
-import { issuesToDetails } from '../http/validate.js';
 import { assessmentFields, objectFields } from '../routes/assessments.js';
-import { date } from '../routes/systems.js';
+import { date, patchSystemBody } from '../routes/systems.js';
 import { LIFECYCLE_STATES } from '../systems/lifecycle.js';
 import { SystemsService } from '../systems/service.js';
 import { requireCsrf } from './csrf.js';
+import { formBody, formRows, given, parseForm } from './form-parse.js';
 import { signedIn } from './render.js';
 import { renderSystemPage, systemIdOf } from './system-page.js';
 import { systemForm } from './system-pages.js';
@@ -24,17 +24,7 @@ import { systemForm } from './system-pages.js';
  */
 export const systemActionsRouter = Router();
 
-const zodLocales = { 'zh-CN': z.locales.zhCN(), en: z.locales.en() };
-/** A form's fields (empty strings are "not given"), checked with a zod schema in the page's language. */
-function parseForm<S extends z.ZodType>(req: Request, schema: S, data: Record<string, unknown>): z.output<S> {
-  const clean = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(clean, { error: zodLocales[req.lang].localeError });
-  if (!parsed.success) throw new ValidationError({}, issuesToDetails(parsed.error.issues));
-  return parsed.data;
-}
-/** The form's text fields; anything that is not a string (a[]=, a[b]=) counts as not given, never crashes a .trim(). */
-const body = (req: Request): Record<string, string | undefined> =>
-  Object.fromEntries(Object.entries((req.body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]));
+const body = formBody;
 const sid = (req: Request) => {
   const id = systemIdOf(req);
   if (!id) throw new ValidationError({ location: 'params' }, [{ path: 'params.id', code: 'invalid_format', message: 'not an id' }]);
@@ -96,12 +86,42 @@ systemActionsRouter.post('/objects/:id/remove', signedIn, requireCsrf, async (re
 });
 
 // ---- the system itself and its lifecycle ----
+/**
+ * The system's details: name, description, business type, owner, deployment and cloud platform,
+ * extension sets and contacts (rows; a blank row is dropped). Checked with the API's PATCH schema.
+ */
 systemActionsRouter.post('/systems/:id/edit', signedIn, requireCsrf, (req, res) =>
   systemForm(req, res, sid(req), 'system', async () => {
+    await new SystemsService(serviceContext(req)).load(sid(req), 'manage'); // permission before the body
     const b = body(req);
-    const input = parseForm(req, z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().trim().max(5000).optional() }), { name: b.name?.trim(), description: b.description?.trim() });
-    await new SystemsService(serviceContext(req)).update(sid(req), { name: input.name, description: input.description ?? null });
+    const deployment = b.deployment || undefined;
+    // A post without the contact rows or the deployment (an older form) leaves those as stored.
+    const hasContacts = Object.keys(b).some((k) => k.startsWith('contacts['));
+    const contacts = hasContacts ? formRows(b, 'contacts', ['name', 'role', 'phone', 'email'] as const, 20).map(given) : undefined;
+    const input = parseForm(req, patchSystemBody, {
+      name: b.name?.trim(),
+      description: b.description?.trim() || null,
+      businessType: b.businessType === undefined ? undefined : b.businessType.trim() || null,
+      owner: b.owner === undefined ? undefined : b.owner.trim() || null,
+      deployment,
+      // The platform goes with a cloud deployment (the service refuses one on premises).
+      platformId: b.platformId === undefined ? undefined : b.platformId || null,
+      contacts,
+      // The cloud extension follows the deployment, as when the system was created.
+      extensions: deployment ? { cloud: deployment === 'cloud', mobile: b.ext_mobile === '1', iot: b.ext_iot === '1', ics: b.ext_ics === '1', bigData: b.ext_bigData === '1' } : undefined,
+    });
+    await new SystemsService(serviceContext(req)).update(sid(req), input);
     return `/systems/${sid(req)}`;
+  }),
+);
+
+/** Archives the system (归档/停用): kept with its records, read-only; one still in grading and never filed is deleted. */
+systemActionsRouter.post('/systems/:id/archive', signedIn, requireCsrf, (req, res) =>
+  systemForm(req, res, sid(req), 'archive', async () => {
+    await new SystemsService(serviceContext(req)).load(sid(req), 'manage'); // permission before the body
+    if (body(req).confirm !== '1') throw new ValidationError({}, [{ path: 'confirm', code: 'required', message: 'confirm archiving', rule: 'confirm_archive' }]);
+    const done = await new SystemsService(serviceContext(req)).remove(sid(req));
+    return done.deleted ? '/systems' : `/systems/${sid(req)}`;
   }),
 );
 

@@ -18,6 +18,7 @@ import { SystemsService } from '../systems/service.js';
 import { lifecycleSteps } from '../systems/steps.js';
 import { filing2025View } from './filing-2025-pages.js';
 import { renderPage } from './render.js';
+import { inspectionsView, systemDetailsView } from './system-details.js';
 import { systemFormsView } from './system-pages.js';
 
 const pick = (req: Request, t: { zh: string; en: string }) => (req.lang === 'zh-CN' ? t.zh : t.en);
@@ -127,7 +128,7 @@ export async function renderSystemPage(req: Request, res: Response, systemId: st
       },
       evidenceChoices: await ctx.knex('evidence').where({ organization_id: system.organizationId }).whereNull('deleted_at').orderBy('created_at', 'desc').limit(200).select('id', 'title'),
       L: req.t('ui', { returnObjects: true }),
-      inspections: inspections.map((i) => ({ ...i, kindLabel: req.t(i.kind === 'self' ? 'ui.kind_self' : 'ui.kind_supervision') })),
+      inspections: inspectionsView(req, inspections, failed),
       products: deployed.map((d) => (d.product ? `${pick(req, d.product.name)}（${pick(req, d.product.vendor.name)}）` : d.productId)),
       f2025: await filing2025View(req, systemId, system.grading?.level),
       // Assessed objects.
@@ -185,7 +186,8 @@ export async function renderSystemPage(req: Request, res: Response, systemId: st
         requestedOn: new Date(new Date(d.requestedAt).getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' '),
       })),
       documentTypes: DOCUMENT_TYPES.map((k) => ({ key: k, label: req.t(`documents.title_${k}`) })),
-      systemForm: { name: val('system', 'name', system.name), description: val('system', 'description', system.description ?? '') },
+      systemForm: await systemDetailsView(req, system, failed),
+      archived: !!system.archivedAt,
       forceStates: canManage ? LIFECYCLE_STATES.filter((st) => st !== system.status).map((st) => ({ key: st, label: stageName(req, st) })) : [],
       failedForm: failed?.form ?? null,
       sectionError: sectionError(failed, typeof req.query.error === 'string' ? req.query.error : undefined),
@@ -203,7 +205,7 @@ export const systemIdOf = (req: Request): string | null => {
 function sectionError(failed: FailedForm | undefined, redirected: string | undefined): Record<string, string> {
   if (!failed) return redirected ? { other: redirected, workflow: redirected } : {};
   const f = failed.form;
-  const byForm: Record<string, string> = { grading: 'workflow', review: 'workflow', approval: 'workflow', filing: 'workflow', transition: 'steps', request: 'requests', document: 'documents', system: 'system', object: 'objects', assessment: 'assessments', 'objects-bulk': 'bulk' };
+  const byForm: Record<string, string> = { archive: 'system', grading: 'workflow', review: 'workflow', approval: 'workflow', filing: 'workflow', transition: 'steps', request: 'requests', document: 'documents', system: 'system', object: 'objects', assessment: 'assessments', 'objects-bulk': 'bulk' };
   const prefix = f.split('-')[0]!;
   const section = byForm[f] ?? (prefix === 'object' ? 'objects' : prefix === 'assessment' || prefix === 'override' ? 'assessments' : 'other');
   return { [section]: failed.error };

@@ -13,6 +13,9 @@ import { requireCsrf } from './csrf.js';
 import { detailText, errorText } from './page-errors.js';
 import { renderSystemPage, systemIdOf, type FailedForm } from './system-page.js';
 import { systemActionsRouter } from './system-actions.js';
+import { filingPagesRouter } from './filing-pages.js';
+import { planPagesRouter } from './plan-pages.js';
+import { surveyPagesRouter } from './survey-pages.js';
 import { renderPage, signedIn } from './render.js';
 
 /** The officer's forms: new system, grading wizard, expert review, approval and filing. */
@@ -39,8 +42,16 @@ export async function formAction(req: Request, res: Response, back: string, acti
 export function failureSummary(req: Request, err: AppError): string {
   // A duplicate's message already names its field, in the user's words.
   if (err.code === 'unique_violation') return errorText(req, err);
-  const fields = err.details.map((d) => `${d.path ? `${req.t(`flow.field_${d.path.split('.')[0]}`, { defaultValue: req.t('flow.field_other') })}: ` : ''}${detailText(req, d)}`).join('; ');
+  const fields = err.details.map((d) => `${d.path ? `${fieldLabel(req, d.path)}: ` : ''}${detailText(req, d)}`).join('; ');
   return errorText(req, err) + (fields ? ` — ${fields}` : '');
+}
+
+/** A field named in the user's words: its own label, else its list's (contacts.1.email → 联系人), else 其他. */
+function fieldLabel(req: Request, path: string): string {
+  const parts = path.split('.');
+  const other = req.t('flow.field_other');
+  const own = (p: string) => req.t(`flow.field_${p}`, { defaultValue: req.t(`sysforms.field_${p}`, { defaultValue: '' }) });
+  return own(parts[0]!) || own(parts[parts.length - 1]!) || other;
 }
 
 /**
@@ -53,7 +64,8 @@ export async function systemForm(req: Request, res: Response, systemId: string, 
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500) throw err;
     const fieldErrors: Record<string, string> = {};
-    for (const d of err.details) if (d.path) fieldErrors[d.path.split('.')[0]!] ??= detailText(req, d);
+    // By field, and by full path for rows of a list (contacts.1.email sits next to that row's field).
+    for (const d of err.details) if (d.path) fieldErrors[d.path.split('.')[0]!] ??= fieldErrors[d.path] ??= detailText(req, d);
     const lineErrors = (err.params as { lines?: FailedForm['lineErrors'] }).lines;
     await renderSystemPage(req, res, systemId, { form, values: { ...(req.body as Record<string, unknown>) }, error: failureSummary(req, err), fieldErrors, lineErrors, ...extra }, err.status);
   }
@@ -261,3 +273,7 @@ systemPagesRouter.get('/systems/:id', signedIn, async (req, res) => {
 
 // The next actions of every stage (objects, lifecycle moves, assessments, evidence requests).
 systemPagesRouter.use(systemActionsRouter);
+// The filing's own page (备案表 fields, returned with a reason) and the inspection's rectified date.
+systemPagesRouter.use(filingPagesRouter);
+// The 2025 filing's parts: the data survey's categories and the protection plan's content.
+systemPagesRouter.use(surveyPagesRouter, planPagesRouter);
