@@ -6,6 +6,7 @@ import { queueAndWait, reportsService, sendStoredFile } from './artefact-jobs.js
 export const packRouter = Router();
 
 export const getAssessmentsIdEvidencePackZipParams = z.object({ id: fields.id });
+export const postAssessmentsIdEvidencePackBody = z.strictObject({});
 
 /**
  * Queues the assessment's evidence pack (ZIP): 202 with the job (poll GET /reports/:id, then
@@ -15,7 +16,7 @@ export const getAssessmentsIdEvidencePackZipParams = z.object({ id: fields.id })
  */
 packRouter.post('/assessments/:id/evidence-pack', async (req, res) => {
   const { id } = validate(req, getAssessmentsIdEvidencePackZipParams, 'params');
-  validate(req, z.strictObject({}), 'body');
+  validate(req, postAssessmentsIdEvidencePackBody);
   const job = await reportsService(req).requestArtefact(id, 'evidence_pack', { lang: req.lang });
   res.status(202).location(`/api/v1/reports/${job.id}`).json(job);
 });
