@@ -3,7 +3,9 @@ import type { Knex } from 'knex';
 import type { Catalogue } from '../server/catalogue/index.js';
 import { ScopedService, type Caller, type ServiceContext } from '../server/context.js';
 import { todayInChina } from '../server/dates.js';
-import { BrowserUnavailableError, EvidenceCorruptedError, NotFoundError, ValidationError } from '../server/errors.js';
+import { AppError, BrowserUnavailableError, EvidenceCorruptedError, NotFoundError, ValidationError } from '../server/errors.js';
+import { ARTEFACT_FORMATS, buildArtefact, isArtefact, type ArtefactType } from './artefacts.js';
+import { WorkbookService } from './workbook/service.js';
 import type { Language } from '../server/i18n.js';
 import type { Logger } from '../server/logger.js';
 import type { BlobStore } from '../server/storage/blob-store.js';
@@ -55,6 +57,8 @@ export const reportView = (r: Record<string, any>) => ({
   status: r.status as string,
   progress: Number(r.progress),
   error: r.error ?? null,
+  /** A failure's error code (translated as errors.<code>), when it was a typed error. */
+  errorCode: r.error_code ?? null,
   fileName: r.file_name ?? null,
   mediaType: r.media_type ?? null,
   sha256: r.hash ?? null,
@@ -110,6 +114,36 @@ export class ReportsService extends ScopedService {
       requested_by: this.caller.userId,
       requested_at: now(),
     };
+    return this.enqueue(row);
+  }
+
+  /**
+   * Queues an evidence pack, a record workbook (both need 'download') or the apply of a workbook
+   * import already stored under `inputHash` (needs 'edit' on a writable assessment). 202 material:
+   * the row is polled at /reports/:id and its file downloaded when done.
+   */
+  async requestArtefact(assessmentId: string, type: ArtefactType, input: { lang: Language; inputHash?: string }) {
+    if (type === 'workbook_import') await new WorkbookService({ knex: this.knex, caller: this.caller }).assertCanImport(assessmentId);
+    const a = await this.assessment(assessmentId);
+    return this.enqueue({
+      id: newId(),
+      organization_id: a.organization_id,
+      assessment_id: a.id,
+      assessment_revision: a.revision,
+      type,
+      format: ARTEFACT_FORMATS[type],
+      lang: input.lang,
+      status: 'queued',
+      progress: 0,
+      generator: `dengbao ${packageVersion()}`,
+      input_hash: input.inputHash ?? null,
+      requested_by: this.caller.userId,
+      requested_at: now(),
+    });
+  }
+
+  private async enqueue(row: Record<string, unknown> & { id: string }) {
+    const id = row.id;
     // The row and its job are recorded together (PostgreSQL: one transaction; in-process: the
     // job starts after the row is written). The job runs after the response, in this process or
     // a worker; failures are recorded on the row, never thrown at the client.
@@ -124,6 +158,30 @@ export class ReportsService extends ScopedService {
       await this.deps.jobs.enqueue(REPORT_JOB, data);
     }
     return reportView(await this.knex('reports').where({ id }).first());
+  }
+
+  /**
+   * Waits (polling the row, so a worker on another machine counts) until the job is done or
+   * failed, at most `timeoutMs`. The routes that used to answer synchronously wait this way:
+   * the work runs on the queue (a worker thread or process), the request only waits.
+   */
+  async wait(id: string, timeoutMs: number): Promise<ReturnType<typeof reportView>> {
+    const until = Date.now() + timeoutMs;
+    for (let delay = 25; ; delay = Math.min(500, delay * 2)) {
+      const view = await this.get(id);
+      if (view.status === 'done' || view.status === 'failed' || Date.now() >= until) return view;
+      await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, until - Date.now()))));
+    }
+  }
+
+  /** The typed error a failed job recorded (as the synchronous route threw it), or a generic one. */
+  async failure(id: string): Promise<AppError> {
+    const row = await this.knex('reports').where({ id }).first();
+    if (row?.error_code) {
+      const data = JSON.parse(row.error_data ?? '{}') as { status?: number; params?: Record<string, unknown>; details?: [] };
+      return new AppError(row.error_code, data.status ?? 500, row.error ?? row.error_code, data.params ?? {}, data.details ?? []);
+    }
+    return new AppError('job_failed', 500, row?.error ?? 'the job failed', { id });
   }
 
   async get(id: string) {
@@ -178,6 +236,22 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
   const job = await knex('reports').where({ id }).first();
   try {
     await set({ status: 'running', progress: 10 });
+    if (isArtefact(job.type)) {
+      const built = await buildArtefact(knex, caller, deps.store, job);
+      await set({ progress: 50 });
+      // The builder's own error (e.g. a file that stops matching its hash mid-stream) is the one to keep.
+      const [staging, writing] = await Promise.allSettled([deps.store.stage(built.body, built.maxBytes), built.done]);
+      if (writing.status === 'rejected') {
+        if (staging.status === 'fulfilled') await staging.value.discard();
+        throw writing.reason;
+      }
+      if (staging.status === 'rejected') throw staging.reason;
+      const staged = staging.value;
+      await set({ progress: 90 });
+      await staged.commit(job.organization_id);
+      await set({ status: 'done', progress: 100, error: null, error_code: null, error_data: null, hash: staged.hash, size: staged.size, file_name: built.fileName, media_type: built.mediaType, finished_at: now() });
+      return;
+    }
     const data = await assembleReport(knex, caller, deps.catalogue, job.assessment_id, job.type, job.lang, todayInChina());
     await set({ progress: 40 });
     const extra: Record<string, unknown> = {};
@@ -212,6 +286,8 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
       status: 'done',
       progress: 100,
       error: null, // a failed earlier attempt's reason
+      error_code: null,
+      error_data: null,
       hash: staged.hash,
       size: staged.size,
       file_name: `${base}.${job.format}`,
@@ -220,9 +296,14 @@ async function runReport(knex: Knex, caller: Caller, deps: ReportDeps, id: strin
     });
   } catch (err) {
     const message = String((err as Error).message).slice(0, 1000);
-    if (attempt.final) {
-      deps.logger?.error({ err, report: id, attempt: attempt.attempt }, 'report failed');
-      await set({ status: 'failed', error: message, finished_at: now() }).catch(() => undefined);
+    // A typed refusal (a corrupted file, a stale or broken workbook) is the same on every
+    // delivery: it fails at once and keeps its code, params and details for whoever waits.
+    const typed = err instanceof AppError ? err : undefined;
+    if (attempt.final || (typed && (typed.status < 500 || typed.code === 'evidence_corrupted'))) {
+      if (typed) deps.logger?.info({ report: id, code: typed.code }, 'job refused');
+      else deps.logger?.error({ err, report: id, attempt: attempt.attempt }, 'report failed');
+      const code = typed ? { error_code: typed.code, error_data: JSON.stringify({ status: typed.status, params: typed.params, details: typed.details }) } : {};
+      await set({ status: 'failed', error: message, ...code, finished_at: now() }).catch(() => undefined);
       return;
     }
     // Back in the queue: the next delivery starts over (the row shows why it is waiting).

@@ -67,6 +67,7 @@ const envSchema = z.object({
   JOBS: z.enum(['on', 'off']).default('on'),
   JOB_CONCURRENCY: intIn(1, 64).default(1),
   JOB_TIMEOUT_SECONDS: intIn(10, 24 * 3600).default(1800),
+  JOB_WAIT_SECONDS: intIn(0, 3600).default(120),
 });
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
@@ -115,6 +116,11 @@ export interface JobsConfig {
   concurrency: number;
   /** A job running longer counts as failed (its worker is presumed dead) and is retried. */
   timeoutSeconds: number;
+  /**
+   * How long the download routes that predate the queue (GET …/evidence-pack.zip, …/workbook.xlsx,
+   * POST …/workbook) wait for their job before answering 202 with its Location instead.
+   */
+  waitSeconds: number;
 }
 
 /** Sign-in throttling, password policy, API tokens and second factor (README: Identity and sessions). */
@@ -210,7 +216,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'sessionSecret
       mfaEncryptionKey: e.MFA_ENCRYPTION_KEY,
     },
     allowCombinedAdminRoles: e.ALLOW_COMBINED_ADMIN_ROLES === '1',
-    jobs: { run: e.JOBS === 'on', concurrency: e.JOB_CONCURRENCY, timeoutSeconds: e.JOB_TIMEOUT_SECONDS },
+    jobs: { run: e.JOBS === 'on', concurrency: e.JOB_CONCURRENCY, timeoutSeconds: e.JOB_TIMEOUT_SECONDS, waitSeconds: e.JOB_WAIT_SECONDS },
   };
 }
 

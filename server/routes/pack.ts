@@ -1,44 +1,34 @@
-import { create as contentDisposition } from 'content-disposition';
 import { Router } from 'express';
 import { z } from 'zod';
-import { EvidencePackService } from '../../reports/pack/build.js';
-import { latestArchivedReport } from '../../reports/jobs.js';
-import { deps, serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
+import { queueAndWait, reportsService, sendStoredFile } from './artefact-jobs.js';
 
 export const packRouter = Router();
 
 export const getAssessmentsIdEvidencePackZipParams = z.object({ id: fields.id });
+export const postAssessmentsIdEvidencePackBody = z.strictObject({});
+
 /**
- * The assessment's evidence pack (ZIP), streamed. Everything is loaded and every stored file
- * re-hashed before the first byte: a missing or corrupted file is 500 evidence_corrupted with
- * the usual JSON error, never a partial archive.
+ * Queues the assessment's evidence pack (ZIP): 202 with the job (poll GET /reports/:id, then
+ * GET /reports/:id/download). The job loads everything and re-hashes every stored file before
+ * the first byte: a missing or corrupted file fails it with evidence_corrupted, never a partial
+ * archive. The pack is archived (SHA-256, size, requester) like a report.
+ */
+packRouter.post('/assessments/:id/evidence-pack', async (req, res) => {
+  const { id } = validate(req, getAssessmentsIdEvidencePackZipParams, 'params');
+  validate(req, postAssessmentsIdEvidencePackBody);
+  const job = await reportsService(req).requestArtefact(id, 'evidence_pack', { lang: req.lang });
+  res.status(202).location(`/api/v1/reports/${job.id}`).json(job);
+});
+
+/**
+ * The pack as before: queued like the POST, waited for (JOB_WAIT_SECONDS), then sent; a
+ * corrupted file is 500 evidence_corrupted with the usual JSON error. Still running after the
+ * wait (or `Prefer: respond-async`): 202 with the job's Location.
  */
 packRouter.get('/assessments/:id/evidence-pack.zip', async (req, res) => {
   const { id } = validate(req, getAssessmentsIdEvidencePackZipParams, 'params');
   validate(req, z.strictObject({ lang: z.string().optional() }), 'query');
-  const { store, db } = deps(req);
-  const service = new EvidencePackService(serviceContext(req), store);
-  // The newest archived PDF and docx test reports go in under report/ (the docx is the editable
-  // document people sign); prepare() checks the scope first, then re-hashes them with the
-  // evidence: a missing or corrupted report refuses the whole pack.
-  const extraFiles = [];
-  for (const format of ['pdf', 'docx'] as const) {
-    const report = await latestArchivedReport(db, id, format);
-    if (!report) continue;
-    extraFiles.push({
-      path: `report/${report.file_name}`,
-      open: () => store.open(report.organization_id, report.hash),
-      size: Number(report.size),
-      title: report.file_name as string,
-      mediaType: report.media_type as string,
-      expectedHash: report.hash as string,
-      check: () => store.verify(report.organization_id, report.hash),
-    });
-  }
-  const pack = await service.prepare(id, { extraFiles });
-  res.setHeader('Content-Type', 'application/zip');
-  res.setHeader('Content-Disposition', contentDisposition(pack.fileName));
-  res.setHeader('Cache-Control', 'private, no-store');
-  await pack.write(res);
+  const done = await queueAndWait(req, res, id, 'evidence_pack', { lang: req.lang });
+  if (done) await sendStoredFile(res, await done.service.download(done.view.id));
 });

@@ -8,11 +8,12 @@ import { AssessmentsService, WRITABLE } from '../assessments/service.js';
 import { deps, serviceContext } from '../http/request.js';
 import { requireCsrf } from './csrf.js';
 import { todayInChina } from '../dates.js';
-import { AppError } from '../errors.js';
+import { AppError, NotFoundError } from '../errors.js';
 import { WorkbookService } from '../../reports/workbook/service.js';
 import { OutsideRowsService } from '../assessments/outside-rows.js';
 import { fieldErrors, formAction } from './system-pages.js';
-import { readWorkbookUpload } from '../routes/workbook.js';
+import { importResult, readWorkbookUpload } from '../routes/workbook.js';
+import { reportsService } from '../routes/artefact-jobs.js';
 import { Readable } from 'node:stream';
 import { paginate, renderPage, signedIn } from './render.js';
 import { hazardBoard } from './hazard-pages.js';
@@ -79,6 +80,7 @@ assessmentPagesRouter.get('/assessments/:id/reports', signedIn, async (req, res)
     langLabel: req.t(`enum.report_lang_${r.lang}`, { defaultValue: r.lang }),
     formatLabel: req.t(`enum.report_format_${r.format}`, { defaultValue: r.format }),
     statusLabel: req.t(`enum.job_status_${r.status}`, { defaultValue: r.status }),
+    errorLabel: r.status === 'failed' && r.errorCode ? req.t(`errors.${r.errorCode}`, { defaultValue: '' }) : '',
     requestedOn: chinaTime(r.requestedAt),
     requester: requesters.get(r.requestedBy) ?? '',
     sizeLabel: r.size === null ? '' : r.size < 1024 * 1024 ? `${Math.max(1, Math.round(r.size / 1024))} KB` : `${(r.size / 1024 / 1024).toFixed(1)} MB`,
@@ -94,6 +96,45 @@ assessmentPagesRouter.get('/assessments/:id/reports', signedIn, async (req, res)
     })(),
     types: ['test_report', 'gap_analysis', 'remediation_plan', 'executive_summary'].map((key) => ({ key, label: L[`report_${key}`] })),
     L,
+    // Without JavaScript the page reloads itself while a job is queued or running.
+    refreshSeconds: list.some((r) => r.status === 'queued' || r.status === 'running') ? 3 : undefined,
+  });
+});
+
+/** Queues an evidence pack or a record workbook into the archive (no JavaScript needed: the archive shows its state). */
+assessmentPagesRouter.post('/assessments/:id/artefacts', signedIn, requireCsrf, async (req, res) => {
+  const id = idOf(req);
+  const body = z.object({ kind: z.enum(['evidence_pack', 'record_workbook']), lang: z.enum(['zh-CN', 'en']).catch('zh-CN') }).parse(req.body);
+  await reportsService(req).requestArtefact(id, body.kind, { lang: body.kind === 'record_workbook' ? body.lang : req.lang });
+  res.redirect(303, `/assessments/${id}/reports`);
+});
+
+/**
+ * One job of the archive: its state (the page reloads itself while it runs), then the download
+ * link, the translated reason it failed, or — for a workbook import — what was applied.
+ */
+assessmentPagesRouter.get('/assessments/:id/jobs/:jobId', signedIn, async (req, res) => {
+  const id = idOf(req);
+  const jobId = z.uuid().parse(req.params.jobId);
+  const service = reportsService(req);
+  const job = await service.get(jobId);
+  if (job.assessmentId !== id) throw new NotFoundError({ resource: 'report', id: jobId });
+  const L = labels(req);
+  if (job.type === 'workbook_import' && job.status === 'done') {
+    const diff = (await importResult(service, jobId)) as Record<string, unknown>;
+    return renderPage(req, res, 'workbook-diff', { title: req.t('ui.import_workbook'), nav: 'systems', assessmentId: id, diff, applied: true, canApply: false });
+  }
+  const failure = job.status === 'failed' ? await service.failure(jobId) : undefined;
+  renderPage(req, res, 'job', {
+    title: L[`report_${job.type}`] ?? req.t('ui.reports'),
+    nav: 'systems',
+    assessmentId: id,
+    job,
+    typeLabel: L[`report_${job.type}`] ?? '',
+    statusLabel: req.t(`enum.job_status_${job.status}`, { defaultValue: job.status }),
+    errorLabel: failure ? req.t(failure.code === 'job_failed' ? 'ui.job_failed' : `errors.${failure.code}`, { ...failure.params, defaultValue: req.t('ui.job_failed') }) : '',
+    pending: job.status === 'queued' || job.status === 'running',
+    refreshSeconds: job.status === 'queued' || job.status === 'running' ? 2 : undefined,
   });
 });
 
@@ -117,12 +158,6 @@ assessmentPagesRouter.post('/assessments/:id/findings', signedIn, requireCsrf, (
     return `/assessments/${id}/findings`;
   });
 });
-
-async function readBlob(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /** Workbook import, step 1: keep the uploaded file (content-addressed) and show the dry-run diff. */
 assessmentPagesRouter.post('/assessments/:id/workbook-import', signedIn, requireCsrf, async (req, res) => {
@@ -148,16 +183,20 @@ assessmentPagesRouter.post('/assessments/:id/workbook-import', signedIn, require
   }
 });
 
-/** Workbook import, step 2: apply the previewed file in one transaction (all or nothing). */
+/**
+ * Workbook import, step 2: the previewed file's apply is queued (all or nothing, in the job);
+ * the request waits for it a little, then shows the job's page (its result when done).
+ */
 assessmentPagesRouter.post('/assessments/:id/workbook-apply', signedIn, requireCsrf, async (req, res) => {
   const id = idOf(req);
   const d = deps(req);
-  const ctx = serviceContext(req);
   const hash = z.string().regex(/^[0-9a-f]{64}$/).parse((req.body as Record<string, string>).hash);
-  const a = await new AssessmentsService(ctx, d.catalogue).get(id);
+  const a = await new AssessmentsService(serviceContext(req), d.catalogue).get(id);
   if ((await d.store.verify(a.organizationId, hash)) !== 'ok') return res.redirect(303, `/assessments/${id}/reports`);
-  await new WorkbookService(ctx).import(id, await readBlob(d.store.open(a.organizationId, hash)), { dryRun: false });
-  res.redirect(303, `/assessments/${id}`);
+  const service = reportsService(req);
+  const job = await service.requestArtefact(id, 'workbook_import', { lang: req.lang, inputHash: hash });
+  await service.wait(job.id, Math.min(30, d.config.jobs.waitSeconds) * 1000);
+  res.redirect(303, `/assessments/${id}/jobs/${job.id}`);
 });
 
 const findingBoard = async (req: Request, findingId: string) => `/assessments/${(await new FindingsService(serviceContext(req)).get(findingId)).assessmentId}/findings`;

@@ -169,13 +169,23 @@ if (!ENGINES.includes('postgres')) {
       expect(onB).to.include({ value: 'conform', rowVersion: r.rowVersion + 1 });
     });
 
-    it('a report requested through A stays queued while no worker runs, is produced by the worker, and B serves the same bytes', async () => {
+    it('a report and an evidence pack requested through A stay queued while no worker runs, are produced by the worker, and B serves the same bytes', async () => {
       const requested = await call(a.url, 'POST', `/api/v1/assessments/${assessmentId}/reports`, cookie, { type: 'test_report', format: 'html', lang: 'zh-CN' });
       expect(requested.status).to.equal(202);
+      const pack = await call(a.url, 'POST', `/api/v1/assessments/${assessmentId}/evidence-pack`, cookie, {});
+      expect(pack.status).to.equal(202);
+      expect(pack.headers.get('location')).to.equal(`/api/v1/reports/${pack.json.id}`);
       await sleep(3000);
-      // JOBS=off on both web processes: nobody runs it yet.
+      // JOBS=off on both web processes: nobody runs them yet.
       expect((await call(b.url, 'GET', `/api/v1/reports/${requested.json.id}`, cookie)).json.status).to.equal('queued');
+      expect((await call(b.url, 'GET', `/api/v1/reports/${pack.json.id}`, cookie)).json.status).to.equal('queued');
       await startWorker();
+      const packDone = await waitReport(b.url, cookie, pack.json.id);
+      expect(packDone).to.include({ status: 'done', type: 'evidence_pack', mediaType: 'application/zip' });
+      const zip = await call(b.url, 'GET', `/api/v1/reports/${pack.json.id}/download`, cookie);
+      expect(zip.status).to.equal(200);
+      expect(createHash('sha256').update(zip.buffer).digest('hex')).to.equal(packDone.sha256);
+      expect(zip.buffer.subarray(0, 2).toString('latin1')).to.equal('PK');
       const done = await waitReport(b.url, cookie, requested.json.id);
       expect(done).to.include({ status: 'done', error: null });
       const download = await call(b.url, 'GET', `/api/v1/reports/${done.id}/download`, cookie);

@@ -89,11 +89,14 @@ describeEachEngine('evidence pack', (ctx) => {
 
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('streams a pack that verifies; the manifest lists each current version with its stored hash', async () => {
+  it('builds a pack on the queue that verifies and archives it; the manifest lists each current version with its stored hash', async () => {
     const res = await download(consultant).expect(200);
     expect(res.headers['content-type']).to.equal('application/zip');
     expect(res.headers['content-disposition']).to.contain(`evidence-pack-${demo.reportNumber}.zip`);
-    expect(res.headers['content-length'], 'streamed, not buffered').to.equal(undefined);
+    // Built by the job into the store, then sent from there: its archive row holds the hash of what was sent.
+    expect(res.headers['content-length']).to.equal(String(res.body.length));
+    const archived = await ctx.db.knex('reports').where({ assessment_id: demo.id, type: 'evidence_pack', hash: sha256(res.body) }).first();
+    expect(archived, 'the pack is archived').to.include({ status: 'done', format: 'zip', media_type: 'application/zip', file_name: `evidence-pack-${demo.reportNumber}.zip` });
     const file = path.join(tmp, 'pack.zip');
     writeFileSync(file, res.body);
     const check = await verifyPack(file);
@@ -225,6 +228,31 @@ describeEachEngine('evidence pack', (ctx) => {
       writeFileSync(p, original);
     }
     await download(auditor).expect(200);
+  });
+
+  it('POST queues the pack (202 + Location), the job row shows its progress, and the archived file downloads', async function () {
+    this.timeout(120_000);
+    const queued = await auditor.post(`/api/v1/assessments/${demo.id}/evidence-pack`).send({}).expect(202);
+    expect(queued.headers.location).to.equal(`/api/v1/reports/${queued.body.id}`);
+    expect(queued.body).to.include({ type: 'evidence_pack', format: 'zip', status: 'queued', progress: 0 });
+    let job = queued.body;
+    for (const until = Date.now() + 100_000; job.status !== 'done' && job.status !== 'failed' && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      job = (await auditor.get(queued.headers.location!).expect(200)).body;
+    }
+    expect(job).to.include({ status: 'done', progress: 100, mediaType: 'application/zip' });
+    const file = await auditor.get(`${queued.headers.location!}/download`).buffer(true).parse(binary).expect(200);
+    expect(sha256(file.body)).to.equal(job.sha256);
+    expect(file.body.length).to.equal(job.size);
+    const check = path.join(tmp, 'queued.zip');
+    writeFileSync(check, file.body);
+    expect((await verifyPack(check)).ok).to.equal(true);
+    // Another organisation cannot queue it; an unknown body field is refused.
+    await officer2.post(`/api/v1/assessments/${demo.id}/evidence-pack`).send({}).expect(404);
+    await auditor.post(`/api/v1/assessments/${demo.id}/evidence-pack`).send({ extra: 1 }).expect(400);
+    // Prefer: respond-async makes the old GET answer 202 at once with the job to poll.
+    const early = await auditor.get(url()).set('Prefer', 'respond-async').expect(202);
+    expect(early.headers.location).to.equal(`/api/v1/reports/${early.body.id}`);
   });
 
   it('needs the download permission in the organisation: another organisation gets 404, auditors may download', async () => {

@@ -30,7 +30,11 @@ const OWN_ACTIVITY = new Set(['GET /audit', 'GET /api/v1/audit', 'GET /api/v1/au
 /** Writes that only read organisation data: generating a report needs download rights (README, Reports), auditors included. */
 // The OSCAL import: a catalog is only compared; a component-definition is applied to a platform only with
 // its platformId (the platform service's own 404/403, tested in oscal-assessment.test.ts).
-const READ_LIKE_WRITES = new Set(['POST /api/v1/assessments/:id/reports', 'POST /assessments/:id/reports', 'POST /api/v1/oscal/import']);
+// Queuing the evidence pack or the record workbook likewise needs download rights only.
+const READ_LIKE_WRITES = new Set([
+  'POST /api/v1/assessments/:id/reports', 'POST /assessments/:id/reports', 'POST /api/v1/oscal/import',
+  'POST /api/v1/assessments/:id/evidence-pack', 'POST /api/v1/assessments/:id/workbook-export', 'POST /assessments/:id/artefacts',
+]);
 
 const t = translator('zh-CN');
 /** The message a page form redirects back with (`?error=`), decoded. */

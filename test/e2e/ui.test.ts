@@ -318,14 +318,20 @@ describeEachEngine('web UI in a real browser', (ctx) => {
     await Promise.all([page.waitForNavigation(), page.click('form[enctype] button')]);
     expect(await page.$eval('.count-changed', (e) => e.textContent)).to.equal('1');
     await Promise.all([page.waitForNavigation(), page.click('form button.primary')]);
+    // The apply ran as a job; its page (reloading itself without JavaScript while the job runs) shows what was applied.
+    for (const until = Date.now() + 90_000; !(await page.$('.import-applied')) && Date.now() < until; ) {
+      await page.waitForNavigation({ timeout: 10_000 }).catch(() => undefined);
+    }
+    expect(await page.$eval('.import-applied', (e) => e.textContent)).to.contain('1');
     const applied = await ctx.db.knex('assessment_results').where({ assessment_id: assessment, code: target!.code, object_key: target!.object }).first();
     expect(applied).to.include({ value: 'partial', record: '浏览器导入的记录' });
 
     await page.goto(`${base}/assessments/${assessment}/reports`);
     await page.select('select[name=type]', 'executive_summary');
     await Promise.all([page.waitForNavigation(), page.click('form button.primary')]);
-    await page.waitForSelector('tr[data-status="done"] a', { timeout: 60_000 });
-    const href = await page.$eval('tr[data-status="done"] a', (a) => a.getAttribute('href'));
+    // The archive also holds the workbook exported above (and its import): wait for the summary's row.
+    await page.waitForSelector('tr[data-type="executive_summary"][data-status="done"] a', { timeout: 60_000 });
+    const href = await page.$eval('tr[data-type="executive_summary"][data-status="done"] a', (a) => a.getAttribute('href'));
     const pdf = await page.evaluate(async (u) => {
       const r = await fetch(u!);
       return { type: r.headers.get('content-type'), size: (await r.arrayBuffer()).byteLength };

@@ -173,10 +173,10 @@ describeEachEngine('the whole engagement in the browser (officer, then auditor)'
       await page.select('select[name=format]', 'html');
       await page.select('select[name=lang]', lang);
       await click(page, 'form button.primary');
-      await page.waitForSelector('tr[data-status="done"] a', { timeout: 180_000 });
+      await page.waitForSelector('tr[data-type="test_report"][data-status="done"] a', { timeout: 180_000 });
       const archive = await check(page, lang, '12-report-archive');
       expect(archive).to.match(/[0-9a-f]{64}/);
-      const report = await download(page, downloads, 'tr[data-status="done"] a');
+      const report = await download(page, downloads, 'tr[data-type="test_report"][data-status="done"] a');
       expect(report.bytes.toString('utf8')).to.contain(name);
       const pack = await download(page, downloads, 'a.evidence-pack');
       expect(pack.name).to.match(/\.zip$/);
@@ -191,7 +191,7 @@ describeEachEngine('the whole engagement in the browser (officer, then auditor)'
       expect(archiveLink, 'archive link on the dashboard').to.not.equal(null);
       await Promise.all([auditor.page.waitForNavigation(), archiveLink!.click()]);
       await check(auditor.page, lang, '14-auditor-archive');
-      const auditorReport = await download(auditor.page, auditor.downloads, 'tr[data-status="done"] a');
+      const auditorReport = await download(auditor.page, auditor.downloads, 'tr[data-type="test_report"][data-status="done"] a');
       expect(auditorReport.bytes.length).to.equal(report.bytes.length);
       await auditor.page.goto(`${base}/`);
       await auditor.page.$eval(`::-p-xpath(${row}//a[contains(@class,"pack-link")])`, (a) => (a as HTMLElement).classList.add('walk-pack'));

@@ -14,7 +14,7 @@ const AFTER_SEGMENT: Record<string, IdKind> = {
   items: 'code', catalogue: 'code', sessions: 'session', hazards: 'hazard', 'report-templates': 'report_template', documents: 'document',
   scans: 'scan', 'scan-vulnerabilities': 'scan_vulnerability', pentests: 'pentest', compensations: 'compensation',
 };
-const BY_NAME: Record<string, IdKind> = { membershipId: 'membership', gid: 'grading', iid: 'inspection', rid: 'result', code: 'code', n: 'version', version: 'template_version', decision: 'decision', pid: 'protection_plan' };
+const BY_NAME: Record<string, IdKind> = { membershipId: 'membership', gid: 'grading', iid: 'inspection', rid: 'result', code: 'code', n: 'version', version: 'template_version', decision: 'decision', pid: 'protection_plan', jobId: 'report' };
 
 /** The kind of every parameter of an express path pattern; throws naming a parameter the sweep does not know. */
 export function paramKinds(pattern: string): Array<{ name: string; kind: IdKind }> {

@@ -144,9 +144,11 @@ GET /platforms/:id | One cloud platform | org:read
 PATCH /platforms/:id | Edit a cloud platform | org:manage
 GET /platforms/:id/responsibilities | The responsibility matrix | org:read
 PUT /platforms/:id/responsibilities | Save the responsibility matrix | org:manage
-GET /assessments/:id/workbook.xlsx | Export the field workbook | org:download
-POST /assessments/:id/workbook | Import the field workbook (dry run first) | org:edit
-GET /assessments/:id/evidence-pack.zip | Evidence pack | org:download
+GET /assessments/:id/workbook.xlsx | Export the field workbook (queued, waited for; 202 if still running) | org:download
+POST /assessments/:id/workbook-export | Queue the field workbook (202; poll /reports/:id) | org:download
+POST /assessments/:id/workbook | Import the field workbook (dry run, or apply queued and waited for) | org:edit
+GET /assessments/:id/evidence-pack.zip | Evidence pack (queued, waited for; 202 if still running) | org:download
+POST /assessments/:id/evidence-pack | Queue the evidence pack (202; poll /reports/:id) | org:download
 POST /assessments/:id/reports | Render a report (job) | org:download
 GET /assessments/:id/reports | Reports of an assessment | org:read
 GET /reports/:id | One report job | org:read

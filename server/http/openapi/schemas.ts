@@ -16,13 +16,13 @@ import { gradingParams as gradingsGradingParams } from '../../routes/gradings.js
 import { idParams as hazardsIdParams, patchHazardsIdBody as hazardsPatchHazardsIdBody, postAssessmentsIdHazardsBody as hazardsPostAssessmentsIdHazardsBody, postHazardsIdTransitionsBody as hazardsPostHazardsIdTransitionsBody } from '../../routes/hazards.js';
 import { createBody as organizationsCreateBody, idParams as organizationsIdParams, memberParams as organizationsMemberParams, patchBody as organizationsPatchBody, patchOrganizationsIdMembersMembershipIdBody as organizationsPatchOrganizationsIdMembersMembershipIdBody, postOrganizationsIdMembersBody as organizationsPostOrganizationsIdMembersBody } from '../../routes/organizations.js';
 import { idParams as oscalIdParams, catalogueQuery as oscalCatalogueQuery, importQuery as oscalImportQuery, profileQuery as oscalProfileQuery } from '../../routes/oscal.js';
-import { getAssessmentsIdEvidencePackZipParams as packGetAssessmentsIdEvidencePackZipParams } from '../../routes/pack.js';
+import { getAssessmentsIdEvidencePackZipParams as packGetAssessmentsIdEvidencePackZipParams, postAssessmentsIdEvidencePackBody as packPostAssessmentsIdEvidencePackBody } from '../../routes/pack.js';
 import { idParams as reportsIdParams, postAssessmentsIdReportsBody as reportsPostAssessmentsIdReportsBody } from '../../routes/reports.js';
 import { createSystemBody as systemsCreateSystemBody, listSystemsQuery as systemsListSystemsQuery, patchSystemBody as systemsPatchSystemBody, systemParams as systemsSystemParams, systemTransitionBody as systemsSystemTransitionBody } from '../../routes/systems.js';
 import { createBody as tokensCreateBody, deleteTokensIdParams as tokensDeleteTokensIdParams } from '../../routes/tokens.js';
 import { createBody as usersCreateBody, idParams as usersIdParams, patchBody as usersPatchBody, rolesBody as usersRolesBody } from '../../routes/users.js';
 import { compensationBody as verificationCompensationBody, idParams as verificationIdParams, patchPentestsIdBody as verificationPatchPentestsIdBody, postAssessmentsIdPentestsBody as verificationPostAssessmentsIdPentestsBody, postAssessmentsIdScansQuery as verificationPostAssessmentsIdScansQuery, raiseBody as verificationRaiseBody } from '../../routes/verification.js';
-import { idParams as workbookIdParams, postAssessmentsIdWorkbookQuery as workbookPostAssessmentsIdWorkbookQuery } from '../../routes/workbook.js';
+import { idParams as workbookIdParams, postAssessmentsIdWorkbookExportBody as workbookPostAssessmentsIdWorkbookExportBody, postAssessmentsIdWorkbookQuery as workbookPostAssessmentsIdWorkbookQuery, workbookLangQuery as workbookWorkbookLangQuery } from '../../routes/workbook.js';
 
 /**
  * The zod schemas routes validate with, by `METHOD /path` — the very objects the routers import,
@@ -132,6 +132,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'POST /organizations/:id/members/:membershipId/decline': { params: organizationsMemberParams },
   'POST /oscal/import': { query: oscalImportQuery },
   'GET /assessments/:id/evidence-pack.zip': { params: packGetAssessmentsIdEvidencePackZipParams },
+  'POST /assessments/:id/evidence-pack': { params: packGetAssessmentsIdEvidencePackZipParams, body: packPostAssessmentsIdEvidencePackBody },
   'POST /assessments/:id/reports': { params: reportsIdParams, body: reportsPostAssessmentsIdReportsBody },
   'GET /assessments/:id/reports': { params: reportsIdParams },
   'GET /reports/:id': { params: reportsIdParams },
@@ -169,7 +170,8 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'GET /findings/:id': { params: verificationIdParams },
   'GET /findings/:id/risk-analysis/suggestion': { params: verificationIdParams },
   'PUT /findings/:id/risk-analysis': { params: verificationIdParams },
-  'GET /assessments/:id/workbook.xlsx': { params: workbookIdParams },
+  'GET /assessments/:id/workbook.xlsx': { params: workbookIdParams, query: workbookWorkbookLangQuery },
+  'POST /assessments/:id/workbook-export': { params: workbookIdParams, body: workbookPostAssessmentsIdWorkbookExportBody },
   'POST /assessments/:id/workbook': { params: workbookIdParams, query: workbookPostAssessmentsIdWorkbookQuery },
   'GET /oscal/catalog': { query: oscalCatalogueQuery },
   'GET /oscal/profile': { query: oscalProfileQuery },
