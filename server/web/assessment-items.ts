@@ -6,7 +6,7 @@ import { OutsideRowsService } from '../assessments/outside-rows.js';
 import { AssessmentsService, WRITABLE } from '../assessments/service.js';
 import { AppError, ValidationError, type ErrorDetail } from '../errors.js';
 import { deps, serviceContext } from '../http/request.js';
-import { issuesToDetails } from '../http/validate.js';
+import { parseForm } from './form-issues.js';
 import { patchAssessmentsIdExtraItemsCodeBody, postAssessmentsIdExtraItemsBody } from '../routes/extra-items.js';
 import { postAssessmentsIdResultsOutsideMappingBody } from '../routes/assessments.js';
 import { requireCsrf } from './csrf.js';
@@ -21,7 +21,6 @@ import { renderPage, signedIn } from './render.js';
  */
 export const assessmentItemsRouter = Router();
 
-const zodLocales = { 'zh-CN': z.locales.zhCN(), en: z.locales.en() };
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 const idOf = (req: Request) => {
   const parsed = z.uuid().safeParse(req.params.id);
@@ -42,12 +41,6 @@ function fieldText(req: Request, d: ErrorDetail, form: string): string {
   if (d.code === 'out_of_scope') return req.t('assessment_items.problem_out_of_scope');
   if (d.code === 'unknown_object') return req.t('assessment_items.problem_unknown_object');
   return req.t(`assessment_items.problem_${d.code}`, { defaultValue: d.message });
-}
-
-function parseForm<S extends z.ZodType>(req: Request, schema: S, input: unknown): z.output<S> {
-  const parsed = schema.safeParse(input, { error: zodLocales[req.lang].localeError });
-  if (parsed.success) return parsed.data;
-  throw new ValidationError({}, issuesToDetails(parsed.error.issues));
 }
 
 /** Inheritance reasons are stored as English sentences (cloud/inheritance.ts); the page says them in its language. */

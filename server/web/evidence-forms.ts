@@ -7,7 +7,7 @@ import { EvidenceRequestsService } from '../evidence/requests.js';
 import { EvidenceService, type EvidenceDetail } from '../evidence/service.js';
 import { parseUpload } from '../http/multipart.js';
 import { deps, serviceContext } from '../http/request.js';
-import { issuesToDetails } from '../http/validate.js';
+import { formIssues, parseForm } from './form-issues.js';
 import { deleteEvidenceIdBody, idParams, linkBody, patchBody, versionFields } from '../routes/evidence.js';
 import { postEvidenceRequestsIdCancelParams } from '../routes/evidence-requests.js';
 import { requireCsrf } from './csrf.js';
@@ -22,7 +22,6 @@ import { renderPage, signedIn } from './render.js';
  */
 export const evidenceFormsRouter = Router();
 
-const zodLocales = { 'zh-CN': z.locales.zhCN(), en: z.locales.en() };
 const E = (req: Request) => req.t('evidence_forms', { returnObjects: true }) as unknown as Record<string, string>;
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 const shanghai = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
@@ -38,14 +37,8 @@ interface Failed {
 
 /** A field's error in the page's words: zod's own messages are localised; refinements (dates) are ours. */
 function fieldText(req: Request, d: ErrorDetail): string {
-  if (d.code === 'custom') return req.t('evidence_forms.date_invalid');
+  if (d.path === 'validUntil' && d.code === 'custom') return req.t('evidence_forms.date_invalid');
   return req.t(`evidence_forms.problem_${d.code}`, { defaultValue: d.message });
-}
-
-function parseForm<S extends z.ZodType>(req: Request, schema: S, input: unknown): z.output<S> {
-  const parsed = schema.safeParse(input, { error: zodLocales[req.lang].localeError });
-  if (parsed.success) return parsed.data;
-  throw new ValidationError({}, issuesToDetails(parsed.error.issues));
 }
 
 /** What the page says about each link: a finding by its number and title, a result by unit, object and system. */
@@ -220,10 +213,15 @@ evidenceFormsRouter.post('/evidence/:id/versions', signedIn, requireCsrf, async 
     await svc.assertCanEdit(id); // 404 / 403 before the body is read
     const parsed = await parseUpload(req, d.store, d.config.maxUploadMb * 1024 * 1024, d.config.maxUploadMb);
     typed = { note: parsed.fields.note?.at(-1) ?? '' };
-    const checked = versionFields.safeParse({ note: str(typed.note) || undefined }, { error: zodLocales[req.lang].localeError });
+    // A browser sends an empty, nameless part when no file was chosen: that is "no file", not an empty file.
+    if (parsed.file && parsed.file.staged.size === 0 && !parsed.file.clientName) {
+      await parsed.file.staged.discard();
+      delete parsed.file;
+    }
+    const checked = versionFields.safeParse({ note: str(typed.note) || undefined });
     if (!checked.success || !parsed.file) {
       await parsed.file?.staged.discard();
-      const details = checked.success ? [] : issuesToDetails(checked.error.issues);
+      const details = checked.success ? [] : formIssues(req, checked.error.issues);
       if (!parsed.file) details.push({ path: 'file', code: 'required', message: req.t('evidence_forms.file_required') });
       throw new ValidationError({}, details);
     }
@@ -277,7 +275,8 @@ evidenceFormsRouter.post('/evidence-requests/:id/cancel', signedIn, requireCsrf,
     await new EvidenceRequestsService(serviceContext(req)).cancel(id);
     res.redirect(303, '/evidence#requests');
   } catch (err) {
-    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    // A request already closed comes back to the list with the reason; a refusal (403/404) is an error page.
+    if (!(err instanceof AppError) || err.status !== 409) throw err;
     res.redirect(303, `/evidence?${new URLSearchParams({ error: errorText(req, err) })}#requests`);
   }
 });

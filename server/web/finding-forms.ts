@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { FindingsService } from '../assessments/findings.js';
 import { AppError, ValidationError, type ErrorDetail } from '../errors.js';
 import { serviceContext } from '../http/request.js';
-import { issuesToDetails } from '../http/validate.js';
+import { parseForm } from './form-issues.js';
 import { findingFields } from '../routes/assessments.js';
 import { requireCsrf } from './csrf.js';
 import { renderFinding, type FailedFindingForm } from './finding-pages.js';
@@ -17,7 +17,6 @@ import { signedIn } from './render.js';
  */
 export const findingFormsRouter = Router();
 
-const zodLocales = { 'zh-CN': z.locales.zhCN(), en: z.locales.en() };
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 const nullable = (v: unknown) => str(v) || null;
 
@@ -64,21 +63,17 @@ findingFormsRouter.post('/findings/:id/edit', signedIn, requireCsrf, async (req,
   await findingForm(req, res, id, 'edit', async () => {
     const svc = new FindingsService(serviceContext(req));
     await svc.assertCanChange(id); // 404 / 403 / 409 (read-only assessment) before the body
-    const parsed = findingEditForm.safeParse(
-      {
-        title: b.title,
-        description: nullable(b.description),
-        units: str(b.units).split(/[\s,，、;；]+/).map((u) => u.toUpperCase()).filter(Boolean),
-        threat: nullable(b.threat),
-        harm: nullable(b.harm),
-        risk: b.risk,
-        recommendation: nullable(b.recommendation),
-        rowVersion: b.rowVersion,
-      },
-      { error: zodLocales[req.lang].localeError },
-    );
-    if (!parsed.success) throw new ValidationError({}, issuesToDetails(parsed.error.issues));
-    await svc.update(id, parsed.data);
+    const patch = parseForm(req, findingEditForm, {
+      title: b.title,
+      description: nullable(b.description),
+      units: str(b.units).split(/[\s,，、;；]+/).map((u) => u.toUpperCase()).filter(Boolean),
+      threat: nullable(b.threat),
+      harm: nullable(b.harm),
+      risk: b.risk,
+      recommendation: nullable(b.recommendation),
+      rowVersion: b.rowVersion,
+    });
+    await svc.update(id, patch);
     return `/findings/${id}`;
   });
 });
