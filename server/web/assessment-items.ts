@@ -44,7 +44,7 @@ function fieldText(req: Request, d: ErrorDetail, form: string): string {
 }
 
 /** Inheritance reasons are stored as English sentences (cloud/inheritance.ts); the page says them in its language. */
-function inheritanceReason(req: Request, reason: string | null): string {
+export function inheritanceReason(req: Request, reason: string | null): string {
   if (!reason) return '';
   const t = (key: string, params: Record<string, string> = {}) => req.t(`assessment_items.reason_${key}`, params);
   let m: RegExpExecArray | null;
@@ -73,11 +73,9 @@ async function renderItems(req: Request, res: Response, id: string, failed?: Fai
     };
   });
   const system = await ctx.knex('systems').where({ id: a.systemId }).first('name', 'platform_id');
-  const outside = await ctx.knex('assessment_results as r')
-    .leftJoin('assessed_objects as o', 'o.id', 'r.object_key')
-    .where({ 'r.assessment_id': id, 'r.outside_mapping': true })
-    .orderBy(['r.code', 'r.object_key'])
-    .select('r.id', 'r.code', 'r.object_key', 'r.value', 'r.record', 'o.name as object_name');
+  const outside = await ctx.knex('assessment_results').where({ assessment_id: id, outside_mapping: true }).orderBy(['code', 'object_key']).select('id', 'code', 'object_key', 'value');
+  // object_key is text ('system' or an id), the objects' id a uuid on PostgreSQL: names looked up apart.
+  const names = new Map((await ctx.knex('assessed_objects').where({ system_id: a.systemId }).select('id', 'name')).map((o: Record<string, string>) => [o.id, o.name]));
   const add = typed('add') ?? {};
   const outsideAdd = typed('outside-add') ?? {};
   const objects = await ctx.knex('assessed_objects').where({ system_id: a.systemId, selected: true }).orderBy('name').select('id', 'name');
@@ -97,7 +95,7 @@ async function renderItems(req: Request, res: Response, id: string, failed?: Fai
       addErrors: failed?.form === 'add' ? failed.fieldErrors : {},
       outside: outside.map((r: Record<string, string>) => ({
         ...r,
-        objectName: r.object_key === 'system' ? req.t('ui.whole_system') : (r.object_name ?? ''),
+        objectName: r.object_key === 'system' ? req.t('ui.whole_system') : (names.get(r.object_key!) ?? ''),
         valueLabel: valueLabel(r.value === 'not_assessed' ? null : (r.value ?? null)),
         href: `/assessments/${id}#r-${r.id}`,
       })),

@@ -54,20 +54,22 @@ async function linkViews(req: Request, e: EvidenceDetail) {
       ? await knex('assessment_results as r')
           .join('assessments as a', 'a.id', 'r.assessment_id')
           .join('systems as s', 's.id', 'a.system_id')
-          .leftJoin('assessed_objects as o', 'o.id', 'r.object_key')
           .whereIn('r.id', resultIds)
           .where('r.organization_id', e.organizationId)
-          .select('r.id', 'r.code', 'r.object_key', 'r.assessment_id', 'o.name as object_name', 's.name as system_name')
+          .select('r.id', 'r.code', 'r.object_key', 'r.assessment_id', 's.name as system_name')
       : []
     ).map((r: Record<string, string>) => [r.id, r]),
   );
+  // Object names looked up apart: object_key is text ('system' or an id), the objects' id a uuid on PostgreSQL.
+  const objectIds = [...results.values()].map((r) => r.object_key!).filter((k) => k !== 'system');
+  const objectNames = new Map((objectIds.length ? await knex('assessed_objects').whereIn('id', objectIds).select('id', 'name') : []).map((o: Record<string, string>) => [o.id, o.name]));
   const L = E(req);
   return e.links.map((l) => {
     const f = findings.get(l.targetId);
     const r = results.get(l.targetId);
     const base = { targetType: l.targetType, targetId: l.targetId, typeLabel: L[`target_${l.targetType}`] ?? L.target_other };
     if (f) return { ...base, label: `${f.number} ${f.title}`, href: `/findings/${f.id}` };
-    if (r) return { ...base, label: `${r.code} · ${r.object_key === 'system' ? req.t('ui.whole_system') : (r.object_name ?? '')} · ${r.system_name}`, href: `/assessments/${r.assessment_id}#r-${r.id}` };
+    if (r) return { ...base, label: `${r.code} · ${r.object_key === 'system' ? req.t('ui.whole_system') : (objectNames.get(r.object_key!) ?? '')} · ${r.system_name}`, href: `/assessments/${r.assessment_id}#r-${r.id}` };
     return { ...base, label: l.targetId.slice(0, 8), href: null };
   });
 }

@@ -6,6 +6,7 @@ import { ExtraItemsService } from '../assessments/extra-items.js';
 import { recordTemplates } from '../assessments/record-templates.js';
 import { AssessmentsService, WRITABLE } from '../assessments/service.js';
 import { SummaryService } from '../assessments/summary.js';
+import { inheritanceReason } from './assessment-items.js';
 import { unitsInScope } from '../assessments/scope.js';
 import { EVIDENCE_KINDS } from '../database/migrations/20261126C-evidence.js';
 import { deps, serviceContext } from '../http/request.js';
@@ -170,6 +171,10 @@ workspacePagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
     objects,
     summary,
     conclusionLabel: pick(req, summary.conclusion.label),
+    // The inheritance state and its reason in words (they are stored as a value and an English sentence).
+    inheritance: summary.inheritance
+      ? { stateLabel: req.t(`assessment_items.inherit_state_${summary.inheritance.state}`), units: summary.inheritance.inheritedUnits, reason: inheritanceReason(req, summary.inheritance.reason) }
+      : null,
     conclusionRule: pick(req, summary.conclusion.rule),
     H: req.t('hazard', { returnObjects: true }),
     hazardCount: pick(req, summary.hazards.display),
