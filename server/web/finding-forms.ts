@@ -47,7 +47,10 @@ async function findingForm(req: Request, res: Response, id: string, form: Failed
     const fieldErrors: Record<string, string> = {};
     for (const d of err.details) if (d.path && d.code !== 'stale_row_version') fieldErrors[d.path.split('.')[0]!] ??= fieldText(req, d);
     const error = Object.keys(fieldErrors).length ? req.t('finding_forms.fix_fields') : errorText(req, err);
-    await renderFinding(req, res, id, { form, values: { ...(req.body as Record<string, unknown>) }, fieldErrors, error }, err.status);
+    const values = { ...(req.body as Record<string, unknown>) };
+    // Someone else saved first: the form comes back as typed over their version, so a second submit is a deliberate overwrite.
+    if (err.details.some((d) => d.code === 'stale_row_version')) delete values.rowVersion;
+    await renderFinding(req, res, id, { form, values, fieldErrors, error }, err.status);
   }
 }
 

@@ -226,7 +226,7 @@ function findingFormView(req: Request, f: Awaited<ReturnType<FindingsService['ge
       threat: value('threat', f.threat),
       harm: value('harm', f.harm),
       recommendation: value('recommendation', f.recommendation),
-      rowVersion: typed ? str(typed.rowVersion) : String(f.rowVersion),
+      rowVersion: typed && str(typed.rowVersion) ? str(typed.rowVersion) : String(f.rowVersion),
     },
     riskChoices: RISKS.map((r) => ({ key: r, label: labels[r], selected: r === risk })),
     formError: failed?.error,

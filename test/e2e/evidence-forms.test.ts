@@ -291,6 +291,19 @@ describeEachEngine('evidence, finding and assessment-item forms in a real browse
     });
   }
 
+  it('a finding saved by someone else meanwhile: the edit comes back as typed (409) over the newer version, and submitting again saves it', async function () {
+    const f = await finding('并发修改前');
+    const first = (await consultant.get(`/api/v1/findings/${f.id}`).expect(200)).body as { rowVersion: number };
+    await officer.patch(`/api/v1/findings/${f.id}`).send({ rowVersion: first.rowVersion, title: '别人先改了' }).expect(200);
+    const csrf = await csrfOf(consultant);
+    const form = { _csrf: csrf, title: '我的修改', units: 'L3-CES1-01', risk: 'low' };
+    const res = await consultant.post(`/findings/${f.id}/edit`).type('form').set('accept-language', 'zh-CN').send({ ...form, rowVersion: String(first.rowVersion) }).expect(409);
+    expect(res.text).to.contain('value="我的修改"').and.to.contain(`name="rowVersion" value="${first.rowVersion + 1}"`);
+    expect((await ctx.db.knex('findings').where({ id: f.id }).first()).title).to.equal('别人先改了');
+    await consultant.post(`/findings/${f.id}/edit`).type('form').send({ ...form, rowVersion: String(first.rowVersion + 1) }).expect(303);
+    expect((await ctx.db.knex('findings').where({ id: f.id }).first()).title).to.equal('我的修改');
+  });
+
   it('shows an auditor none of these forms, and refuses every one of their posts (403) with nothing changed', async function () {
     this.timeout(60_000);
     const ev = await evidence('审计只读证据');
