@@ -54,6 +54,9 @@ import { findingPagesRouter } from './web/finding-pages.js';
 import { systemPagesRouter } from './web/system-pages.js';
 import { filing2025PagesRouter } from './web/filing-2025-pages.js';
 import { libraryPagesRouter } from './web/library-pages.js';
+import { evidenceFormsRouter } from './web/evidence-forms.js';
+import { findingFormsRouter } from './web/finding-forms.js';
+import { assessmentItemsRouter } from './web/assessment-items.js';
 import { adminPagesRouter } from './web/admin-pages.js';
 import { auditPagesRouter } from './web/audit-pages.js';
 import { loadOrgChoices } from './web/render.js';
@@ -153,6 +156,8 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
     next();
   });
   pages.use(pageGuards, accountPagesRouter);
+  // Evidence, finding and assessment-item forms (before the library's read-only routes).
+  pages.use(evidenceFormsRouter, findingFormsRouter, assessmentItemsRouter);
   pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, findingPagesRouter, workspacePagesRouter, workspaceWritesRouter, assessmentPagesRouter, hazardPagesRouter, verificationPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
   app.use(pages, pageNotFound, pageErrors);
 

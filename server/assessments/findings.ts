@@ -133,6 +133,13 @@ export class FindingsService extends ScopedService {
     return row as Record<string, any> & { organization_id: string; assessment_id: string };
   }
 
+  /** Checked before a form's body is judged: the finding is the caller's to change, in a writable assessment. */
+  async assertCanChange(id: string): Promise<{ assessmentId: string }> {
+    const row = await this.loadFinding(id);
+    await this.assessments.loadWritable(row.assessment_id);
+    return { assessmentId: row.assessment_id };
+  }
+
   async get(id: string): Promise<FindingView> {
     const row = await this.loadFinding(id);
     const sources = await findingSources(this.knex, [id]);

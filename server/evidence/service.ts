@@ -81,6 +81,22 @@ export class EvidenceService extends ScopedService {
     else if (!this.scope.organizationIds('edit').length) throw new ForbiddenError({ action: 'edit' });
   }
 
+  /** Checked before a form's body is judged: the record is the caller's to edit, and not deleted. */
+  async assertCanEdit(id: string): Promise<{ organizationId: string }> {
+    return this.assertLive(id, 'edit');
+  }
+
+  /** Deleting needs the organisation's manage permission (an officer's), as softDelete checks. */
+  async assertCanDelete(id: string): Promise<{ organizationId: string }> {
+    return this.assertLive(id, 'manage');
+  }
+
+  private async assertLive(id: string, permission: 'edit' | 'manage'): Promise<{ organizationId: string }> {
+    const row = await this.findScoped<Record<string, any> & { organization_id: string }>('evidence', id, permission, 'evidence');
+    if (row.deleted_at) throw new ConflictError({ reason: 'evidence_deleted' });
+    return { organizationId: row.organization_id };
+  }
+
   /** Which organisation an upload goes to: the one named, or the caller's only writable one. */
   resolveOrganization(organizationId: string | undefined): string {
     if (organizationId) {

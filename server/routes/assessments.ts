@@ -197,7 +197,7 @@ assessmentsRouter.get('/assessments/:id/summary', async (req, res) => {
 
 // ---- findings and remediation ----
 const risk = z.enum(['high', 'medium', 'low']);
-const findingFields = {
+export const findingFields = {
   title: text(300),
   description: z.string().trim().max(20000).nullable().optional(),
   units: z.array(codeField).min(1).max(50),

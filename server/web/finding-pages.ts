@@ -113,7 +113,19 @@ findingPagesRouter.post('/assessments/:id/findings/from-results', signedIn, requ
 findingPagesRouter.get('/findings/:id', signedIn, async (req, res) => {
   const parsed = z.uuid().safeParse(req.params.id);
   if (!parsed.success) throw new ValidationError({}, [{ path: 'id', code: 'invalid_id', message: 'not an id' }]);
-  const id = parsed.data;
+  await renderFinding(req, res, parsed.data);
+});
+
+/** A form of the finding page that came back refused: what was typed, errors by field, the summary. */
+export interface FailedFindingForm {
+  form: 'edit' | 'delete';
+  values: Record<string, unknown>;
+  fieldErrors: Record<string, string>;
+  error: string;
+}
+
+/** The finding page; with `failed`, the refused form shows as typed (finding-forms.ts). */
+export async function renderFinding(req: Request, res: Response, id: string, failed?: FailedFindingForm, status = 200): Promise<void> {
   const ctx = serviceContext(req);
   const f = await new FindingsService(ctx).get(id);
   const a = await new AssessmentsService(ctx, deps(req).catalogue).get(f.assessmentId);
@@ -174,6 +186,7 @@ findingPagesRouter.get('/findings/:id', signedIn, async (req, res) => {
     f,
     assessmentId: f.assessmentId,
     canEdit: WRITABLE.has(a.status) && new OrganizationScope(ctx.caller).can(a.organizationId, 'edit'),
+    ...findingFormView(req, f, WRITABLE.has(a.status) && new OrganizationScope(ctx.caller).can(a.organizationId, 'edit'), failed),
     riskLabel: risk[f.risk],
     effectiveRiskLabel: risk[f.effectiveRisk],
     mitigatedRiskLabel: f.mitigation ? risk[f.mitigation.riskAfter] : null,
@@ -195,5 +208,29 @@ findingPagesRouter.get('/findings/:id', signedIn, async (req, res) => {
     remediation: f.remediation ? { ...f.remediation, statusLabel: req.t(`report.remediation_status_${f.remediation.status}`) } : null,
     history,
     evidence: evidence.map((e: Record<string, string>) => ({ ...e, kindLabel: L[`evidence_kind_${e.kind}`] ?? e.kind, purpose: e.target_type === 'remediation_verification' ? L.verification : L.evidence_of_finding, shortHash: String(e.hash).slice(0, 12) })),
-  });
-});
+  }, status);
+}
+
+/** The edit and delete forms: pre-filled from the finding, or as typed when they came back refused. */
+function findingFormView(req: Request, f: Awaited<ReturnType<FindingsService['get']>>, canEdit: boolean, failed?: FailedFindingForm) {
+  const typed = failed?.form === 'edit' ? failed.values : undefined;
+  const value = (name: string, stored: string | null | undefined) => (typed ? str(typed[name]) : (stored ?? ''));
+  const risk = typed ? str(typed.risk) : f.risk;
+  const labels = riskLabels(req);
+  return {
+    can: { edit: canEdit, delete: canEdit },
+    values: {
+      title: value('title', f.title),
+      description: value('description', f.description),
+      units: value('units', f.units.join(', ')),
+      threat: value('threat', f.threat),
+      harm: value('harm', f.harm),
+      recommendation: value('recommendation', f.recommendation),
+      rowVersion: typed && str(typed.rowVersion) ? str(typed.rowVersion) : String(f.rowVersion),
+    },
+    riskChoices: RISKS.map((r) => ({ key: r, label: labels[r], selected: r === risk })),
+    formError: failed?.error,
+    errors: { edit: failed?.form === 'edit' ? failed.fieldErrors : {}, delete: failed?.form === 'delete' ? failed.fieldErrors : {} },
+    deleteConfirm: failed?.form === 'delete' ? str(failed.values.confirm) : '',
+  };
+}

@@ -48,7 +48,7 @@ libraryPagesRouter.get('/evidence', signedIn, async (req, res) => {
     expired: req.query.expired,
     kinds: EVIDENCE_KINDS,
     canUpload: new OrganizationScope(ctx.caller).organizationIds('edit').length > 0,
-    requests: (await new EvidenceRequestsService(ctx).list({ organizationId: selectedOrganization(req), status: 'open' })).slice(0, 50),
+    requests: (await new EvidenceRequestsService(ctx).list({ organizationId: selectedOrganization(req), status: 'open' })).slice(0, 50).map((r) => ({ ...r, canCancel: new OrganizationScope(ctx.caller).can(r.organizationId, 'edit') })),
     error: q(req.query.error),
     L: req.t('ui', { returnObjects: true }),
   });
@@ -113,7 +113,3 @@ libraryPagesRouter.get('/platforms/:id', signedIn, async (req, res) => {
   });
 });
 
-libraryPagesRouter.get('/evidence/:id', signedIn, async (req, res) => {
-  const e = await new EvidenceService(serviceContext(req), deps(req).store).get(String(req.params.id));
-  renderPage(req, res, 'evidence-item', { title: e.title, nav: 'evidence', e, L: req.t('ui', { returnObjects: true }) });
-});

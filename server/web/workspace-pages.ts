@@ -7,6 +7,7 @@ import { recordTemplates } from '../assessments/record-templates.js';
 import { WRITABLE } from '../assessments/service.js';
 import { loadAssessmentSnapshot, readResultRecords } from '../assessments/snapshot.js';
 import { summaryOf } from '../assessments/summary.js';
+import { inheritanceReason } from './assessment-items.js';
 import { EVIDENCE_KINDS } from '../database/migrations/20261126C-evidence.js';
 import { deps, serviceContext } from '../http/request.js';
 import { renderPage, signedIn } from './render.js';
@@ -170,6 +171,10 @@ workspacePagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
     objects,
     summary,
     conclusionLabel: pick(req, summary.conclusion.label),
+    // The inheritance state and its reason in words (they are stored as a value and an English sentence).
+    inheritance: summary.inheritance
+      ? { stateLabel: req.t(`assessment_items.inherit_state_${summary.inheritance.state}`), units: summary.inheritance.inheritedUnits, reason: inheritanceReason(req, summary.inheritance.reason) }
+      : null,
     conclusionRule: pick(req, summary.conclusion.rule),
     H: req.t('hazard', { returnObjects: true }),
     hazardCount: pick(req, summary.hazards.display),

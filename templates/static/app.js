@@ -101,9 +101,6 @@ if (workspace) {
     e.preventDefault();
     void attach(ws, form.closest('article.result'), form.file.files[0], form.kind.value);
   });
-  // The evidence kind is chosen in each row's form (one list in the page, copied in here).
-  const kinds = document.getElementById('evidence-kinds');
-  if (kinds) ws.querySelectorAll('form.attach .drop').forEach((p) => p.prepend(kinds.content.cloneNode(true), ' '));
   // Copying a result: only objects of the source's category can be chosen.
   ws.querySelectorAll('form.copy-form').forEach((form) => {
     const sync = () => {

@@ -58,7 +58,7 @@ const OFFICER_ONLY = [
   'DELETE /api/v1/organizations/:id/members/:membershipId', 'POST /api/v1/systems', 'PATCH /api/v1/systems/:id', 'DELETE /api/v1/systems/:id',
   'POST /api/v1/systems/:id/transitions', 'POST /api/v1/systems/:id/gradings/:gid/review', 'POST /api/v1/systems/:id/gradings/:gid/approval',
   'PUT /api/v1/systems/:id/filing', 'POST /api/v1/systems/:id/inspections', 'PATCH /api/v1/systems/:id/inspections/:iid', 'PATCH /api/v1/platforms/:id',
-  'DELETE /api/v1/evidence/:id',
+  'DELETE /api/v1/evidence/:id', 'POST /evidence/:id/delete',
   'POST /systems', 'POST /systems/:id/gradings/:gid/review', 'POST /systems/:id/gradings/:gid/approval', 'POST /systems/:id/filing',
   'POST /systems/:id/inspections', 'POST /admin/organizations/:id/members',
   'PUT /api/v1/systems/:id/filing/data-survey', 'POST /api/v1/systems/:id/protection-plans', 'PATCH /api/v1/systems/:id/protection-plans/:pid',

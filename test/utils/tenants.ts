@@ -23,7 +23,7 @@ export function paramKinds(pattern: string): Array<{ name: string; kind: IdKind 
     if (!seg.startsWith(':')) return [];
     const name = seg.slice(1);
     // An assessor's own item is named by its X-… code, not a catalogue code.
-    const kind = name === 'id' ? AFTER_SEGMENT[segments[i - 1]!] : name === 'code' && segments[i - 1] === 'extra-items' ? 'extra_item' : BY_NAME[name];
+    const kind = name === 'id' ? AFTER_SEGMENT[segments[i - 1]!] : name === 'code' && (segments[i - 1] === 'extra-items' || (segments[i - 1] === 'extra' && segments[i - 2] === 'items')) ? 'extra_item' : BY_NAME[name];
     if (!kind) throw new Error(`the sweep does not know what :${name} in ${pattern} holds: add it to test/utils/tenants.ts`);
     return [{ name, kind }];
   });
