@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
 import supertest from 'supertest';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { routeSchemas } from '../../server/http/route-schemas.js';
 import { ROUTE_SCHEMAS } from '../../server/http/openapi/schemas.js';
 import { createTestApp, signIn } from '../utils/app.js';
@@ -23,6 +25,31 @@ describeEachEngine('OpenAPI description of the API', (ctx) => {
     expect(doc.servers).to.deep.equal([{ url: '/api/v1' }]);
     expect(doc.components.schemas.Error.properties.error.required).to.deep.equal(['code', 'message']);
     expect(Object.keys(doc.components.securitySchemes)).to.deep.equal(['session', 'token']);
+  });
+
+  it('validates against the official OpenAPI 3.1 meta-schema, and every schema in it against JSON Schema 2020-12', async () => {
+    const result = await new Validator().validate(structuredClone(doc));
+    expect(result.errors ?? [], 'OpenAPI 3.1 meta-schema errors').to.deep.equal([]);
+    expect(result.valid).to.equal(true);
+    // The 3.1 meta-schema leaves Schema Objects to their dialect (2020-12): each is checked against it too.
+    const ajv = new Ajv2020({ strict: false });
+    const bad: string[] = [];
+    const visit = (where: string, schema: unknown) => {
+      if (schema && !ajv.validateSchema(schema as object)) bad.push(`${where}: ${ajv.errorsText(ajv.errors)}`);
+    };
+    for (const [p, ops] of Object.entries(doc.paths as Json)) {
+      for (const [method, op] of Object.entries(ops as Json)) {
+        for (const x of op.parameters as Json[]) visit(`${method} ${p} ${x.in} ${x.name}`, x.schema);
+        for (const [media, c] of Object.entries((op.requestBody?.content ?? {}) as Json)) visit(`${method} ${p} body ${media}`, c.schema);
+      }
+    }
+    for (const [name, schema] of Object.entries(doc.components.schemas as Json)) visit(`components ${name}`, schema);
+    expect(bad).to.deep.equal([]);
+    // The check can fail: a parameter in a place OpenAPI 3.1 has not, and a schema of an unknown type, are refused.
+    const broken = structuredClone(doc);
+    broken.paths['/systems'].get.parameters.push({ name: 'x', in: 'body' });
+    expect((await new Validator().validate(broken)).valid).to.equal(false);
+    expect(ajv.validateSchema({ type: 'text' })).to.equal(false);
   });
 
   it('describes every route express answers under /api/v1, and no route that does not exist', () => {
