@@ -9,6 +9,7 @@ import { fields, validate } from '../http/validate.js';
 export const packRouter = Router();
 
 export const getAssessmentsIdEvidencePackZipParams = z.object({ id: fields.id });
+export const packQuery = z.strictObject({ lang: z.string().optional() });
 /**
  * The assessment's evidence pack (ZIP), streamed. Everything is loaded and every stored file
  * re-hashed before the first byte: a missing or corrupted file is 500 evidence_corrupted with
@@ -16,7 +17,7 @@ export const getAssessmentsIdEvidencePackZipParams = z.object({ id: fields.id })
  */
 packRouter.get('/assessments/:id/evidence-pack.zip', async (req, res) => {
   const { id } = validate(req, getAssessmentsIdEvidencePackZipParams, 'params');
-  validate(req, z.strictObject({ lang: z.string().optional() }), 'query');
+  validate(req, packQuery, 'query');
   const { store, db } = deps(req);
   const service = new EvidencePackService(serviceContext(req), store);
   // The newest archived PDF and docx test reports go in under report/ (the docx is the editable

@@ -17,10 +17,12 @@ export async function readWorkbookUpload(req: Request, maxBytes = WORKBOOK_LIMIT
   return (await readSmallUpload(req, maxBytes)).file;
 }
 
+export const exportQuery = z.strictObject({ lang: z.string().max(35).optional() });
+
 /** The record workbook of an assessment (needs 'download'). `?lang=en`: English sheets and labels; default Chinese. */
 workbookRouter.get('/assessments/:id/workbook.xlsx', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const { lang } = validate(req, z.strictObject({ lang: z.string().max(35).optional() }), 'query');
+  const { lang } = validate(req, exportQuery, 'query');
   // The field's workbooks are Chinese: English only when asked for (?lang=en, normalised by the language middleware).
   const { buffer, fileName } = await service(req).export(id, lang ? req.lang : 'zh-CN');
   res.setHeader('Content-Type', XLSX_MEDIA_TYPE);
