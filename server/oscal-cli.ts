@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { compareWithCatalogue, readCatalog } from '../reports/oscal/catalog-import.js';
-import { oscalValidator } from '../reports/oscal/json-schema.js';
+import { oscalValidator } from '../reports/oscal/schema-check.js';
 import { parseArgs } from 'node:util';
 import { buildCatalog } from '../reports/oscal/catalog.js';
 import { buildProfile } from '../reports/oscal/profile.js';

@@ -12,7 +12,7 @@ import { ValidationError } from '../errors.js';
 import { deps, serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
 import { arrayPage } from '../database/keyset.js';
-import { pageFields, pageRequest, sendPage } from '../http/pagination.js';
+import { pageFields, pageQuery, pageRequest, sendPage } from '../http/pagination.js';
 import { date, systemParams } from './systems.js';
 
 export const assessmentsRouter = Router();
@@ -38,7 +38,7 @@ const objectBody = z.strictObject(objectFields);
 
 assessmentsRouter.get('/systems/:id/objects', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  const q = validate(req, z.object({ ...pageFields }), 'query');
+  const q = validate(req, pageQuery, 'query');
   sendPage(req, res, arrayPage(await new ObjectsService(ctx(req)).list(id), pageRequest(req, q, ['position'])));
 });
 
@@ -73,12 +73,10 @@ export const assessmentFields = {
   endDate: date.nullable().optional(),
 };
 
+export const listAssessmentsQuery = z.strictObject({ systemId: fields.id.optional(), organizationId: fields.id.optional(), status: z.enum(ASSESSMENT_STATUSES).optional(), kind: z.enum(ASSESSMENT_KINDS).optional(), lang, ...pageFields });
+
 assessmentsRouter.get('/assessments', async (req, res) => {
-  const q = validate(
-    req,
-    z.strictObject({ systemId: fields.id.optional(), organizationId: fields.id.optional(), status: z.enum(ASSESSMENT_STATUSES).optional(), kind: z.enum(ASSESSMENT_KINDS).optional(), lang, ...pageFields }),
-    'query',
-  );
+  const q = validate(req, listAssessmentsQuery, 'query');
   const { pageSize: _s, cursor: _c, lang: _l, ...filter } = q;
   sendPage(req, res, await assessments(req).page(filter, pageRequest(req, q, ['string', 'uuid'])));
 });
@@ -129,22 +127,20 @@ const resultBody = {
 const codeField = z.string().regex(/^L\d-[A-Z]{3}\d-\d{2}$/, 'must be a test-unit code like L3-CES1-01');
 const normaliseObject = <T extends { objectId?: string | null }>(r: T): T => ({ ...r, objectId: r.objectId === 'system' ? null : r.objectId });
 
+export const resultsQuery = z.strictObject({
+  layer: z.string().max(3).optional(),
+  controlPoint: z.string().max(64).optional(),
+  objectId: z.union([fields.id, z.literal('system')]).optional(),
+  value: z.enum(RESULT_VALUES).optional(),
+  code: codeField.optional(),
+  unassessed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  lang,
+  ...pageFields,
+});
+
 assessmentsRouter.get('/assessments/:id/results', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const q = validate(
-    req,
-    z.strictObject({
-      layer: z.string().max(3).optional(),
-      controlPoint: z.string().max(64).optional(),
-      objectId: z.union([fields.id, z.literal('system')]).optional(),
-      value: z.enum(RESULT_VALUES).optional(),
-      code: codeField.optional(),
-      unassessed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-      lang,
-      ...pageFields,
-    }),
-    'query',
-  );
+  const q = validate(req, resultsQuery, 'query');
   const { pageSize: _s, cursor: _c, lang: _l, ...filter } = q;
   sendPage(req, res, await new ResultsService(ctx(req)).page(id, filter, pageRequest(req, q, ['number', 'number', 'uuid'])));
 });
@@ -189,9 +185,11 @@ assessmentsRouter.delete('/assessments/:id/results/:code', async (req, res) => {
   res.status(204).end();
 });
 
+export const summaryQuery = z.strictObject({ scheme: z.string().max(32).optional(), lang });
+
 assessmentsRouter.get('/assessments/:id/summary', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const q = validate(req, z.strictObject({ scheme: z.string().max(32).optional(), lang }), 'query');
+  const q = validate(req, summaryQuery, 'query');
   res.json(await new SummaryService(ctx(req)).summary(id, q.scheme));
 });
 
@@ -210,7 +208,7 @@ export const findingFields = {
 
 assessmentsRouter.get('/assessments/:id/findings', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const q = validate(req, z.object({ ...pageFields }), 'query');
+  const q = validate(req, pageQuery, 'query');
   sendPage(req, res, await new FindingsService(ctx(req)).page(id, pageRequest(req, q, ['string', 'uuid'])));
 });
 

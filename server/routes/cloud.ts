@@ -20,9 +20,11 @@ const lang = z.string().optional();
 const text = (max: number) => z.string().trim().min(1).max(max);
 const code = z.string().regex(/^L\d-[A-Z]{3}\d-\d{2}$/, 'must be a test-unit code like L3-CES1-01');
 
+export const productsQuery = z.strictObject({ vendor: z.string().max(50).optional(), category: z.string().max(50).optional(), unit: code.optional(), lang, ...pageFields });
+
 cloudRouter.get('/products', (req, res) => {
   requireCaller(req);
-  const q = validate(req, z.strictObject({ vendor: z.string().max(50).optional(), category: z.string().max(50).optional(), unit: code.optional(), lang, ...pageFields }), 'query');
+  const q = validate(req, productsQuery, 'query');
   const pc = products(req);
   const unitCats = q.unit ? new Set(pc.categories.filter((c) => c.covers.some((x) => x.unit === q.unit)).map((c) => c.id)) : undefined;
   const data = pc.products.filter(
@@ -31,9 +33,11 @@ cloudRouter.get('/products', (req, res) => {
   sendArray(req, res, data, q, { meta: { total: data.length, vendors: pc.vendors } });
 });
 
+export const categoriesQuery = z.strictObject({ unit: code.optional(), lang, ...pageFields });
+
 cloudRouter.get('/products/categories', (req, res) => {
   requireCaller(req);
-  const q = validate(req, z.strictObject({ unit: code.optional(), lang, ...pageFields }), 'query');
+  const q = validate(req, categoriesQuery, 'query');
   const pc = products(req);
   const data = pc.categories
     .filter((c) => !q.unit || c.covers.some((x) => x.unit === q.unit))
@@ -108,9 +112,11 @@ cloudRouter.patch('/platforms/:id', async (req, res) => {
   res.json(await platforms(req).update(id, body));
 });
 
+export const responsibilitiesQuery = z.strictObject({ level: z.coerce.number().int().min(Math.min(...LEVELS)).max(Math.max(...LEVELS)).optional(), set: z.enum(SETS).optional(), lang, ...pageFields });
+
 cloudRouter.get('/platforms/:id/responsibilities', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const q = validate(req, z.strictObject({ level: z.coerce.number().int().min(Math.min(...LEVELS)).max(Math.max(...LEVELS)).optional(), set: z.enum(SETS).optional(), lang, ...pageFields }), 'query');
+  const q = validate(req, responsibilitiesQuery, 'query');
   sendArray(req, res, await platforms(req).responsibilities(id, q.level, q.set), q);
 });
 

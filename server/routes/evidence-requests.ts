@@ -19,12 +19,10 @@ export const createBody = z.strictObject({
   target: z.strictObject({ type: z.string().min(1).max(32), id: z.string().min(1).max(100) }).optional(),
 });
 
+export const listQuery = z.strictObject({ organizationId: fields.id.optional(), status: z.enum(['open', 'fulfilled', 'cancelled']).optional(), lang: z.string().optional(), ...pageFields });
+
 evidenceRequestsRouter.get('/evidence-requests', async (req, res) => {
-  const q = validate(
-    req,
-    z.strictObject({ organizationId: fields.id.optional(), status: z.enum(['open', 'fulfilled', 'cancelled']).optional(), lang: z.string().optional(), ...pageFields }),
-    'query',
-  );
+  const q = validate(req, listQuery, 'query');
   sendArray(req, res, await service(req).list({ organizationId: q.organizationId, status: q.status }), q);
 });
 

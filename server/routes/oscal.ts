@@ -6,7 +6,7 @@ import { buildComponentDefinition } from '../../reports/oscal/component-definiti
 import { PlatformsService } from '../cloud/platforms.js';
 import { compareWithCatalogue, readCatalog } from '../../reports/oscal/catalog-import.js';
 import { readComponentDefinition } from '../../reports/oscal/component-import.js';
-import { oscalValidator } from '../../reports/oscal/json-schema.js';
+import { oscalValidator } from '../../reports/oscal/schema-check.js';
 import { buildPoam } from '../../reports/oscal/poam.js';
 import { readSmallUpload } from '../http/small-upload.js';
 import { AssessmentSnapshotService } from '../assessments/oscal-snapshot.js';
@@ -99,7 +99,8 @@ oscalRouter.post('/oscal/import', async (req, res) => {
   }
   const model = doc && typeof doc === 'object' && !Array.isArray(doc) ? (['catalog', 'component-definition'] as const).find((m) => m in doc) : undefined;
   if (!model) throw new ValidationError({ location: 'file' }, [{ path: 'file', code: 'unsupported_oscal_model', message: 'must be an OSCAL catalog or component-definition' }]);
-  const errors = oscalValidator(model === 'catalog' ? 'catalog' : 'component').validate(doc, 50);
+  // The schema's messages in the user's language (ajv-i18n: zh for zh-CN, else English).
+  const errors = oscalValidator(model === 'catalog' ? 'catalog' : 'component').validate(doc, 50, req.lang);
   if (errors.length) throw new ValidationError({ location: 'file' }, errors.map((e) => ({ path: e.path, code: 'oscal_schema', message: e.message })));
   if (model === 'catalog') {
     if (!dryRun) throw new ValidationError({ location: 'query' }, [{ path: 'query.dryRun', code: 'dry_run_only', message: 'a catalog is compared with the catalogue, never applied: dryRun=1' }]);

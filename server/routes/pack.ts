@@ -7,6 +7,7 @@ export const packRouter = Router();
 
 export const getAssessmentsIdEvidencePackZipParams = z.object({ id: fields.id });
 export const postAssessmentsIdEvidencePackBody = z.strictObject({});
+export const packQuery = z.strictObject({ lang: z.string().optional() });
 
 /**
  * Queues the assessment's evidence pack (ZIP): 202 with the job (poll GET /reports/:id, then
@@ -28,7 +29,7 @@ packRouter.post('/assessments/:id/evidence-pack', async (req, res) => {
  */
 packRouter.get('/assessments/:id/evidence-pack.zip', async (req, res) => {
   const { id } = validate(req, getAssessmentsIdEvidencePackZipParams, 'params');
-  validate(req, z.strictObject({ lang: z.string().optional() }), 'query');
+  validate(req, packQuery, 'query');
   const done = await queueAndWait(req, res, id, 'evidence_pack', { lang: req.lang });
   if (done) await sendStoredFile(res, await done.service.download(done.view.id));
 });

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { isDate } from '../dates.js';
 import { arrayPage } from '../database/keyset.js';
-import { pageFields, pageRequest, sendPage } from '../http/pagination.js';
+import { pageFields, pageQuery, pageRequest, sendPage } from '../http/pagination.js';
 import { serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
 import { LIFECYCLE_STATES } from '../systems/lifecycle.js';
@@ -87,6 +87,6 @@ systemsRouter.post('/systems/:id/transitions', async (req, res) => {
 
 systemsRouter.get('/systems/:id/history', async (req, res) => {
   const { id } = validate(req, systemParams, 'params');
-  const q = validate(req, z.object({ ...pageFields }), 'query');
+  const q = validate(req, pageQuery, 'query');
   sendPage(req, res, arrayPage(await service(req).history(id), pageRequest(req, q, ['position'])));
 });

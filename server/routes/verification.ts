@@ -50,9 +50,11 @@ verificationRouter.get('/assessments/:id/scans', async (req, res) => {
   sendArray(req, res, await new ScansService(ctx(req)).list(id));
 });
 
+export const vulnerabilitiesQuery = z.object({ scanId: fields.id.optional(), ...pageFields });
+
 verificationRouter.get('/assessments/:id/vulnerabilities', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const q = validate(req, z.object({ scanId: fields.id.optional(), ...pageFields }), 'query');
+  const q = validate(req, vulnerabilitiesQuery, 'query');
   sendArray(req, res, await new ScansService(ctx(req)).vulnerabilities(id, { scanId: q.scanId }), q);
 });
 

@@ -1,11 +1,14 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
 import supertest from 'supertest';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { routeSchemas } from '../../server/http/route-schemas.js';
 import { ROUTE_SCHEMAS } from '../../server/http/openapi/schemas.js';
-import { createTestApp, signIn } from '../utils/app.js';
+import { createTestApp, demoOrganizations, signIn } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { routeTable } from '../utils/routes.js';
+import { fillPath, tenantIds } from '../utils/tenants.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -25,6 +28,31 @@ describeEachEngine('OpenAPI description of the API', (ctx) => {
     expect(Object.keys(doc.components.securitySchemes)).to.deep.equal(['session', 'token']);
   });
 
+  it('validates against the official OpenAPI 3.1 meta-schema, and every schema in it against JSON Schema 2020-12', async () => {
+    const result = await new Validator().validate(structuredClone(doc));
+    expect(result.errors ?? [], 'OpenAPI 3.1 meta-schema errors').to.deep.equal([]);
+    expect(result.valid).to.equal(true);
+    // The 3.1 meta-schema leaves Schema Objects to their dialect (2020-12): each is checked against it too.
+    const ajv = new Ajv2020({ strict: false });
+    const bad: string[] = [];
+    const visit = (where: string, schema: unknown) => {
+      if (schema && !ajv.validateSchema(schema as object)) bad.push(`${where}: ${ajv.errorsText(ajv.errors)}`);
+    };
+    for (const [p, ops] of Object.entries(doc.paths as Json)) {
+      for (const [method, op] of Object.entries(ops as Json)) {
+        for (const x of op.parameters as Json[]) visit(`${method} ${p} ${x.in} ${x.name}`, x.schema);
+        for (const [media, c] of Object.entries((op.requestBody?.content ?? {}) as Json)) visit(`${method} ${p} body ${media}`, c.schema);
+      }
+    }
+    for (const [name, schema] of Object.entries(doc.components.schemas as Json)) visit(`components ${name}`, schema);
+    expect(bad).to.deep.equal([]);
+    // The check can fail: a parameter in a place OpenAPI 3.1 has not, and a schema of an unknown type, are refused.
+    const broken = structuredClone(doc);
+    broken.paths['/systems'].get.parameters.push({ name: 'x', in: 'body' });
+    expect((await new Validator().validate(broken)).valid).to.equal(false);
+    expect(ajv.validateSchema({ type: 'text' })).to.equal(false);
+  });
+
   it('describes every route express answers under /api/v1, and no route that does not exist', () => {
     const described = new Set(Object.entries(doc.paths as Json).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} /api/v1${p.replace(/\{(\w+)\}/g, ':$1')}`)));
     const answered = routeTable(app).filter((r) => r.path.startsWith('/api/v1/')).map((r) => `${r.method} ${r.path}`);
@@ -40,7 +68,7 @@ describeEachEngine('OpenAPI description of the API', (ctx) => {
         const where = `${method} ${p}`;
         expect(op.parameters.filter((x: Json) => x.in === 'path').map((x: Json) => x.name), where).to.deep.equal(names);
         expect(op.parameters.filter((x: Json) => x.in === 'path').every((x: Json) => x.required === true), where).to.equal(true);
-        expect(op['x-dengbao-permission'], where).to.match(/^(public|signed-in|org:(read|download|edit|manage|audit)|platform:[a-z]+\.[a-z]+)$/);
+        expect(op['x-dengbao-permission'], where).to.match(/^(public|signed-in|(org:(read|download|edit|manage|audit)|platform:[a-z]+\.[a-z]+)( or (org:(read|download|edit|manage|audit)|platform:[a-z]+\.[a-z]+))*)$/);
         expect(op.responses['400'].content['application/json'].schema.$ref, where).to.equal('#/components/schemas/Error');
         expect(operationIds.has(op.operationId), `${where}: duplicate operationId`).to.equal(false);
         operationIds.add(op.operationId);
@@ -65,28 +93,47 @@ describeEachEngine('OpenAPI description of the API', (ctx) => {
     expect(doc.paths['/assessments/{id}/results/{code}'].put.requestBody.content['application/json'].schema.properties.value.enum).to.include('conform');
   });
 
-  it('every schema in the registry is the very object its route validates with (recorded when the route runs)', async function () {
-    this.timeout(120_000);
+  it('every schema in the registry is the very object its route validates with (recorded when the route runs), and every list documents its query', async function () {
+    this.timeout(180_000);
     // The officer, and the security administrator for the routes only platform roles reach.
     const callers = [await signIn(app, 'officer'), await signIn(app, 'secadmin')];
     const unknown = '00000000-0000-4000-8000-000000000000';
+    const ids = await tenantIds(ctx.db, (await demoOrganizations(ctx.db)).citybrain);
     const unchecked: string[] = [];
     const wrong: string[] = [];
-    for (const [key, schemas] of Object.entries(ROUTE_SCHEMAS)) {
+    const undocumentedLists: string[] = [];
+    const keys = new Set([...Object.keys(ROUTE_SCHEMAS), ...routeTable(app).filter((r) => r.method === 'GET' && r.path.startsWith('/api/v1/')).map((r) => `GET ${r.path.slice('/api/v1'.length)}`)]);
+    for (const key of keys) {
+      const schemas = ROUTE_SCHEMAS[key] ?? {};
       const [method, pattern] = key.split(' ') as [string, string];
-      // Unknown ids and a body with one stray field: validation refuses or the record is not found; nothing changes.
-      const path = `/api/v1${pattern.replace(/:code\b/, 'L3-CES1-01').replace(/:\w+/g, unknown)}`;
+      // Reads with the organisation's real ids, so a list gets as far as its query; writes with unknown
+      // ids and a body with one stray field: validation refuses or the record is not found; nothing changes.
+      const path = `/api/v1${method === 'GET' ? fillPath(pattern, ids, unknown) : pattern.replace(/:code\b/, 'L3-CES1-01').replace(/:\w+/g, unknown)}`;
       for (const caller of callers) {
         const req = caller[method.toLowerCase() as 'get'](path);
-        await (method === 'GET' ? req : req.send({ '\u{1F50E}probe': 1 }));
+        const res = await (method === 'GET' ? req : req.send({ '\u{1F50E}probe': 1 }));
+        // A list answers with X-Total-Count (server/http/pagination.ts): its document must name pageSize and cursor.
+        if (res.status === 200 && res.headers['x-total-count'] !== undefined) {
+          const names = (doc.paths[pattern.replace(/:(\w+)/g, '{$1}')]?.get?.parameters ?? []).filter((x: Json) => x.in === 'query').map((x: Json) => x.name);
+          if (!names.includes('pageSize') || !names.includes('cursor')) undocumentedLists.push(key);
+        }
       }
+      if (!Object.keys(schemas).length) continue;
       const recorded = routeSchemas(method, `/api/v1${pattern}`) ?? {};
       const checked = Object.keys(schemas).filter((loc) => recorded[loc as keyof typeof recorded]);
-      if (!checked.length) unchecked.push(key);
+      // A read must confirm every location (its query included); a write at least one (it stops at the unknown id).
+      if (method === 'GET' ? checked.length < Object.keys(schemas).length : !checked.length) unchecked.push(`${key} ${Object.keys(schemas).filter((l) => !checked.includes(l)).join(',')}`);
       for (const loc of checked) if (recorded[loc as keyof typeof recorded] !== schemas[loc as keyof typeof schemas]) wrong.push(`${key} ${loc}`);
     }
     expect(wrong, 'registry schema differs from the one the route validates with').to.deep.equal([]);
     expect(unchecked, 'registry entries no request could confirm').to.deep.equal([]);
+    expect([...new Set(undocumentedLists)], 'lists whose query (pageSize, cursor) the document does not name').to.deep.equal([]);
+    // The lists' filters and sorts are there too, with their limits.
+    const params = (p: string) => Object.fromEntries((doc.paths[p].get.parameters as Json[]).filter((x) => x.in === 'query').map((x) => [x.name, x.schema]));
+    expect(Object.keys(params('/assessments'))).to.include.members(['systemId', 'organizationId', 'status', 'kind', 'pageSize', 'cursor']);
+    expect(params('/assessments/{id}/results').value.enum).to.include('conform');
+    expect(params('/platforms/{id}/responsibilities').level).to.deep.include({ minimum: 2, maximum: 4 });
+    expect(params('/systems/{id}/history').pageSize.maximum).to.equal(500);
   });
 
   it('describes with the very schema objects the routes validate with (recorded when a route runs)', async () => {

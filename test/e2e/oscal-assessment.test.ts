@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Express } from 'express';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { oscalValidator } from '../../reports/oscal/json-schema.js';
+import { oscalValidator } from '../../reports/oscal/schema-check.js';
 import { ROOT } from '../utils/process.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';

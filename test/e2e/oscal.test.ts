@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import supertest from 'supertest';
-import { oscalValidator } from '../../reports/oscal/json-schema.js';
+import { oscalValidator } from '../../reports/oscal/schema-check.js';
 import { createTestApp, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { runCli } from '../utils/process.js';
@@ -96,6 +96,17 @@ describeEachEngine('OSCAL catalog and profile routes', (ctx) => {
     // ajv on the official schema agrees that the same three places are wrong.
     expect(ajvErrors('catalog', doc).join('\n')).to.contain("must have required property 'uuid'").and.to.contain('/catalog/groups/0/id').and.to.contain('/catalog/metadata/last-modified');
     expect(res.body.error.details.every((d: Json) => d.code === 'oscal_schema')).to.equal(true);
+    // The schema's messages in the user's language: Chinese for zh-CN (ajv-i18n), English otherwise.
+    const message = (r: { body: Json }, at: string) => r.body.error.details.filter((d: Json) => d.path === at).map((d: Json) => d.message).join(' | ');
+    const zh = await upload(doc).set('accept-language', 'zh-CN').expect(400);
+    expect(message(zh, '$.catalog')).to.equal('应当有必需属性 uuid');
+    expect(message(zh, '$.catalog.groups[0].id')).to.match(/^应当匹配模式 "/);
+    expect(zh.body.error.details.map((d: Json) => d.message).join('')).not.to.match(/\bmust\b/);
+    const en = await upload(doc).set('accept-language', 'en').expect(400);
+    expect(message(en, '$.catalog')).to.equal('must have required property uuid');
+    expect(message(en, '$.catalog.metadata.last-modified')).to.contain('must match format "date-time"');
+    const stray = await upload({ ...doc, catalog: { ...doc.catalog, uuid: '7b0f3c52-1d8e-4a6b-9c2f-5e4d3a2b1c0d', colour: 'red' } }).set('accept-language', 'zh-CN').expect(400);
+    expect(message(stray, '$.catalog.colour')).to.equal('不允许有额外的属性');
     // Over 50 errors: the first 50.
     const many = (await auditor.get('/api/v1/oscal/catalog?level=3&sets=general').expect(200)).body;
     for (const g of many.catalog.groups) for (const c of g.controls) c.id = `bad id ${c.id}`;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { buildCatalog, controlId } from '../../reports/oscal/catalog.js';
 import { NS, uuidV5 } from '../../reports/oscal/common.js';
-import { oscalValidator } from '../../reports/oscal/json-schema.js';
+import { oscalValidator } from '../../reports/oscal/schema-check.js';
 import { buildProfile } from '../../reports/oscal/profile.js';
 import { shippedCatalogue } from '../../server/catalogue/index.js';
 

@@ -2,7 +2,9 @@
  * Every API route under /api/v1, one line each: method and express path, a summary, and who may
  * call it. Permissions name the policies of server/context.ts: `org:<permission>` is
  * ROLE_PERMISSIONS inside the resource's organisation (read, download, edit, manage, audit);
- * `platform:<action>` is PLATFORM_POLICY; `signed-in` is any caller; `public` needs no sign-in.
+ * `platform:<action>` is PLATFORM_POLICY; `signed-in` is any caller; `public` needs no sign-in;
+ * alternatives are joined by ` or `. test/e2e/openapi-permissions.test.ts calls every route as
+ * each role and fails when a line here says otherwise than the route does.
  * test/e2e/openapi.test.ts fails when express answers a route this table does not describe.
  */
 export const ROUTE_LINES = `
@@ -23,12 +25,12 @@ POST /tokens | Create an API token | signed-in
 DELETE /tokens/:id | Revoke an API token | signed-in
 GET /organizations | Organisations the caller sees | signed-in
 POST /organizations | Create an organisation | platform:organizations.manage
-GET /organizations/:id | One organisation | org:read
-PATCH /organizations/:id | Edit an organisation | platform:organizations.manage
-GET /organizations/:id/members | Members of an organisation | org:read
-POST /organizations/:id/members | Propose a membership | org:manage
-PATCH /organizations/:id/members/:membershipId | Change a member's role | org:manage
-DELETE /organizations/:id/members/:membershipId | Remove a member | org:manage
+GET /organizations/:id | One organisation | org:read or platform:organizations.list
+PATCH /organizations/:id | Edit an organisation | platform:organizations.manage or org:manage
+GET /organizations/:id/members | Members of an organisation | org:read or platform:organizations.list
+POST /organizations/:id/members | Propose a membership | org:manage or platform:memberships.manage
+PATCH /organizations/:id/members/:membershipId | Change a member's role | org:manage or platform:memberships.manage
+DELETE /organizations/:id/members/:membershipId | Remove a member | org:manage or platform:memberships.manage
 POST /organizations/:id/members/:membershipId/accept | Accept a proposed membership | org:manage
 POST /organizations/:id/members/:membershipId/decline | Decline a proposed membership | org:manage
 GET /users | List user accounts | platform:users.read
@@ -104,7 +106,7 @@ POST /assessments/:id/findings | Record a finding | org:edit
 PATCH /findings/:id | Edit a finding | org:edit
 DELETE /findings/:id | Remove a finding | org:edit
 POST /findings/:id/remediation | Record remediation | org:edit
-GET /major-risk-triggers | Major-risk triggers | signed-in
+GET /major-risk-triggers | Major-risk triggers | public
 GET /assessments/:id/hazards | Hazards (隐患) | org:read
 GET /assessments/:id/hazards/suggestions | Suggested hazards | org:read
 POST /assessments/:id/hazards | Record a hazard | org:edit
@@ -112,7 +114,7 @@ GET /hazards/:id | One hazard | org:read
 PATCH /hazards/:id | Edit a hazard | org:edit
 POST /hazards/:id/transitions | Move a hazard through its workflow | org:edit
 DELETE /hazards/:id | Remove a hazard | org:edit
-GET /verification-tables | Verification tables (scans, pentests) | signed-in
+GET /verification-tables | Verification tables (scans, pentests) | public
 POST /assessments/:id/scans | Upload a scanner report (multipart) | org:edit
 GET /assessments/:id/scans | Scanner reports | org:read
 GET /assessments/:id/vulnerabilities | Vulnerabilities from scans | org:read
@@ -160,9 +162,9 @@ GET /report-templates/:id/versions/:version/download | Download a template versi
 POST /systems/:id/documents | Upload a system document (multipart) | org:edit
 GET /systems/:id/documents | System documents | org:read
 GET /documents/:id/download | Download a system document | org:download
-GET /audit | The audit trail | org:audit
-GET /audit/export.csv | Export the audit trail (CSV) | org:audit
-GET /audit/export.xlsx | Export the audit trail (xlsx) | org:audit
+GET /audit | The audit trail (organizationId: an organisation's) | org:audit or platform:audit.platform
+GET /audit/export.csv | Export the audit trail (CSV) | org:audit or platform:audit.platform
+GET /audit/export.xlsx | Export the audit trail (xlsx) | org:audit or platform:audit.platform
 GET /oscal/catalog | The catalogue as an OSCAL catalog (level, requirement sets) | signed-in
 GET /oscal/profile | An OSCAL profile of a level and requirement sets | signed-in
 GET /assessments/:id/oscal/assessment-results | An assessment as OSCAL assessment-results (observations with evidence hashes, findings, risks, the conclusion) | org:read

@@ -1,13 +1,14 @@
+import { pageQuery } from '../pagination.js';
 import type { RouteSchemas } from '../route-schemas.js';
 import { confirmBody as accountConfirmBody, deleteMeSessionsIdParams as accountDeleteMeSessionsIdParams, passwordBody as accountPasswordBody, userParams as accountUserParams, withPassword as accountWithPassword } from '../../routes/account.js';
-import { deleteAssessmentsIdResultsCodeParams as assessmentsDeleteAssessmentsIdResultsCodeParams, deleteAssessmentsIdResultsCodeQuery as assessmentsDeleteAssessmentsIdResultsCodeQuery, idParams as assessmentsIdParams, patchObjectsIdBody as assessmentsPatchObjectsIdBody, postAssessmentsBody as assessmentsPostAssessmentsBody, postAssessmentsIdFindingsBody as assessmentsPostAssessmentsIdFindingsBody, postAssessmentsIdResultsBulkBody as assessmentsPostAssessmentsIdResultsBulkBody, postAssessmentsIdResultsCodeCopyParams as assessmentsPostAssessmentsIdResultsCodeCopyParams, postAssessmentsIdResultsOutsideMappingBody as assessmentsPostAssessmentsIdResultsOutsideMappingBody, postAssessmentsIdTransitionsBody as assessmentsPostAssessmentsIdTransitionsBody, postSystemsIdObjectsBody as assessmentsPostSystemsIdObjectsBody, putAssessmentsIdResultsCodeBody as assessmentsPutAssessmentsIdResultsCodeBody, putAssessmentsIdResultsCodeParams as assessmentsPutAssessmentsIdResultsCodeParams } from '../../routes/assessments.js';
+import { deleteAssessmentsIdResultsCodeParams as assessmentsDeleteAssessmentsIdResultsCodeParams, deleteAssessmentsIdResultsCodeQuery as assessmentsDeleteAssessmentsIdResultsCodeQuery, idParams as assessmentsIdParams, patchObjectsIdBody as assessmentsPatchObjectsIdBody, postAssessmentsBody as assessmentsPostAssessmentsBody, postAssessmentsIdFindingsBody as assessmentsPostAssessmentsIdFindingsBody, postAssessmentsIdResultsBulkBody as assessmentsPostAssessmentsIdResultsBulkBody, postAssessmentsIdResultsCodeCopyParams as assessmentsPostAssessmentsIdResultsCodeCopyParams, postAssessmentsIdResultsOutsideMappingBody as assessmentsPostAssessmentsIdResultsOutsideMappingBody, postAssessmentsIdTransitionsBody as assessmentsPostAssessmentsIdTransitionsBody, postSystemsIdObjectsBody as assessmentsPostSystemsIdObjectsBody, putAssessmentsIdResultsCodeBody as assessmentsPutAssessmentsIdResultsCodeBody, putAssessmentsIdResultsCodeParams as assessmentsPutAssessmentsIdResultsCodeParams, listAssessmentsQuery as assessmentsListAssessmentsQuery, resultsQuery as assessmentsResultsQuery, summaryQuery as assessmentsSummaryQuery } from '../../routes/assessments.js';
 import { auditQuery as auditAuditQuery } from '../../routes/audit.js';
 import { loginBody as authLoginBody } from '../../routes/auth.js';
 import { highRiskQuery as catalogueHighRiskQuery, itemParams as catalogueItemParams, itemsQuery as catalogueItemsQuery, structureQuery as catalogueStructureQuery } from '../../routes/catalogue.js';
-import { idParams as cloudIdParams, patchPlatformsIdBody as cloudPatchPlatformsIdBody, postPlatformsBody as cloudPostPlatformsBody, postSystemsIdDeployedProductsBody as cloudPostSystemsIdDeployedProductsBody } from '../../routes/cloud.js';
+import { idParams as cloudIdParams, patchPlatformsIdBody as cloudPatchPlatformsIdBody, postPlatformsBody as cloudPostPlatformsBody, postSystemsIdDeployedProductsBody as cloudPostSystemsIdDeployedProductsBody, categoriesQuery as cloudCategoriesQuery, productsQuery as cloudProductsQuery, responsibilitiesQuery as cloudResponsibilitiesQuery } from '../../routes/cloud.js';
 import { deadlinesQuery as deadlinesDeadlinesQuery } from '../../routes/deadlines.js';
 import { getReportTemplatesIdVersionsVersionDownloadParams as documentsGetReportTemplatesIdVersionsVersionDownloadParams, idParams as documentsIdParams, postSystemsIdDocumentsBody as documentsPostSystemsIdDocumentsBody } from '../../routes/documents.js';
-import { createBody as evidenceRequestsCreateBody, postEvidenceRequestsIdCancelParams as evidenceRequestsPostEvidenceRequestsIdCancelParams } from '../../routes/evidence-requests.js';
+import { createBody as evidenceRequestsCreateBody, postEvidenceRequestsIdCancelParams as evidenceRequestsPostEvidenceRequestsIdCancelParams, listQuery as evidenceRequestsListQuery } from '../../routes/evidence-requests.js';
 import { deleteEvidenceIdBody as evidenceDeleteEvidenceIdBody, getEvidenceIdVersionsNDownloadParams as evidenceGetEvidenceIdVersionsNDownloadParams, idParams as evidenceIdParams, linkBody as evidenceLinkBody, listQuery as evidenceListQuery, patchBody as evidencePatchBody, postEvidenceQuery as evidencePostEvidenceQuery, uploadFields as evidenceUploadFields, versionFields as evidenceVersionFields } from '../../routes/evidence.js';
 import { codeParams as extraItemsCodeParams, params as extraItemsParams, patchAssessmentsIdExtraItemsCodeBody as extraItemsPatchAssessmentsIdExtraItemsCodeBody, postAssessmentsIdExtraItemsBody as extraItemsPostAssessmentsIdExtraItemsBody } from '../../routes/extra-items.js';
 import { patchSystemsIdProtectionPlansPidBody as filing2025PatchSystemsIdProtectionPlansPidBody, patchSystemsIdProtectionPlansPidParams as filing2025PatchSystemsIdProtectionPlansPidParams, postSystemsIdProtectionPlansBody as filing2025PostSystemsIdProtectionPlansBody } from '../../routes/filing-2025.js';
@@ -16,19 +17,19 @@ import { gradingParams as gradingsGradingParams } from '../../routes/gradings.js
 import { idParams as hazardsIdParams, patchHazardsIdBody as hazardsPatchHazardsIdBody, postAssessmentsIdHazardsBody as hazardsPostAssessmentsIdHazardsBody, postHazardsIdTransitionsBody as hazardsPostHazardsIdTransitionsBody } from '../../routes/hazards.js';
 import { createBody as organizationsCreateBody, idParams as organizationsIdParams, memberParams as organizationsMemberParams, patchBody as organizationsPatchBody, patchOrganizationsIdMembersMembershipIdBody as organizationsPatchOrganizationsIdMembersMembershipIdBody, postOrganizationsIdMembersBody as organizationsPostOrganizationsIdMembersBody } from '../../routes/organizations.js';
 import { idParams as oscalIdParams, catalogueQuery as oscalCatalogueQuery, importQuery as oscalImportQuery, profileQuery as oscalProfileQuery } from '../../routes/oscal.js';
-import { getAssessmentsIdEvidencePackZipParams as packGetAssessmentsIdEvidencePackZipParams, postAssessmentsIdEvidencePackBody as packPostAssessmentsIdEvidencePackBody } from '../../routes/pack.js';
+import { getAssessmentsIdEvidencePackZipParams as packGetAssessmentsIdEvidencePackZipParams, packQuery as packPackQuery, postAssessmentsIdEvidencePackBody as packPostAssessmentsIdEvidencePackBody } from '../../routes/pack.js';
 import { idParams as reportsIdParams, postAssessmentsIdReportsBody as reportsPostAssessmentsIdReportsBody } from '../../routes/reports.js';
 import { createSystemBody as systemsCreateSystemBody, listSystemsQuery as systemsListSystemsQuery, patchSystemBody as systemsPatchSystemBody, systemParams as systemsSystemParams, systemTransitionBody as systemsSystemTransitionBody } from '../../routes/systems.js';
 import { createBody as tokensCreateBody, deleteTokensIdParams as tokensDeleteTokensIdParams } from '../../routes/tokens.js';
 import { createBody as usersCreateBody, idParams as usersIdParams, patchBody as usersPatchBody, rolesBody as usersRolesBody } from '../../routes/users.js';
-import { compensationBody as verificationCompensationBody, idParams as verificationIdParams, patchPentestsIdBody as verificationPatchPentestsIdBody, postAssessmentsIdPentestsBody as verificationPostAssessmentsIdPentestsBody, postAssessmentsIdScansQuery as verificationPostAssessmentsIdScansQuery, raiseBody as verificationRaiseBody } from '../../routes/verification.js';
+import { compensationBody as verificationCompensationBody, idParams as verificationIdParams, patchPentestsIdBody as verificationPatchPentestsIdBody, postAssessmentsIdPentestsBody as verificationPostAssessmentsIdPentestsBody, postAssessmentsIdScansQuery as verificationPostAssessmentsIdScansQuery, raiseBody as verificationRaiseBody, vulnerabilitiesQuery as verificationVulnerabilitiesQuery } from '../../routes/verification.js';
 import { idParams as workbookIdParams, postAssessmentsIdWorkbookExportBody as workbookPostAssessmentsIdWorkbookExportBody, postAssessmentsIdWorkbookQuery as workbookPostAssessmentsIdWorkbookQuery, workbookLangQuery as workbookWorkbookLangQuery } from '../../routes/workbook.js';
 
 /**
  * The zod schemas routes validate with, by `METHOD /path` — the very objects the routers import,
  * so the document cannot drift from validation (test/e2e/openapi.test.ts checks each against what
- * the route records when it runs). Schemas still written inline in a handler are not listed: the
- * route is described by its path parameters until its schema is exported.
+ * the route records when it runs). List routes that page an array
+ * the service returns whole (sendArray) validate the shared `pageQuery`.
  */
 export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'POST /me/password': { body: accountPasswordBody },
@@ -37,7 +38,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'DELETE /me/mfa/totp': { body: accountWithPassword },
   'POST /me/mfa/recovery-codes': { body: accountWithPassword },
   'DELETE /users/:id/mfa': { params: accountUserParams },
-  'GET /systems/:id/objects': { params: systemsSystemParams },
+  'GET /systems/:id/objects': { params: systemsSystemParams, query: pageQuery },
   'POST /systems/:id/objects': { params: systemsSystemParams, body: assessmentsPostSystemsIdObjectsBody },
   'PATCH /objects/:id': { params: assessmentsIdParams, body: assessmentsPatchObjectsIdBody },
   'DELETE /objects/:id': { params: assessmentsIdParams },
@@ -46,14 +47,14 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'PATCH /assessments/:id': { params: assessmentsIdParams },
   'POST /assessments/:id/transitions': { params: assessmentsIdParams, body: assessmentsPostAssessmentsIdTransitionsBody },
   'POST /assessments/:id/revisions': { params: assessmentsIdParams },
-  'GET /assessments/:id/results': { params: assessmentsIdParams },
+  'GET /assessments/:id/results': { params: assessmentsIdParams, query: assessmentsResultsQuery },
   'PUT /assessments/:id/results/:code': { params: assessmentsPutAssessmentsIdResultsCodeParams, body: assessmentsPutAssessmentsIdResultsCodeBody },
   'POST /assessments/:id/results/bulk': { params: assessmentsIdParams, body: assessmentsPostAssessmentsIdResultsBulkBody },
   'POST /assessments/:id/results/:code/copy': { params: assessmentsPostAssessmentsIdResultsCodeCopyParams },
   'POST /assessments/:id/results/outside-mapping': { params: assessmentsIdParams, body: assessmentsPostAssessmentsIdResultsOutsideMappingBody },
   'DELETE /assessments/:id/results/:code': { params: assessmentsDeleteAssessmentsIdResultsCodeParams, query: assessmentsDeleteAssessmentsIdResultsCodeQuery },
-  'GET /assessments/:id/summary': { params: assessmentsIdParams },
-  'GET /assessments/:id/findings': { params: assessmentsIdParams },
+  'GET /assessments/:id/summary': { params: assessmentsIdParams, query: assessmentsSummaryQuery },
+  'GET /assessments/:id/findings': { params: assessmentsIdParams, query: pageQuery },
   'POST /assessments/:id/findings': { params: assessmentsIdParams, body: assessmentsPostAssessmentsIdFindingsBody },
   'PATCH /findings/:id': { params: assessmentsIdParams },
   'DELETE /findings/:id': { params: assessmentsIdParams },
@@ -66,22 +67,22 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'GET /catalogue/items/:code': { params: catalogueItemParams },
   'GET /catalogue/structure': { query: catalogueStructureQuery },
   'GET /catalogue/high-risk-cases': { query: catalogueHighRiskQuery },
-  'GET /systems/:id/deployed-products': { params: systemsSystemParams },
+  'GET /systems/:id/deployed-products': { params: systemsSystemParams, query: pageQuery },
   'POST /systems/:id/deployed-products': { params: systemsSystemParams, body: cloudPostSystemsIdDeployedProductsBody },
-  'GET /assessments/:id/recommendations': { params: cloudIdParams },
+  'GET /assessments/:id/recommendations': { params: cloudIdParams, query: pageQuery },
   'POST /assessments/:id/inherit': { params: cloudIdParams },
   'POST /platforms': { body: cloudPostPlatformsBody },
   'GET /platforms/:id': { params: cloudIdParams },
   'PATCH /platforms/:id': { params: cloudIdParams, body: cloudPatchPlatformsIdBody },
-  'GET /platforms/:id/responsibilities': { params: cloudIdParams },
+  'GET /platforms/:id/responsibilities': { params: cloudIdParams, query: cloudResponsibilitiesQuery },
   'PUT /platforms/:id/responsibilities': { params: cloudIdParams },
   'GET /deadlines': { query: deadlinesDeadlinesQuery },
   'POST /organizations/:id/report-templates': { params: documentsIdParams },
-  'GET /organizations/:id/report-templates': { params: documentsIdParams },
+  'GET /organizations/:id/report-templates': { params: documentsIdParams, query: pageQuery },
   'GET /report-templates/:id': { params: documentsIdParams },
   'GET /report-templates/:id/versions/:version/download': { params: documentsGetReportTemplatesIdVersionsVersionDownloadParams },
   'POST /systems/:id/documents': { params: documentsIdParams, body: documentsPostSystemsIdDocumentsBody },
-  'GET /systems/:id/documents': { params: documentsIdParams },
+  'GET /systems/:id/documents': { params: documentsIdParams, query: pageQuery },
   'GET /documents/:id/download': { params: documentsIdParams },
   'POST /evidence-requests': { body: evidenceRequestsCreateBody },
   'POST /evidence-requests/:id/cancel': { params: evidenceRequestsPostEvidenceRequestsIdCancelParams },
@@ -94,28 +95,28 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'GET /evidence/:id/versions/:n/download': { params: evidenceGetEvidenceIdVersionsNDownloadParams },
   'POST /evidence/:id/links': { params: evidenceIdParams, body: evidenceLinkBody },
   'DELETE /evidence/:id/links': { params: evidenceIdParams, body: evidenceLinkBody },
-  'GET /assessments/:id/extra-items': { params: extraItemsParams },
+  'GET /assessments/:id/extra-items': { params: extraItemsParams, query: pageQuery },
   'POST /assessments/:id/extra-items': { params: extraItemsParams, body: extraItemsPostAssessmentsIdExtraItemsBody },
   'PATCH /assessments/:id/extra-items/:code': { params: extraItemsCodeParams, body: extraItemsPatchAssessmentsIdExtraItemsCodeBody },
   'DELETE /assessments/:id/extra-items/:code': { params: extraItemsCodeParams },
   'GET /systems/:id/filing/data-survey': { params: systemsSystemParams },
   'PUT /systems/:id/filing/data-survey': { params: systemsSystemParams },
   'GET /systems/:id/filing/data-survey.xlsx': { params: systemsSystemParams },
-  'GET /systems/:id/protection-plans': { params: systemsSystemParams },
+  'GET /systems/:id/protection-plans': { params: systemsSystemParams, query: pageQuery },
   'GET /systems/:id/protection-plans/draft': { params: systemsSystemParams },
   'POST /systems/:id/protection-plans': { params: systemsSystemParams, body: filing2025PostSystemsIdProtectionPlansBody },
   'PATCH /systems/:id/protection-plans/:pid': { params: filing2025PatchSystemsIdProtectionPlansPidParams, body: filing2025PatchSystemsIdProtectionPlansPidBody },
   'GET /systems/:id/filing': { params: systemsSystemParams },
   'PUT /systems/:id/filing': { params: systemsSystemParams },
-  'GET /systems/:id/inspections': { params: systemsSystemParams },
+  'GET /systems/:id/inspections': { params: systemsSystemParams, query: pageQuery },
   'POST /systems/:id/inspections': { params: systemsSystemParams, body: filingPostSystemsIdInspectionsBody },
   'PATCH /systems/:id/inspections/:iid': { params: filingPatchSystemsIdInspectionsIidParams, body: filingPatchSystemsIdInspectionsIidBody },
-  'GET /systems/:id/gradings': { params: systemsSystemParams },
+  'GET /systems/:id/gradings': { params: systemsSystemParams, query: pageQuery },
   'POST /systems/:id/gradings': { params: systemsSystemParams },
   'POST /systems/:id/gradings/:gid/review': { params: gradingsGradingParams },
   'POST /systems/:id/gradings/:gid/approval': { params: gradingsGradingParams },
-  'GET /assessments/:id/hazards': { params: hazardsIdParams },
-  'GET /assessments/:id/hazards/suggestions': { params: hazardsIdParams },
+  'GET /assessments/:id/hazards': { params: hazardsIdParams, query: pageQuery },
+  'GET /assessments/:id/hazards/suggestions': { params: hazardsIdParams, query: pageQuery },
   'POST /assessments/:id/hazards': { params: hazardsIdParams, body: hazardsPostAssessmentsIdHazardsBody },
   'GET /hazards/:id': { params: hazardsIdParams },
   'PATCH /hazards/:id': { params: hazardsIdParams, body: hazardsPatchHazardsIdBody },
@@ -124,17 +125,17 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'POST /organizations': { body: organizationsCreateBody },
   'GET /organizations/:id': { params: organizationsIdParams },
   'PATCH /organizations/:id': { params: organizationsIdParams, body: organizationsPatchBody },
-  'GET /organizations/:id/members': { params: organizationsIdParams },
+  'GET /organizations/:id/members': { params: organizationsIdParams, query: pageQuery },
   'POST /organizations/:id/members': { params: organizationsIdParams, body: organizationsPostOrganizationsIdMembersBody },
   'PATCH /organizations/:id/members/:membershipId': { params: organizationsMemberParams, body: organizationsPatchOrganizationsIdMembersMembershipIdBody },
   'DELETE /organizations/:id/members/:membershipId': { params: organizationsMemberParams },
   'POST /organizations/:id/members/:membershipId/accept': { params: organizationsMemberParams },
   'POST /organizations/:id/members/:membershipId/decline': { params: organizationsMemberParams },
   'POST /oscal/import': { query: oscalImportQuery },
-  'GET /assessments/:id/evidence-pack.zip': { params: packGetAssessmentsIdEvidencePackZipParams },
+  'GET /assessments/:id/evidence-pack.zip': { params: packGetAssessmentsIdEvidencePackZipParams, query: packPackQuery },
   'POST /assessments/:id/evidence-pack': { params: packGetAssessmentsIdEvidencePackZipParams, body: packPostAssessmentsIdEvidencePackBody },
   'POST /assessments/:id/reports': { params: reportsIdParams, body: reportsPostAssessmentsIdReportsBody },
-  'GET /assessments/:id/reports': { params: reportsIdParams },
+  'GET /assessments/:id/reports': { params: reportsIdParams, query: pageQuery },
   'GET /reports/:id': { params: reportsIdParams },
   'GET /reports/:id/download': { params: reportsIdParams },
   'GET /systems': { query: systemsListSystemsQuery },
@@ -143,7 +144,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'PATCH /systems/:id': { params: systemsSystemParams, body: systemsPatchSystemBody },
   'DELETE /systems/:id': { params: systemsSystemParams },
   'POST /systems/:id/transitions': { params: systemsSystemParams, body: systemsSystemTransitionBody },
-  'GET /systems/:id/history': { params: systemsSystemParams },
+  'GET /systems/:id/history': { params: systemsSystemParams, query: pageQuery },
   'POST /tokens': { body: tokensCreateBody },
   'DELETE /tokens/:id': { params: tokensDeleteTokensIdParams },
   'POST /users': { body: usersCreateBody },
@@ -152,18 +153,18 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'PUT /users/:id/roles': { params: usersIdParams, body: usersRolesBody },
   'POST /users/:id/unlock': { params: usersIdParams },
   'POST /assessments/:id/scans': { params: verificationIdParams, query: verificationPostAssessmentsIdScansQuery },
-  'GET /assessments/:id/scans': { params: verificationIdParams },
-  'GET /assessments/:id/vulnerabilities': { params: verificationIdParams },
+  'GET /assessments/:id/scans': { params: verificationIdParams, query: pageQuery },
+  'GET /assessments/:id/vulnerabilities': { params: verificationIdParams, query: verificationVulnerabilitiesQuery },
   'GET /scans/:id': { params: verificationIdParams },
   'DELETE /scans/:id': { params: verificationIdParams },
   'POST /scan-vulnerabilities/:id/finding': { params: verificationIdParams, body: verificationRaiseBody },
-  'GET /assessments/:id/pentests': { params: verificationIdParams },
+  'GET /assessments/:id/pentests': { params: verificationIdParams, query: pageQuery },
   'POST /assessments/:id/pentests': { params: verificationIdParams, body: verificationPostAssessmentsIdPentestsBody },
   'POST /assessments/:id/pentests/import': { params: verificationIdParams },
   'PATCH /pentests/:id': { params: verificationIdParams, body: verificationPatchPentestsIdBody },
   'DELETE /pentests/:id': { params: verificationIdParams },
   'POST /pentests/:id/finding': { params: verificationIdParams, body: verificationRaiseBody },
-  'GET /assessments/:id/compensations': { params: verificationIdParams },
+  'GET /assessments/:id/compensations': { params: verificationIdParams, query: pageQuery },
   'POST /assessments/:id/compensations': { params: verificationIdParams, body: verificationCompensationBody },
   'PUT /compensations/:id': { params: verificationIdParams },
   'DELETE /compensations/:id': { params: verificationIdParams },
@@ -178,4 +179,14 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'GET /assessments/:id/oscal/assessment-results': { params: oscalIdParams },
   'GET /assessments/:id/oscal/poam': { params: oscalIdParams },
   'GET /platforms/:id/oscal/component-definition': { params: oscalIdParams },
+  'GET /assessments': { query: assessmentsListAssessmentsQuery },
+  'GET /products': { query: cloudProductsQuery },
+  'GET /products/categories': { query: cloudCategoriesQuery },
+  'GET /evidence-requests': { query: evidenceRequestsListQuery },
+  'GET /users': { query: pageQuery },
+  'GET /organizations': { query: pageQuery },
+  'GET /major-risk-triggers': { query: pageQuery },
+  'GET /tokens': { query: pageQuery },
+  'GET /me/sessions': { query: pageQuery },
+  'GET /platforms': { query: pageQuery },
 };
