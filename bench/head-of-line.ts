@@ -44,6 +44,12 @@ export interface HeadOfLineFigures {
   idle: LatencyFigures;
   /** /healthz while each report renders, and how long the report took (request → done). */
   reports: Array<{ format: 'pdf' | 'html'; reportMs: number; status: string; healthz: LatencyFigures }>;
+  /** With `dashboards`: /healthz while that many clients load the dashboard back to back, without and then with a report rendering. */
+  dashboards?: {
+    clients: number;
+    alone: { healthz: LatencyFigures; dashboard: LatencyFigures };
+    withReport: { format: 'pdf' | 'html'; reportMs: number; status: string; healthz: LatencyFigures; dashboard: LatencyFigures };
+  };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
@@ -67,6 +73,33 @@ function figures(times: number[]): LatencyFigures {
   const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
   const round = (x: number) => Math.round(x * 10) / 10;
   return { requests: s.length, p50: round(at(0.5)), p99: round(at(0.99)), max: round(s[s.length - 1] ?? NaN) };
+}
+
+/** `clients` loops loading the dashboard `/` (own sockets: the probe never queues behind them) until `until` resolves. */
+async function loadDashboards(base: string, cookie: string, clients: number, until: Promise<unknown>): Promise<number[]> {
+  const own = new http.Agent({ keepAlive: true, maxSockets: clients });
+  let done = false;
+  void until.finally(() => (done = true));
+  const times: number[] = [];
+  const client = async () => {
+    while (!done) {
+      const t0 = performance.now();
+      const u = new URL('/', base);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request({ host: u.hostname, port: u.port, method: 'GET', path: '/', headers: { cookie, 'accept-language': 'zh-CN' }, agent: own }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      if (status !== 200) throw new Error(`dashboard: ${status}`);
+      times.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  own.destroy();
+  return times;
 }
 
 /** Probes /healthz one request after another (plus `gapMs`) until `stop()` resolves. */
@@ -135,6 +168,8 @@ export async function benchHeadOfLine(
     warm?: boolean;
     /** 0 (default): the demo assessment; n: a level-3 assessment with n objects, all results filled. */
     objects?: number;
+    /** Clients loading the dashboard back to back, measured alone and while an HTML report renders (none by default). */
+    dashboards?: number;
   } = {},
 ): Promise<HeadOfLineFigures> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'dengbao-hol-'));
@@ -175,11 +210,25 @@ export async function benchHeadOfLine(
       const times = await probe(url, finished);
       reports.push({ format, reportMs: Math.round(performance.now() - t0), status: await finished, healthz: figures(times) });
     }
+    let dashboards: HeadOfLineFigures['dashboards'];
+    if (options.dashboards) {
+      const clients = options.dashboards;
+      const alone = new Promise((r) => setTimeout(r, options.idleMs ?? 3000));
+      const [aloneHealthz, aloneDashboard] = await Promise.all([probe(url, alone), loadDashboards(url, cookie, clients, alone)]);
+      const t0 = performance.now();
+      const finished = report('html');
+      const [healthz, dashboard] = await Promise.all([probe(url, finished), loadDashboards(url, cookie, clients, finished)]);
+      dashboards = {
+        clients,
+        alone: { healthz: figures(aloneHealthz), dashboard: figures(aloneDashboard) },
+        withReport: { format: 'html', reportMs: Math.round(performance.now() - t0), status: await finished, healthz: figures(healthz), dashboard: figures(dashboard) },
+      };
+    }
     const filename = path.join(dataDir, 'dengbao.sqlite');
     const knex = createDatabase({ engine: 'sqlite', url: `sqlite:${filename}`, filename, poolMax: 1 });
     const counted = await knex('assessment_results').where({ assessment_id: assessment }).count({ n: '*' }).first();
     await knex.destroy();
-    return { mode: options.mainThread ? 'main thread' : 'worker thread', resultRows: Number(counted?.n ?? 0), idle, reports };
+    return { mode: options.mainThread ? 'main thread' : 'worker thread', resultRows: Number(counted?.n ?? 0), idle, reports, ...(dashboards ? { dashboards } : {}) };
   } finally {
     child.removeAllListeners('exit');
     await new Promise<void>((resolve) => {

@@ -1,43 +1,55 @@
-import { Worker } from 'node:worker_threads';
+import { fork, type Serializable } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../server/config.js';
 import type { ReportJobData } from './jobs.js';
 
 type Job = { data: ReportJobData; final: boolean; attempt: number };
+interface Runner {
+  post(message: unknown): void;
+  on(listener: (message: unknown) => void): void;
+  stop(): Promise<void>;
+}
 
 /**
- * Runs report jobs on one worker thread (SQLite), started at first use and kept. A thread that
- * dies fails its job (the queue retries it on a fresh thread).
+ * Runs report jobs in one child process (SQLite: its own connection, WAL), started at first use
+ * and kept. A process that dies fails its job (the queue retries it in a fresh one). The class
+ * keeps its name from when this was a worker thread.
  */
 export class ReportThread {
-  private worker: Worker | undefined;
-  private ready: Promise<Worker> | undefined;
+  private worker: Runner | undefined;
+  private ready: Promise<Runner> | undefined;
   private seq = 0;
   private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
 
   constructor(private readonly config: Config) {}
 
-  private start(): Promise<Worker> {
+  private start(): Promise<Runner> {
     if (this.ready) return this.ready;
     const source = new URL(import.meta.url);
-    const options = { workerData: { config: this.config } };
-    let worker: Worker;
-    if (source.pathname.endsWith('.ts')) {
-      // From the sources (tsx) the thread registers tsx itself; a built package runs the .js.
-      let tsx = 'tsx/esm/api';
+    const fromSources = source.pathname.endsWith('.ts');
+    const entry = new URL(fromSources ? './report-thread-worker.ts' : './report-thread-worker.js', source);
+    // A child process, not a thread: its heap (assembly of a large report) and its browser are
+    // outside the server's memory, and the kernel frees them whole when the process ends.
+    // From the sources (tsx) the child registers tsx itself; a built package runs the .js.
+    let tsx = 'tsx/esm';
+    if (fromSources) {
       try {
-        tsx = import.meta.resolve('tsx/esm/api');
+        tsx = import.meta.resolve('tsx/esm');
       } catch {
         /* keep the bare specifier */
       }
-      const entry = new URL('./report-thread-worker.ts', source).href;
-      worker = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { ...options, eval: true });
-    } else {
-      worker = new Worker(new URL('./report-thread-worker.js', source), options);
     }
-    this.worker = worker;
-    this.ready = new Promise<Worker>((resolve, reject) => {
-      worker.on('message', (m: { ready?: true; seq?: number; ok?: boolean; message?: string }) => {
-        if (m.ready) return resolve(worker);
+    const child = fork(fileURLToPath(entry), [], {
+      execArgv: fromSources ? ['--import', tsx] : [],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.send({ config: this.config } as unknown as Serializable);
+    const runner: Runner = { post: (m) => child.send(m as Serializable), on: (fn) => child.on('message', fn), stop: () => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGKILL')))) };
+    this.worker = runner;
+    this.ready = new Promise<Runner>((resolve, reject) => {
+      child.on('message', (m: { ready?: true; seq?: number; ok?: boolean; message?: string }) => {
+        if (m.ready) return resolve(runner);
         const p = m.seq === undefined ? undefined : this.pending.get(m.seq);
         if (!p) return;
         this.pending.delete(m.seq!);
@@ -46,15 +58,15 @@ export class ReportThread {
       });
       const dead = (err: Error) => {
         reject(err);
-        if (this.worker === worker) {
+        if (this.worker === runner) {
           this.worker = undefined;
           this.ready = undefined;
         }
         for (const p of this.pending.values()) p.reject(err);
         this.pending.clear();
       };
-      worker.on('error', dead);
-      worker.on('exit', (code) => dead(new Error(`the report thread stopped (exit code ${code})`)));
+      child.on('error', dead);
+      child.on('exit', (code, signal) => dead(new Error(`the report process stopped (exit code ${code ?? signal})`)));
     });
     return this.ready;
   }
@@ -64,7 +76,7 @@ export class ReportThread {
     const seq = ++this.seq;
     await new Promise<void>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      worker.postMessage({ seq, job });
+      worker.post({ seq, job });
     });
   }
 
@@ -76,11 +88,11 @@ export class ReportThread {
     this.ready = undefined;
     await Promise.race([
       new Promise<void>((resolve) => {
-        worker.on('message', (m: { closed?: true }) => m.closed && resolve());
-        worker.postMessage({ close: true });
+        worker.on((m) => (m as { closed?: true }).closed && resolve());
+        worker.post({ close: true });
       }),
       new Promise((r) => setTimeout(r, 10_000).unref()),
     ]);
-    await worker.terminate();
+    await worker.stop();
   }
 }

@@ -93,7 +93,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     `dengbao is running at ${url}  (database: ${config.database.engine}${config.database.filename ? ` ${config.database.filename}` : ''})`,
     `  health:  ${url}/healthz`,
     `  API:     ${url}/api/v1`,
-    `  jobs:    ${jobs.kind}${config.jobs.run ? (config.database.engine === 'sqlite' ? ', reports on a worker thread' : `, this process runs ${config.jobs.concurrency} at a time`) : ', JOBS=off: dengbao worker processes run them'}`,
+    `  jobs:    ${jobs.kind}${config.jobs.run ? (config.database.engine === 'sqlite' ? ', reports in a child process' : `, this process runs ${config.jobs.concurrency} at a time`) : ', JOBS=off: dengbao worker processes run them'}`,
     `  catalogue ${catalogue.version}: ${catalogue.items.length} test units, ${catalogue.highRiskCases.length} high-risk cases`,
   ];
   if (demo) {

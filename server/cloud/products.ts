@@ -1,6 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { snapshotYaml } from '../catalogue/snapshot.js';
+
+/** A YAML file as the build parsed it (snapshot), else parsed now. */
+const readYaml = (file: string): unknown => snapshotYaml(file)?.data ?? parseYaml(readFileSync(file, 'utf8'));
 import { z } from 'zod';
 import { CatalogueError, shippedCatalogue, type Catalogue } from '../catalogue/index.js';
 import { controlsDir, controlsPart } from '../controls/registry.js';
@@ -42,7 +46,7 @@ export interface ProductCatalogue {
 /** Loads controls/products/ and checks every mapping against the catalogue; throws listing every problem. */
 export function loadProducts(catalogue: Catalogue, dir = path.join(controlsDir(), 'products')): ProductCatalogue {
   const problems: string[] = [];
-  const cats = categoriesSchema.safeParse(parseYaml(readFileSync(path.join(dir, 'categories.yaml'), 'utf8')));
+  const cats = categoriesSchema.safeParse(readYaml(path.join(dir, 'categories.yaml')));
   if (!cats.success) throw new CatalogueError([`categories.yaml: ${cats.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`]);
   const ids = new Set<string>();
   for (const c of cats.data.categories) {
@@ -54,7 +58,7 @@ export function loadProducts(catalogue: Catalogue, dir = path.join(controlsDir()
   const vendors: ProductCatalogue['vendors'] = [];
   const vendorDir = path.join(dir, 'vendors');
   for (const f of existsSync(vendorDir) ? readdirSync(vendorDir).filter((x) => x.endsWith('.yaml')).sort() : []) {
-    const v = vendorSchema.safeParse(parseYaml(readFileSync(path.join(vendorDir, f), 'utf8')));
+    const v = vendorSchema.safeParse(readYaml(path.join(vendorDir, f)));
     if (!v.success) {
       problems.push(`vendors/${f}: ${v.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       continue;

@@ -7,6 +7,7 @@ import { filingRules } from '../systems/filing-rules.js';
 import { gradingData } from '../systems/grading-matrix.js';
 import { verificationTables } from '../verification/tables.js';
 import { useControlsDir } from './registry.js';
+import { releaseSnapshotYaml } from '../catalogue/snapshot.js';
 
 /**
  * Reads every part of the controls package from `dir` (CATALOGUE_DIR; undefined: the shipped
@@ -23,5 +24,6 @@ export function loadControlsPackage(dir: string | undefined): Catalogue {
   deadlineRules();
   filingRules();
   verificationTables();
+  releaseSnapshotYaml();
   return catalogue;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { CatalogueError } from '../catalogue/load.js';
+import { snapshotYaml } from '../catalogue/snapshot.js';
 
 /**
  * Reads one YAML file of a controls directory and checks it against its schema; a problem is a
@@ -12,7 +13,7 @@ import { CatalogueError } from '../catalogue/load.js';
 export function parseControlsYaml<S extends z.ZodType>(dir: string, file: string, schema: S): z.output<S> {
   let data: unknown;
   try {
-    data = parseYaml(readFileSync(path.join(dir, file), 'utf8'));
+    data = snapshotYaml(path.join(dir, file))?.data ?? parseYaml(readFileSync(path.join(dir, file), 'utf8'));
   } catch (err) {
     throw new CatalogueError([`${file}: not readable YAML: ${(err as Error).message.split('\n')[0]}`]);
   }

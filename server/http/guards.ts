@@ -31,7 +31,9 @@ export async function identityGate(req: Request): Promise<'password' | 'mfa' | u
   const cached = (req as Request & { identityGate?: 'password' | 'mfa' | null }).identityGate;
   if (cached !== undefined) return cached ?? undefined;
   const { db, config } = deps(req);
-  const flags = await identityFlags(db, caller.userId, config.identity.passwordMaxAgeDays);
+  // Flags read with the session serve once; a later ask (after an enrolment lifted the gate) re-reads.
+  const flags = req.identityFlags ?? (await identityFlags(db, caller.userId, config.identity.passwordMaxAgeDays));
+  req.identityFlags = undefined;
   const gate = flags.mustChangePassword ? 'password' : config.identity.requireMfaAdmin && isPlatformAdministrator(caller) && !flags.mfaEnabled ? 'mfa' : undefined;
   (req as Request & { identityGate?: 'password' | 'mfa' | null }).identityGate = gate ?? null;
   return gate;

@@ -10,7 +10,8 @@ import type { Caller, ServiceContext } from '../context.js';
 import { InvalidTokenError, SessionExpiredError, UnauthenticatedError } from '../errors.js';
 import { detectLanguage, translator, type Language } from '../i18n.js';
 import { sha256, type AuthService } from '../services/auth.js';
-import { loadCaller } from '../services/callers.js';
+import { callerOf, loadCaller } from '../services/callers.js';
+import { identityFlagsOf, type IdentityFlags } from '../services/account.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -25,6 +26,8 @@ declare global {
       tokenScope?: 'read_only' | 'read_write';
       /** Id (SHA-256 of the cookie) of the session the request came with. */
       sessionId?: string;
+      /** The caller's password and second-factor state as read at sign-in check (used once by the identity gate). */
+      identityFlags?: IdentityFlags;
     }
   }
 }
@@ -62,6 +65,7 @@ export async function authenticate(req: Request, res: Response, next: NextFuncti
   const { auth, db } = deps(req);
   const header = req.get('authorization');
   let userId: string | undefined;
+  let user: Record<string, any> | undefined;
   let via: Caller['via'] = 'session';
   if (header?.toLowerCase().startsWith('bearer ')) {
     via = 'token';
@@ -72,7 +76,8 @@ export async function authenticate(req: Request, res: Response, next: NextFuncti
   } else {
     const token = req.signedCookies?.[SESSION_COOKIE];
     if (typeof token === 'string' && token) {
-      userId = await auth.resolveSession(token);
+      user = await auth.resolveSessionUser(token);
+      userId = user?.id as string | undefined;
       if (userId) req.sessionId = sha256(token);
       if (!userId) {
         req.authProblem = 'session_expired';
@@ -81,7 +86,9 @@ export async function authenticate(req: Request, res: Response, next: NextFuncti
     }
   }
   if (userId) {
-    req.caller = await loadCaller(db, userId, via);
+    // A session's user row came with it: the caller and the identity gate's flags are read from it.
+    req.caller = user ? await callerOf(db, user, via) : await loadCaller(db, userId, via);
+    if (user && req.caller) req.identityFlags = identityFlagsOf(user, deps(req).config.identity.passwordMaxAgeDays);
     if (!req.caller) req.authProblem = via === 'token' ? 'invalid_token' : 'session_expired';
   }
   next();

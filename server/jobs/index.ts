@@ -39,7 +39,7 @@ export async function recoverReports(queue: JobQueue, knex: Knex): Promise<numbe
 }
 
 /**
- * Starts this process's workers: report jobs. On SQLite they run on a worker thread (its own
+ * Starts this process's workers: report jobs. On SQLite they run in a child process (its own
  * connection, WAL) so the web thread keeps answering; DENGBAO_JOBS_MAIN_THREAD=1 keeps them on
  * the main thread (only for measuring the difference: bench/head-of-line.ts).
  */

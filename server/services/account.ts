@@ -135,9 +135,19 @@ export async function clearSecondFactor(knex: Knex, userId: string): Promise<voi
 }
 
 /** The flags the identity gate reads for every signed-in request. */
-export async function identityFlags(knex: Knex, userId: string, passwordMaxAgeDays = 0): Promise<{ mustChangePassword: boolean; mfaEnabled: boolean }> {
+export interface IdentityFlags {
+  mustChangePassword: boolean;
+  mfaEnabled: boolean;
+}
+
+export async function identityFlags(knex: Knex, userId: string, passwordMaxAgeDays = 0): Promise<IdentityFlags> {
   const row = await knex('users').where({ id: userId }).first('must_change_password', 'totp_enabled_at', 'password_changed_at');
+  return identityFlagsOf(row, passwordMaxAgeDays);
+}
+
+/** The flags of a users row already read. */
+export function identityFlagsOf(row: Record<string, any> | undefined, passwordMaxAgeDays = 0): IdentityFlags {
   // GB/T 22239 8.1.4.1 a): passwords are changed periodically.
-  const expired = passwordMaxAgeDays > 0 && Boolean(row?.password_changed_at) && Date.parse(row.password_changed_at) < Date.now() - passwordMaxAgeDays * 86_400_000;
+  const expired = passwordMaxAgeDays > 0 && Boolean(row?.password_changed_at) && Date.parse(row!.password_changed_at) < Date.now() - passwordMaxAgeDays * 86_400_000;
   return { mustChangePassword: bool(row?.must_change_password) || expired, mfaEnabled: Boolean(row?.totp_enabled_at) };
 }

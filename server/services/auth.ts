@@ -182,9 +182,22 @@ export class AuthService {
 
   /** The user id of a live session, refreshing its idle timer; expired sessions are deleted. */
   async resolveSession(token: string): Promise<string | undefined> {
+    return (await this.resolveSessionUser(token))?.id as string | undefined;
+  }
+
+  /**
+   * The user row of a live session, read with the session in one statement (every request asks),
+   * refreshing its idle timer; expired sessions are deleted.
+   */
+  async resolveSessionUser(token: string): Promise<Record<string, any> | undefined> {
     const id = sha256(token);
-    const session = await this.knex('sessions').where({ id }).first();
-    if (!session) return undefined;
+    const row = await this.knex('sessions')
+      .join('users', 'users.id', 'sessions.user_id')
+      .where('sessions.id', id)
+      .first('users.*', 'sessions.last_seen_at as session_last_seen_at', 'sessions.expires_at as session_expires_at');
+    if (!row) return undefined;
+    const { session_last_seen_at: lastSeenAt, session_expires_at: expiresAt, ...user } = row;
+    const session = { last_seen_at: lastSeenAt as string, expires_at: expiresAt as string };
     const at = now();
     const idleEnd = addMinutes(session.last_seen_at, this.policy.idleMinutes);
     if (session.expires_at <= at || idleEnd <= at) {
@@ -196,7 +209,7 @@ export class AuthService {
     if (Date.parse(at) - Date.parse(session.last_seen_at) > Math.min(60_000, this.idleMs / 10)) {
       await this.knex('sessions').where({ id }).update({ last_seen_at: at });
     }
-    return session.user_id as string;
+    return user;
   }
 
   async logout(token: string): Promise<void> {

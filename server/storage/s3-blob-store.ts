@@ -1,16 +1,5 @@
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
@@ -20,6 +9,10 @@ import { pipeline } from 'node:stream/promises';
 import type { EvidenceStoreConfig } from '../config.js';
 import type { BlobStore, StagedBlob } from './blob-store.js';
 import { blobAddress, HASH, NAMESPACE, stageToFile } from './staging.js';
+
+// The SDK is loaded when a bucket is configured, not at every start: it is a tenth of a start's time.
+let loaded: typeof S3Sdk | undefined;
+const sdk = (): typeof S3Sdk => (loaded ??= createRequire(import.meta.url)('@aws-sdk/client-s3') as typeof S3Sdk);
 
 type S3Settings = Extract<EvidenceStoreConfig, { kind: 's3' }>;
 
@@ -59,7 +52,7 @@ const isNotImplemented = (err: unknown) => errName(err) === 'NotImplemented' || 
  */
 export class S3BlobStore implements BlobStore {
   readonly location: string;
-  private readonly client: S3Client;
+  private readonly client: S3Sdk.S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly tmpDir: string;
@@ -84,7 +77,7 @@ export class S3BlobStore implements BlobStore {
     // Credentials: the SDK's default chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles,
     // instance roles). Checksums only where the API requires them: the SDK's newer default
     // (a CRC32 trailer on every PUT, aws-chunked) is not understood by several S3-compatible services.
-    this.client = new S3Client({
+    this.client = new (sdk().S3Client)({
       region: settings.region,
       endpoint: settings.endpoint,
       forcePathStyle: settings.forcePathStyle,
@@ -124,7 +117,7 @@ export class S3BlobStore implements BlobStore {
 
   private async exists(key: string): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.client.send(new (sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: key }));
       return true;
     } catch (err) {
       if (isMissing(err)) return false;
@@ -138,7 +131,7 @@ export class S3BlobStore implements BlobStore {
     const condition = this.conditionalWrites ? { IfNoneMatch: '*' } : {};
     try {
       if (size > this.multipartThreshold) await this.multipart(key, file, size, condition);
-      else await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: createReadStream(file), ContentLength: size, ...condition }));
+      else await this.client.send(new (sdk().PutObjectCommand)({ Bucket: this.bucket, Key: key, Body: createReadStream(file), ContentLength: size, ...condition }));
     } catch (err) {
       // 412: written meanwhile by another process (same hash, same content). 409: a concurrent
       // conditional write is in progress; it writes the same content.
@@ -152,19 +145,19 @@ export class S3BlobStore implements BlobStore {
   }
 
   private async multipart(key: string, file: string, size: number, condition: { IfNoneMatch?: string }): Promise<void> {
-    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }));
+    const { UploadId } = await this.client.send(new (sdk().CreateMultipartUploadCommand)({ Bucket: this.bucket, Key: key }));
     try {
       const parts: Array<{ ETag: string; PartNumber: number }> = [];
       for (let start = 0, n = 1; start < size; start += this.partSize, n++) {
         const end = Math.min(start + this.partSize, size) - 1;
         const res = await this.client.send(
-          new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId, PartNumber: n, Body: createReadStream(file, { start, end }), ContentLength: end - start + 1 }),
+          new (sdk().UploadPartCommand)({ Bucket: this.bucket, Key: key, UploadId, PartNumber: n, Body: createReadStream(file, { start, end }), ContentLength: end - start + 1 }),
         );
         parts.push({ ETag: res.ETag!, PartNumber: n });
       }
-      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId, MultipartUpload: { Parts: parts }, ...condition }));
+      await this.client.send(new (sdk().CompleteMultipartUploadCommand)({ Bucket: this.bucket, Key: key, UploadId, MultipartUpload: { Parts: parts }, ...condition }));
     } catch (err) {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId })).catch(() => undefined);
+      await this.client.send(new (sdk().AbortMultipartUploadCommand)({ Bucket: this.bucket, Key: key, UploadId })).catch(() => undefined);
       throw err;
     }
   }
@@ -175,7 +168,7 @@ export class S3BlobStore implements BlobStore {
     const abort = new AbortController();
     out.once('close', () => abort.abort());
     this.client
-      .send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }), { abortSignal: abort.signal })
+      .send(new (sdk().GetObjectCommand)({ Bucket: this.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }), { abortSignal: abort.signal })
       .then(async (res) => {
         const body = res.Body as Readable;
         await (range ? pipeline(body, out) : pipeline(body, rehash(hash), out));
@@ -189,7 +182,7 @@ export class S3BlobStore implements BlobStore {
 
   async size(namespace: string, hash: string): Promise<number | undefined> {
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(namespace, hash) }));
+      const res = await this.client.send(new (sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: this.keyOf(namespace, hash) }));
       return res.ContentLength;
     } catch (err) {
       if (isMissing(err)) return undefined;
@@ -200,7 +193,7 @@ export class S3BlobStore implements BlobStore {
   async verify(namespace: string, hash: string): Promise<'ok' | 'missing' | 'corrupted'> {
     let body: Readable;
     try {
-      body = (await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(namespace, hash) }))).Body as Readable;
+      body = (await this.client.send(new (sdk().GetObjectCommand)({ Bucket: this.bucket, Key: this.keyOf(namespace, hash) }))).Body as Readable;
     } catch (err) {
       if (isMissing(err)) return 'missing';
       throw err;
@@ -214,7 +207,7 @@ export class S3BlobStore implements BlobStore {
     const out: Array<{ namespace: string; hash: string }> = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.listPrefix, ContinuationToken: token, MaxKeys: this.listPageSize }));
+      const page = await this.client.send(new (sdk().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: this.listPrefix, ContinuationToken: token, MaxKeys: this.listPageSize }));
       for (const o of page.Contents ?? []) {
         const parts = o.Key!.slice(this.listPrefix.length).split('/');
         if (parts.length !== 4) continue; // not a blob (something else under the prefix)
@@ -227,7 +220,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async remove(namespace: string, hash: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(namespace, hash) }));
+    await this.client.send(new (sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: this.keyOf(namespace, hash) }));
   }
 
   /**
@@ -255,10 +248,10 @@ export class S3BlobStore implements BlobStore {
       let keyMarker: string | undefined;
       let uploadIdMarker: string | undefined;
       do {
-        const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.listPrefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+        const page = await this.client.send(new (sdk().ListMultipartUploadsCommand)({ Bucket: this.bucket, Prefix: this.listPrefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
         for (const u of page.Uploads ?? []) {
           if (u.Initiated && u.Initiated.getTime() > cutoff) continue;
-          await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key!, UploadId: u.UploadId! }));
+          await this.client.send(new (sdk().AbortMultipartUploadCommand)({ Bucket: this.bucket, Key: u.Key!, UploadId: u.UploadId! }));
           removed++;
         }
         [keyMarker, uploadIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];

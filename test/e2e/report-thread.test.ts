@@ -9,11 +9,11 @@ import { runCli, startServer, stopServer } from '../utils/process.js';
 import { cookieFor } from '../utils/raw-http.js';
 
 /**
- * SQLite, one real server process: report jobs run on the server's report thread (its own
+ * SQLite, one real server process: report jobs run in the server's report process (its own
  * connection to the WAL-mode database file), not on the thread that answers requests.
  * How much that helps is measured by bench/head-of-line.ts, not asserted here.
  */
-describe('SQLite: reports run on a worker thread of the server; dengbao worker refuses', function () {
+describe('SQLite: reports run in a child process of the server; dengbao worker refuses', function () {
   this.timeout(300_000);
   const secret = 'report-thread-test-secret-report-thread-1234';
   let dataDir: string;
@@ -59,6 +59,8 @@ describe('SQLite: reports run on a worker thread of the server; dengbao worker r
     const finished = server.output().split('\n').find((l) => l.includes('report job finished') && l.includes(job.id));
     expect(finished, 'the report thread logged the job').to.be.a('string');
     expect(JSON.parse(finished!)).to.include({ thread: 'reports', status: 'done' });
+    // In a process of its own: its heap and its browser are not the server's memory.
+    expect(JSON.parse(finished!).pid, 'the report process is not the server process').to.be.a('number').and.not.equal(server.child.pid);
     const sqlite = new Database(path.join(dataDir, 'dengbao.sqlite'), { readonly: true });
     try {
       expect(sqlite.pragma('journal_mode', { simple: true })).to.equal('wal');

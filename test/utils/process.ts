@@ -34,7 +34,7 @@ export function startServer(env: Record<string, string>): Promise<{ child: Child
     const timer = setTimeout(() => {
       child.kill();
       reject(new Error(`server did not start:\n${out}`));
-    }, 30_000);
+    }, 120_000); // a first start loads the demo data: slow on a loaded machine
     const onData = (d: Buffer) => {
       out += d;
       const m = /dengbao is running at (http:\/\/\S+)/.exec(out);
