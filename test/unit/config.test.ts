@@ -33,8 +33,8 @@ describe('configuration', () => {
   });
 
   it('runs background jobs in every process by default; JOBS=off leaves them to workers; bad job settings are named', () => {
-    expect(parseConfig({}).jobs).to.deep.equal({ run: true, concurrency: 1, timeoutSeconds: 1800 });
-    expect(parseConfig({ JOBS: 'off', JOB_CONCURRENCY: '4', JOB_TIMEOUT_SECONDS: '600' }).jobs).to.deep.equal({ run: false, concurrency: 4, timeoutSeconds: 600 });
+    expect(parseConfig({}).jobs).to.deep.equal({ run: true, concurrency: 1, timeoutSeconds: 1800, waitSeconds: 120 });
+    expect(parseConfig({ JOBS: 'off', JOB_CONCURRENCY: '4', JOB_TIMEOUT_SECONDS: '600', JOB_WAIT_SECONDS: '5' }).jobs).to.deep.equal({ run: false, concurrency: 4, timeoutSeconds: 600, waitSeconds: 5 });
     expect(configError({ JOBS: 'no' }).variable).to.equal('JOBS');
     expect(configError({ JOB_CONCURRENCY: '0' }).variable).to.equal('JOB_CONCURRENCY');
     expect(configError({ JOB_TIMEOUT_SECONDS: '5' }).variable).to.equal('JOB_TIMEOUT_SECONDS');
