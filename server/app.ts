@@ -55,6 +55,8 @@ import { systemPagesRouter } from './web/system-pages.js';
 import { filing2025PagesRouter } from './web/filing-2025-pages.js';
 import { libraryPagesRouter } from './web/library-pages.js';
 import { adminPagesRouter } from './web/admin-pages.js';
+import { organizationPagesRouter } from './web/organization-pages.js';
+import { platformPagesRouter } from './web/platform-pages.js';
 import { auditPagesRouter } from './web/audit-pages.js';
 import { loadOrgChoices } from './web/render.js';
 import { createBlobStore } from './storage/index.js';
@@ -153,7 +155,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
     next();
   });
   pages.use(pageGuards, accountPagesRouter);
-  pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, findingPagesRouter, workspacePagesRouter, workspaceWritesRouter, assessmentPagesRouter, hazardPagesRouter, verificationPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
+  pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, findingPagesRouter, workspacePagesRouter, workspaceWritesRouter, assessmentPagesRouter, hazardPagesRouter, verificationPagesRouter, libraryPagesRouter, platformPagesRouter, adminPagesRouter, organizationPagesRouter, auditPagesRouter);
   app.use(pages, pageNotFound, pageErrors);
 
   app.use(notFound);

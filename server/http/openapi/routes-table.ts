@@ -24,7 +24,7 @@ DELETE /tokens/:id | Revoke an API token | signed-in
 GET /organizations | Organisations the caller sees | signed-in
 POST /organizations | Create an organisation | platform:organizations.manage
 GET /organizations/:id | One organisation | org:read
-PATCH /organizations/:id | Edit an organisation | platform:organizations.manage
+PATCH /organizations/:id | Edit an organisation (its officers, or platform:organizations.manage) | org:manage
 GET /organizations/:id/members | Members of an organisation | org:read
 POST /organizations/:id/members | Propose a membership | org:manage
 PATCH /organizations/:id/members/:membershipId | Change a member's role | org:manage
