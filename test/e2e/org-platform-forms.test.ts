@@ -188,6 +188,35 @@ describeEachEngine('organisation, template and platform forms in the browser', (
     });
   }
 
+  it('an officer changes a member\'s role and back on the admin page; the last officer keeps the role, in words', async function () {
+    this.timeout(90_000);
+    const page = await signIn('officer', 'zh-CN');
+    await page.goto(`${base}/admin`);
+    const auditor = await ctx.db.knex('users').where({ username: 'auditor' }).first();
+    const m = await ctx.db.knex('memberships').where({ organization_id: orgId, user_id: auditor.id }).first();
+    const form = `form[action="/admin/organizations/${orgId}/members/${m.id}/role"]`;
+    await page.select(`${form} select[name=role]`, 'consultant');
+    await click(page, `${form} button`);
+    expect((await ctx.db.knex('memberships').where({ id: m.id }).first()).role).to.equal('consultant');
+    expect(await page.$eval(`${form} select[name=role]`, (s) => (s as HTMLSelectElement).value)).to.equal('consultant');
+    await page.select(`${form} select[name=role]`, 'auditor');
+    await click(page, `${form} button`);
+    expect((await ctx.db.knex('memberships').where({ id: m.id }).first()).role).to.equal('auditor');
+    // The organisation's only officer cannot step down: refused, said in Chinese.
+    const me = await ctx.db.knex('users').where({ username: 'officer' }).first();
+    const officers = await ctx.db.knex('memberships').where({ organization_id: orgId, role: 'officer', status: 'active' });
+    if (officers.length === 1) {
+      const own = `form[action="/admin/organizations/${orgId}/members/${officers[0].id}/role"]`;
+      expect(officers[0].user_id).to.equal(me.id);
+      await page.select(`${own} select[name=role]`, 'auditor');
+      await click(page, `${own} button`);
+      expect(await page.$eval('p.error', (e) => e.textContent)).to.contain('组织至少需要保留一名合规负责人');
+      expect((await ctx.db.knex('memberships').where({ id: officers[0].id }).first()).role).to.equal('officer');
+    }
+    await check(page, 'zh-CN', 'admin-members');
+    await page.browserContext().close();
+  });
+
   it('a published platform: the officer reads it, the system administrator edits and may publish', async function () {
     this.timeout(90_000);
     const published = await ctx.db.knex('platforms').where({ published: true }).first();
