@@ -58,6 +58,8 @@ import { evidenceFormsRouter } from './web/evidence-forms.js';
 import { findingFormsRouter } from './web/finding-forms.js';
 import { assessmentItemsRouter } from './web/assessment-items.js';
 import { adminPagesRouter } from './web/admin-pages.js';
+import { organizationPagesRouter } from './web/organization-pages.js';
+import { platformPagesRouter } from './web/platform-pages.js';
 import { auditPagesRouter } from './web/audit-pages.js';
 import { loadOrgChoices } from './web/render.js';
 import { createBlobStore } from './storage/index.js';
@@ -158,7 +160,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   pages.use(pageGuards, accountPagesRouter);
   // Evidence, finding and assessment-item forms (before the library's read-only routes).
   pages.use(evidenceFormsRouter, findingFormsRouter, assessmentItemsRouter);
-  pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, findingPagesRouter, workspacePagesRouter, workspaceWritesRouter, assessmentPagesRouter, hazardPagesRouter, verificationPagesRouter, libraryPagesRouter, adminPagesRouter, auditPagesRouter);
+  pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, findingPagesRouter, workspacePagesRouter, workspaceWritesRouter, assessmentPagesRouter, hazardPagesRouter, verificationPagesRouter, libraryPagesRouter, platformPagesRouter, adminPagesRouter, organizationPagesRouter, auditPagesRouter);
   app.use(pages, pageNotFound, pageErrors);
 
   app.use(notFound);

@@ -120,17 +120,15 @@ cloudRouter.get('/platforms/:id/responsibilities', async (req, res) => {
   sendArray(req, res, await platforms(req).responsibilities(id, q.level, q.set), q);
 });
 
+export const putPlatformsIdResponsibilitiesBody = z.strictObject({
+  entries: z
+    .array(z.strictObject({ code, responsibility: z.enum(['provider', 'shared', 'tenant']), platformResult: z.enum(['conform', 'partial', 'nonconform', 'na']).nullable().optional(), note: z.string().max(500).nullable().optional() }))
+    .min(1)
+    .max(2000),
+});
 cloudRouter.put('/platforms/:id/responsibilities', async (req, res) => {
   const { id } = validate(req, idParams, 'params');
-  const body = validate(
-    req,
-    z.strictObject({
-      entries: z
-        .array(z.strictObject({ code, responsibility: z.enum(['provider', 'shared', 'tenant']), platformResult: z.enum(['conform', 'partial', 'nonconform', 'na']).nullable().optional(), note: z.string().max(500).nullable().optional() }))
-        .min(1)
-        .max(2000),
-    }),
-  );
+  const body = validate(req, putPlatformsIdResponsibilitiesBody);
   await platforms(req).putResponsibilities(id, body.entries);
   res.json({ data: await platforms(req).responsibilities(id) });
 });

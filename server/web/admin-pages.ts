@@ -1,10 +1,12 @@
 import { Router, type Request } from 'express';
-import { can, OrganizationScope, PLATFORM_ROLES, type Caller, type PlatformRole } from '../context.js';
+import { can, OrganizationScope, ORG_ROLES, PLATFORM_ROLES, type Caller, type PlatformRole } from '../context.js';
 import { ForbiddenError, ValidationError } from '../errors.js';
 import { deps, serviceContext } from '../http/request.js';
 import { passwordPolicyOf } from '../services/credentials.js';
 import { fields } from '../http/validate.js';
 import { OrganizationsService } from '../services/organizations.js';
+import { patchOrganizationsIdMembersMembershipIdBody } from '../routes/organizations.js';
+import { parseFormWith, textFields } from './form-values.js';
 import { setPlatformRoles } from '../services/platform-roles.js';
 import { UsersService } from '../services/users.js';
 import { requireCsrf } from './csrf.js';
@@ -34,7 +36,7 @@ adminPagesRouter.get('/admin', signedIn, async (req, res) => {
   const organizations = [];
   for (const o of await orgs.list()) {
     if (!can(ctx.caller, 'organizations.list') && !officerOf(o.id)) continue;
-    const members = (await orgs.listMembers(o.id)).map((m) => ({ ...m, roleLabel: req.t(`roles.${m.role}`, { defaultValue: m.role }), pending: m.status === 'pending', decide: m.status === 'pending' && officerOf(o.id) }));
+    const members = (await orgs.listMembers(o.id)).map((m) => ({ ...m, roleLabel: req.t(`roles.${m.role}`, { defaultValue: m.role }), pending: m.status === 'pending', decide: m.status === 'pending' && officerOf(o.id), manage: manageAll || officerOf(o.id), roleChoices: ORG_ROLES.map((r) => ({ value: r, label: req.t(`roles.${r}`), on: r === m.role })) }));
     organizations.push({ ...o, members, canAdd: manageAll || officerOf(o.id) });
   }
   const users = can(ctx.caller, 'users.read') ? await new UsersService(ctx.knex, ctx.caller).list() : [];
@@ -54,6 +56,7 @@ adminPagesRouter.get('/admin', signedIn, async (req, res) => {
     error: typeof req.query.error === 'string' ? (req.t(`errors.${req.query.error}`, { defaultValue: req.query.error }) as string) : undefined,
     fieldErrors: fieldErrors(req),
     L,
+    O: req.t('org_admin', { returnObjects: true }),
   });
 });
 
@@ -107,6 +110,15 @@ adminPagesRouter.post('/admin/organizations/:id/members', signedIn, requireCsrf,
     const b = req.body as Record<string, string>;
     const role = ['officer', 'consultant', 'auditor'].includes(b.role ?? '') ? (b.role as 'officer') : 'auditor';
     await new OrganizationsService(serviceContext(req)).addMember(fields.id.parse(req.params.id), { username: String(b.username ?? ''), role });
+    return '/admin';
+  }),
+);
+
+/** A member's role, checked with the API's schema (the last active officer keeps the role: the service refuses). */
+adminPagesRouter.post('/admin/organizations/:id/members/:membershipId/role', signedIn, requireCsrf, (req, res) =>
+  formAction(req, res, '/admin', async () => {
+    const { role } = parseFormWith(req, patchOrganizationsIdMembersMembershipIdBody, { role: textFields(req).role });
+    await new OrganizationsService(serviceContext(req)).changeRole(fields.id.parse(req.params.id), fields.id.parse(req.params.membershipId), role);
     return '/admin';
   }),
 );

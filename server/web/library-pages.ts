@@ -1,6 +1,5 @@
 import { OrganizationScope } from '../context.js';
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { PlatformsService, responsibilityMatrix } from '../cloud/platforms.js';
 import { EVIDENCE_KINDS } from '../database/migrations/20261126C-evidence.js';
 import { AppError } from '../errors.js';
 import { EvidenceService } from '../evidence/service.js';
@@ -11,7 +10,7 @@ import { requireCsrf } from './csrf.js';
 import { pageLinks, pageOfPage } from './paging.js';
 import { renderPage, selectedOrganization, signedIn } from './render.js';
 
-/** The evidence library and the platforms with their responsibility matrices. */
+/** The evidence library (the platforms' pages are in platform-pages.ts). */
 export const libraryPagesRouter = Router();
 
 const q = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
@@ -75,41 +74,5 @@ libraryPagesRouter.post('/evidence', signedIn, requireCsrf, async (req, res) => 
     if (!(err instanceof AppError) || err.status >= 500) throw err;
     res.redirect(303, `/evidence?error=${encodeURIComponent(req.t(`errors.${err.code}`, { ...err.params, defaultValue: err.message }))}`);
   }
-});
-
-libraryPagesRouter.get('/platforms', signedIn, async (req, res) => {
-  const ctx = serviceContext(req);
-  const platforms = await new PlatformsService(ctx, deps(req).catalogue).list();
-  const withCounts = [];
-  for (const p of platforms) {
-    const matrix = await responsibilityMatrix(ctx.knex, deps(req).catalogue, p.id, p.level);
-    const counts = { provider: 0, shared: 0, tenant: 0 };
-    for (const m of matrix) counts[m.responsibility]++;
-    withCounts.push({ ...p, counts });
-  }
-  renderPage(req, res, 'platforms', { title: req.t('ui.platform'), nav: 'platforms', platforms: withCounts });
-});
-
-libraryPagesRouter.get('/platforms/:id', signedIn, async (req, res) => {
-  const ctx = serviceContext(req);
-  const service = new PlatformsService(ctx, deps(req).catalogue);
-  const platform = await service.get(String(req.params.id));
-  const level = req.query.level === '4' ? 4 : 3;
-  const all = await service.responsibilities(platform.id, level);
-  const page = Math.max(1, Number(req.query.page) || 1);
-  const pageSize = 100;
-  const pages = Math.max(1, Math.ceil(all.length / pageSize));
-  const link = (p: number) => `/platforms/${platform.id}?level=${level}&page=${p}`;
-  renderPage(req, res, 'platform', {
-    title: platform.product,
-    nav: 'platforms',
-    platform,
-    level,
-    matrix: all.slice((page - 1) * pageSize, page * pageSize),
-    page,
-    pages,
-    prev: page > 1 ? link(page - 1) : null,
-    next: page < pages ? link(page + 1) : null,
-  });
 });
 

@@ -19,6 +19,8 @@ function load() {
     'pager',
     '<nav class="pager">{{#if prev}}<a href="{{prev}}">{{t "ui.previous"}}</a>{{/if}} <span>{{t "ui.page" page=page pages=pages}}</span> {{#if next}}<a href="{{next}}">{{t "ui.next"}}</a>{{/if}}</nav>',
   );
+  // Form parts shared by pages (templates/partials/<name>.hbs is {{> name}}).
+  for (const f of readdirSync(path.join(root, 'partials')).filter((f) => f.endsWith('.hbs'))) hb.registerPartial(f.replace(/\.hbs$/, ''), readFileSync(path.join(root, 'partials', f), 'utf8'));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('pct', (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`));
   hb.registerHelper('join', (xs: unknown, sep: unknown) => (Array.isArray(xs) ? xs.join(typeof sep === 'string' ? sep : ', ') : ''));

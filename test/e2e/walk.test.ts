@@ -69,7 +69,31 @@ describeEachEngine('the whole engagement in the browser (officer, then auditor)'
     expect(rawEnumValues(text, lang).filter((v) => !ROLES.has(v)), `${lang} ${step}: raw enum values`).to.deep.equal([]);
     if (lang === 'zh-CN') expect(text, `${lang} ${step}: English error prose`).not.to.match(/must not be|is required|not allowed/);
     await page.screenshot({ path: path.join(ARTIFACTS, `walk-${ctx.engine}-${lang}-${step}.png`), fullPage });
+    await atPhoneWidth(page, lang, step);
     return text;
+  }
+
+  /**
+   * The same page at 390 px (a phone): no horizontal scrolling, and a screenshot. The viewport is
+   * narrowed in place (no reload: a page answering a refused POST would be sent again) and restored.
+   */
+  async function atPhoneWidth(page: Page, lang: 'zh-CN' | 'en', step: string): Promise<void> {
+    const desktop = page.viewport()!;
+    await page.setViewport({ width: 390, height: 844 });
+    try {
+      const { scroll, client, widest } = await page.evaluate(`(() => {
+        const client = document.documentElement.clientWidth;
+        const widest = [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > client + 1)
+          .slice(0, 5)
+          .map((e) => e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));
+        return { scroll: document.documentElement.scrollWidth, client, widest };
+      })()`) as { scroll: number; client: number; widest: string[] };
+      await page.screenshot({ path: path.join(ARTIFACTS, `walk-390-${ctx.engine}-${lang}-${step}.png`), fullPage: true });
+      expect(scroll, `${lang} ${step} at 390 px: page ${scroll} px wide in a ${client} px window (${widest.join(', ')})`).to.be.at.most(client);
+    } finally {
+      await page.setViewport(desktop);
+    }
   }
 
   const click = (page: Page, selector: string) => Promise.all([page.waitForNavigation(), page.click(selector)]);

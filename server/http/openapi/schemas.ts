@@ -5,7 +5,7 @@ import { deleteAssessmentsIdResultsCodeParams as assessmentsDeleteAssessmentsIdR
 import { auditQuery as auditAuditQuery } from '../../routes/audit.js';
 import { loginBody as authLoginBody } from '../../routes/auth.js';
 import { highRiskQuery as catalogueHighRiskQuery, itemParams as catalogueItemParams, itemsQuery as catalogueItemsQuery, structureQuery as catalogueStructureQuery } from '../../routes/catalogue.js';
-import { idParams as cloudIdParams, patchPlatformsIdBody as cloudPatchPlatformsIdBody, postPlatformsBody as cloudPostPlatformsBody, postSystemsIdDeployedProductsBody as cloudPostSystemsIdDeployedProductsBody, categoriesQuery as cloudCategoriesQuery, productsQuery as cloudProductsQuery, responsibilitiesQuery as cloudResponsibilitiesQuery } from '../../routes/cloud.js';
+import { idParams as cloudIdParams, patchPlatformsIdBody as cloudPatchPlatformsIdBody, postPlatformsBody as cloudPostPlatformsBody, postSystemsIdDeployedProductsBody as cloudPostSystemsIdDeployedProductsBody, putPlatformsIdResponsibilitiesBody as cloudPutPlatformsIdResponsibilitiesBody, categoriesQuery as cloudCategoriesQuery, productsQuery as cloudProductsQuery, responsibilitiesQuery as cloudResponsibilitiesQuery } from '../../routes/cloud.js';
 import { deadlinesQuery as deadlinesDeadlinesQuery } from '../../routes/deadlines.js';
 import { getReportTemplatesIdVersionsVersionDownloadParams as documentsGetReportTemplatesIdVersionsVersionDownloadParams, idParams as documentsIdParams, postSystemsIdDocumentsBody as documentsPostSystemsIdDocumentsBody } from '../../routes/documents.js';
 import { createBody as evidenceRequestsCreateBody, postEvidenceRequestsIdCancelParams as evidenceRequestsPostEvidenceRequestsIdCancelParams, listQuery as evidenceRequestsListQuery } from '../../routes/evidence-requests.js';
@@ -75,7 +75,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   'GET /platforms/:id': { params: cloudIdParams },
   'PATCH /platforms/:id': { params: cloudIdParams, body: cloudPatchPlatformsIdBody },
   'GET /platforms/:id/responsibilities': { params: cloudIdParams, query: cloudResponsibilitiesQuery },
-  'PUT /platforms/:id/responsibilities': { params: cloudIdParams },
+  'PUT /platforms/:id/responsibilities': { params: cloudIdParams, body: cloudPutPlatformsIdResponsibilitiesBody },
   'GET /deadlines': { query: deadlinesDeadlinesQuery },
   'POST /organizations/:id/report-templates': { params: documentsIdParams },
   'GET /organizations/:id/report-templates': { params: documentsIdParams, query: pageQuery },
