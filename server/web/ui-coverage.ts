@@ -90,34 +90,40 @@ export const UI_FORMS: Record<string, UiForm> = {
   'POST /assessments/:id/scans': { page: '/assessments/{assessment}/findings', action: '/assessments/{assessment}/scans', role: 'consultant' },
   'POST /assessments/:id/pentests': { page: '/assessments/{assessment}/findings', action: '/assessments/{assessment}/pentests', role: 'consultant' },
 
+  // ---- the system's own records: archive, inspections, 2025 filing documents ----
+  'DELETE /systems/:id': { page: '/systems/{system}', action: '/systems/{system}/archive', role: 'officer' },
+  'PATCH /systems/:id/inspections/:iid': { page: '/systems/{system}', action: '/systems/{system}/inspections/{inspection}/rectified', role: 'officer', shownWhen: 'the system has a supervision inspection' },
+  'PUT /systems/:id/filing/data-survey': { page: '/systems/{system}/data-survey', action: '/systems/{system}/data-survey', role: 'officer' },
+  'PATCH /systems/:id/protection-plans/:pid': { page: '/systems/{system}/protection-plans/{plan}', action: '/systems/{system}/protection-plans/{plan}', role: 'officer', shownWhen: 'the system has a protection plan' },
+
+  // ---- evidence ----
+  'PATCH /evidence/:id': { page: '/evidence/{evidence}', action: '/evidence/{evidence}/edit', role: 'consultant' },
+  'DELETE /evidence/:id': { page: '/evidence/{evidence}', action: '/evidence/{evidence}/delete', role: 'officer' },
+  'POST /evidence/:id/versions': { page: '/evidence/{evidence}', action: '/evidence/{evidence}/versions', role: 'consultant' },
+  'POST /evidence/:id/links': { page: '/evidence/{evidence}', action: '/evidence/{evidence}/link', role: 'consultant' },
+  'DELETE /evidence/:id/links': { page: '/evidence/{evidence}', action: '/evidence/{evidence}/unlink', role: 'consultant' },
+  'POST /evidence-requests/:id/cancel': { page: '/evidence', action: '/evidence-requests/{evidenceRequest}/cancel', role: 'consultant', shownWhen: 'an evidence request is open' },
+
+  // ---- findings and the assessment's own items ----
+  'PATCH /findings/:id': { page: '/findings/{finding}', action: '/findings/{finding}/edit', role: 'consultant' },
+  'DELETE /findings/:id': { page: '/findings/{finding}', action: '/findings/{finding}/delete', role: 'consultant' },
+  'POST /assessments/:id/extra-items': { page: '/assessments/{assessment}/items', action: '/assessments/{assessment}/items/extra', role: 'consultant' },
+  'DELETE /assessments/:id/extra-items/:code': { page: '/assessments/{assessment}/items', action: '/assessments/{assessment}/items/extra/{extraItem}/remove', role: 'consultant', shownWhen: 'the assessment has extra items (X-…)' },
+  'POST /assessments/:id/inherit': { page: '/assessments/{assessment}/items', action: '/assessments/{assessment}/items/inherit', role: 'consultant' },
+  'POST /assessments/:id/results/outside-mapping': { page: '/assessments/{assessment}/items', action: '/assessments/{assessment}/items/outside-add', role: 'consultant' },
+
+  // ---- artefacts built in the background (the reports page) ----
+  'POST /assessments/:id/evidence-pack': { page: '/assessments/{assessment}/reports', action: '/assessments/{assessment}/artefacts', role: 'consultant' },
+  'POST /assessments/:id/workbook-export': { page: '/assessments/{assessment}/reports', action: '/assessments/{assessment}/artefacts', role: 'consultant' },
+
   // ---- cloud platforms ----
   'POST /platforms': { page: '/platforms', action: '/platforms', role: 'officer' },
   'PATCH /platforms/:id': { page: '/platforms/{platform}', action: '/platforms/{platform}/edit', role: 'officer' },
   'PUT /platforms/:id/responsibilities': { page: '/platforms/{platform}', action: '/platforms/{platform}/responsibilities', role: 'officer' },
 };
 
-/**
- * Forms other helpers are adding in parallel (issue 14 §1): listed here so the lead can move each
- * into UI_FORMS at merge. FOR THE LEAD: once merged, every entry should leave this list.
- */
-export const PENDING_FORMS: Record<string, string> = {
-  'DELETE /systems/:id': 'system archive (system-page helper)',
-  'PATCH /systems/:id/inspections/:iid': "the inspection's rectified date (filing/inspection helper)",
-  'PUT /systems/:id/filing/data-survey': 'data-survey entry (survey helper)',
-  'PATCH /systems/:id/protection-plans/:pid': 'protection-plan editing (plan helper)',
-  'PATCH /evidence/:id': 'evidence edit (evidence helper)',
-  'DELETE /evidence/:id': 'evidence delete (evidence helper)',
-  'POST /evidence/:id/versions': 'evidence new version (evidence helper)',
-  'POST /evidence/:id/links': 'evidence link (evidence helper)',
-  'DELETE /evidence/:id/links': 'evidence unlink (evidence helper)',
-  'POST /evidence-requests/:id/cancel': 'cancelling an evidence request (evidence helper)',
-  'PATCH /findings/:id': 'finding edit (finding helper)',
-  'DELETE /findings/:id': 'finding delete (finding helper)',
-  'POST /assessments/:id/extra-items': 'extra items outside the workspace (extra-items helper)',
-  'DELETE /assessments/:id/extra-items/:code': 'extra items outside the workspace (extra-items helper)',
-  'POST /assessments/:id/inherit': 're-applying inheritance (inheritance helper)',
-  'POST /assessments/:id/results/outside-mapping': 'outside-mapping rows (extra-items helper)',
-};
+/** Forms being built on another branch (none now: each was moved into UI_FORMS when it landed). */
+export const PENDING_FORMS: Record<string, string> = {};
 
 /** Write routes deliberately without a form, each with its reason. */
 export const NOT_IN_UI: Record<string, string> = {

@@ -6,8 +6,8 @@ import { DEMO_PASSWORD, demoOrganizations, signIn as apiSignIn } from '../utils/
 import { describeEachEngine } from '../utils/each-engine.js';
 import { startBrowserApp, type BrowserApp } from '../utils/browser-app.js';
 
-/** Permissions an officer or a consultant holds (an officer holds every organisation permission). */
-const callable = (permission: string) => permission.startsWith('org:') || permission === 'signed-in' || permission === 'public';
+/** Permissions an officer or a consultant holds (an officer holds every organisation permission); a line may name alternatives joined by " or ". */
+const callable = (permission: string) => permission.split(' or ').some((p) => p.startsWith('org:') || p === 'signed-in' || p === 'public');
 const WRITES = API_ROUTES.filter((r) => r.method !== 'GET' && callable(r.permission)).map((r) => `${r.method} ${r.path}`);
 
 /**
@@ -22,6 +22,7 @@ describe('UI coverage of the API (the lists)', () => {
     expect(unmapped, 'write routes with no form and no reason').to.deep.equal([]);
     expect(listed.filter((r) => !WRITES.includes(r)), 'entries naming no such write route').to.deep.equal([]);
     expect(listed.length, 'a route in two lists').to.equal(new Set(listed).size);
+    expect(Object.keys(PENDING_FORMS), 'forms still pending on another branch').to.deep.equal([]);
     for (const [route, reason] of Object.entries({ ...PENDING_FORMS, ...NOT_IN_UI })) expect(reason.trim().length, `${route}: a reason`).to.be.greaterThan(10);
   });
 });
@@ -47,6 +48,10 @@ describeEachEngine('UI coverage of the API (the forms on their pages)', (ctx) =>
     ids.hazard = hazard?.id ?? '';
     ids.object = (await knex('assessed_objects').where({ system_id: ids.system }).first()).id;
     ids.finding = (await knex('findings').where({ assessment_id: ids.assessment }).first()).id;
+    // Evidence of the organisation that is linked to something (its page shows the unlink form).
+    ids.evidence = (await knex('evidence').join('evidence_links', 'evidence_links.evidence_id', 'evidence.id').where('evidence.organization_id', ids.org).first('evidence.id')).id;
+    ids.inspection = (await knex('inspections').where({ system_id: ids.system }).first())?.id ?? '';
+    ids.plan = (await knex('protection_plans').where({ system_id: ids.system }).first())?.id ?? '';
     const officer = await knex('users').where({ username: 'officer' }).first();
     ids.membership = (await knex('memberships').where({ organization_id: ids.org }).whereNot({ user_id: officer.id }).first()).id;
     // A private platform of the organisation (the demo's are published ones).
