@@ -4,6 +4,7 @@ import { transaction } from '../database/transaction.js';
 import { ValidationError } from '../errors.js';
 import { SystemsService } from '../systems/service.js';
 import { newId, now } from '../util.js';
+import { productsOfOrganization } from './imported-products.js';
 import { unitsCoveredBy, type ProductCatalogue } from './products.js';
 
 /**
@@ -21,24 +22,27 @@ export class DeployedProductsService extends ScopedService {
 
   private systems = new SystemsService({ knex: this.knex, caller: this.caller });
 
-  private view(r: Record<string, any>) {
-    const p = this.products.products.find((x) => x.id === r.product_id);
-    return { id: r.id, systemId: r.system_id, productId: r.product_id, product: p ? { vendor: p.vendor, name: p.name, categories: p.categories } : null, since: r.since ?? null, notes: r.notes ?? null, evidenceId: r.evidence_id ?? null, createdAt: r.created_at };
+  private view(pc: ProductCatalogue, r: Record<string, any>) {
+    const p = pc.products.find((x) => x.id === r.product_id);
+    return { id: r.id, systemId: r.system_id, productId: r.product_id, product: p ? { vendor: p.vendor, name: p.name, categories: p.categories, ...(p.imported ? { imported: p.imported } : {}) } : null, since: r.since ?? null, notes: r.notes ?? null, evidenceId: r.evidence_id ?? null, createdAt: r.created_at };
   }
 
   async list(systemId: string) {
-    await this.systems.load(systemId);
-    return (await this.knex('deployed_products').where({ system_id: systemId }).orderBy('created_at')).map((r: Record<string, any>) => this.view(r));
+    const system = await this.systems.load(systemId);
+    const pc = await productsOfOrganization(this.knex, this.products, system.organization_id);
+    return (await this.knex('deployed_products').where({ system_id: systemId }).orderBy('created_at')).map((r: Record<string, any>) => this.view(pc, r));
   }
 
   async add(systemId: string, input: { productId: string; since?: string | null; notes?: string | null; evidenceId?: string | null }) {
     const system = await this.systems.load(systemId, 'edit');
-    const product = this.products.products.find((p) => p.id === input.productId);
+    // The catalogue's products and the organisation's own, imported from OSCAL.
+    const pc = await productsOfOrganization(this.knex, this.products, system.organization_id);
+    const product = pc.products.find((p) => p.id === input.productId);
     if (!product) throw new ValidationError({}, [{ path: 'productId', code: 'not_found', message: `unknown product ${input.productId}` }]);
     if (input.evidenceId && !(await this.knex('evidence').where({ id: input.evidenceId, organization_id: system.organization_id }).first())) {
       throw new ValidationError({}, [{ path: 'evidenceId', code: 'not_found', message: 'no such evidence in this organisation' }]);
     }
-    const covered = unitsCoveredBy(this.products, product.categories);
+    const covered = unitsCoveredBy(pc, product.categories);
     const id = newId();
     let drafted = 0;
     const grading = await this.knex('gradings').where({ system_id: systemId }).orderBy('version', 'desc').first();
@@ -71,6 +75,6 @@ export class DeployedProductsService extends ScopedService {
         updated_at: now(),
       });
     });
-    return { ...this.view(await this.knex('deployed_products').where({ id }).first()), draftedRecords: drafted, coveredUnits: covered.size };
+    return { ...this.view(pc, await this.knex('deployed_products').where({ id }).first()), draftedRecords: drafted, coveredUnits: covered.size };
   }
 }

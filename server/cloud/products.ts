@@ -35,6 +35,8 @@ export interface Product {
   categories: string[];
   note?: string;
   source: string;
+  /** An organisation's product imported from a vendor's OSCAL component-definition. */
+  imported?: { organizationId: string; documentUuid: string; documentTitle: string; documentVersion: string; componentType: string; importedAt: string };
 }
 export interface ProductCatalogue {
   source: string;

@@ -5,7 +5,9 @@ import { AssessmentsService } from '../assessments/service.js';
 import { SummaryService } from '../assessments/summary.js';
 import { DeployedProductsService } from '../cloud/deployed.js';
 import { PlatformsService } from '../cloud/platforms.js';
+import { importedProducts } from '../cloud/imported-products.js';
 import { productCatalogue } from '../cloud/products.js';
+import { OrganizationScope } from '../context.js';
 import { recommend } from '../cloud/recommendations.js';
 import { deps, requireCaller, serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
@@ -22,10 +24,13 @@ const code = z.string().regex(/^L\d-[A-Z]{3}\d-\d{2}$/, 'must be a test-unit cod
 
 export const productsQuery = z.strictObject({ vendor: z.string().max(50).optional(), category: z.string().max(50).optional(), unit: code.optional(), lang, ...pageFields });
 
-cloudRouter.get('/products', (req, res) => {
-  requireCaller(req);
+cloudRouter.get('/products', async (req, res) => {
+  const caller = requireCaller(req);
   const q = validate(req, productsQuery, 'query');
-  const pc = products(req);
+  // The catalogue's products, then those the caller's organisations imported from OSCAL.
+  const own = await importedProducts(deps(req).db, new OrganizationScope(caller).organizationIds('read'));
+  const base = products(req);
+  const pc = { ...base, products: [...base.products, ...own.products], categories: [...base.categories, ...own.categories] };
   const unitCats = q.unit ? new Set(pc.categories.filter((c) => c.covers.some((x) => x.unit === q.unit)).map((c) => c.id)) : undefined;
   const data = pc.products.filter(
     (p) => (!q.vendor || p.vendor.id === q.vendor) && (!q.category || p.categories.includes(q.category)) && (!unitCats || p.categories.some((c) => unitCats.has(c))),

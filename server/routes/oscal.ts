@@ -6,6 +6,8 @@ import { buildComponentDefinition } from '../../reports/oscal/component-definiti
 import { PlatformsService } from '../cloud/platforms.js';
 import { compareWithCatalogue, readCatalog } from '../../reports/oscal/catalog-import.js';
 import { readComponentDefinition } from '../../reports/oscal/component-import.js';
+import { readProductMappings } from '../../reports/oscal/product-import.js';
+import { ImportedProductsService } from '../cloud/imported-products.js';
 import { oscalValidator } from '../../reports/oscal/schema-check.js';
 import { buildPoam } from '../../reports/oscal/poam.js';
 import { readSmallUpload } from '../http/small-upload.js';
@@ -17,6 +19,7 @@ import { deps, requireCaller, serviceContext } from '../http/request.js';
 import { fields, validate } from '../http/validate.js';
 
 export const oscalRouter = Router();
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const level = z.coerce.number().int().min(Math.min(...LEVELS)).max(Math.max(...LEVELS));
 /** `sets=general,cloud`; absent: every requirement set the level has. */
@@ -73,23 +76,36 @@ oscalRouter.get('/platforms/:id/oscal/component-definition', async (req, res) =>
 
 // ---- import ----
 const IMPORT_MAX_BYTES = 10 * 1024 * 1024;
-export const importQuery = z.strictObject({ dryRun: z.enum(['1', 'true', '0', 'false']).optional(), platformId: fields.id.optional() });
+export const importQuery = z.strictObject({
+  dryRun: z.enum(['1', 'true', '0', 'false']).optional(),
+  /** Where a component-definition goes; absent: `platformId` → platform, `organizationId` → product, else the component types decide. */
+  target: z.enum(['platform', 'product']).optional(),
+  platformId: fields.id.optional(),
+  /** The organisation whose products a vendor's component-definition becomes (target=product). */
+  organizationId: fields.id.optional(),
+});
 
 /**
  * An OSCAL document (multipart `file`, JSON). A catalog exported by dengbao is read back and
  * compared with the catalogue (dry run only: the catalogue is data under controls/). A
  * component-definition becomes the responsibility matrix of `platformId`: matched by unit code or
  * control id; unmatched requirements are listed and, unless a dry run, nothing is imported while
- * any is left. A document failing the OSCAL schema → 400 with the first 50 errors by JSON path.
+ * any is left. With target=product (or organizationId, or when every component is software or
+ * hardware) it becomes the organisation's own products instead: one per software / service /
+ * hardware component, deployable on its systems; a re-import of the same document (uuid) replaces
+ * them. A document failing the OSCAL schema → 400 with the first 50 errors by JSON path.
  */
 oscalRouter.post('/oscal/import', async (req, res) => {
   requireCaller(req);
   const q = validate(req, importQuery, 'query');
   const dryRun = q.dryRun === '1' || q.dryRun === 'true';
   const platforms = new PlatformsService(serviceContext(req), deps(req).catalogue);
+  const ownProducts = new ImportedProductsService(serviceContext(req));
+  let target = q.target ?? (q.platformId ? 'platform' : q.organizationId ? 'product' : undefined);
   // 404 / 403 before the body is read.
-  const platform = q.platformId ? await platforms.get(q.platformId) : undefined;
+  const platform = q.platformId && target !== 'product' ? await platforms.get(q.platformId) : undefined;
   if (platform && !dryRun) await platforms.assertCanWrite(platform.id);
+  if (q.organizationId && target === 'product') ownProducts.assertCan(q.organizationId, !dryRun);
   const { file } = await readSmallUpload(req, IMPORT_MAX_BYTES);
   let doc: unknown;
   try {
@@ -109,6 +125,37 @@ oscalRouter.post('/oscal/import', async (req, res) => {
     res.json({ model, dryRun: true, applied: false, units: read.units.length, differenceCount: differences.length, differences: differences.slice(0, 500) });
     return;
   }
+  const components = ((doc as Json)['component-definition'].components ?? []) as Json[];
+  // Software and hardware are products; a service may be either, so a platform unless said otherwise.
+  target ??= components.length && components.every((c) => c.type === 'software' || c.type === 'hardware') ? 'product' : 'platform';
+  if (target === 'product') {
+    if (!q.organizationId) throw new ValidationError({ location: 'query' }, [{ path: 'query.organizationId', code: 'required', message: 'the organisation whose products these are' }]);
+    ownProducts.assertCan(q.organizationId, !dryRun);
+    const read = readProductMappings(deps(req).catalogue, doc as Json);
+    if (!dryRun) {
+      const problems = [
+        ...read.unmatched.map((u) => ({ path: u.path, code: u.reason, message: `${u.controlId}: no unit or control of the catalogue` })),
+        ...(read.products.length ? [] : [{ path: 'file', code: 'no_product_component', message: 'no component of type software, service or hardware' }]),
+        ...(read.products.some((p) => p.covers.length) ? [] : [{ path: 'file', code: 'nothing_matched', message: 'no requirement matched a unit' }]),
+      ];
+      if (problems.length) throw new ValidationError({ location: 'file' }, problems.slice(0, 50));
+    }
+    const written = dryRun ? undefined : await ownProducts.replace(q.organizationId, read);
+    res.json({
+      model,
+      target,
+      dryRun,
+      applied: !dryRun,
+      organizationId: q.organizationId,
+      document: read.document,
+      products: read.products.map((p) => ({ ...p, units: p.covers.length, covers: p.covers.slice(0, 2000) })),
+      units: new Set(read.products.flatMap((p) => p.covers.map((c) => c.code))).size,
+      skipped: read.skipped,
+      unmatched: read.unmatched,
+      ...(written ? { replaced: written.replaced } : {}),
+    });
+    return;
+  }
   if (!platform) throw new ValidationError({ location: 'query' }, [{ path: 'query.platformId', code: 'required', message: 'the platform whose responsibility matrix this is' }]);
   const { entries, unmatched } = readComponentDefinition(deps(req).catalogue, doc as Record<string, unknown>, platform.level);
   if (!dryRun) {
@@ -119,5 +166,5 @@ oscalRouter.post('/oscal/import', async (req, res) => {
     if (problems.length) throw new ValidationError({ location: 'file' }, problems.slice(0, 50));
     await platforms.putResponsibilities(platform.id, entries);
   }
-  res.json({ model, dryRun, applied: !dryRun, platformId: platform.id, units: entries.length, unmatched, entries: entries.slice(0, 2000) });
+  res.json({ model, target, dryRun, applied: !dryRun, platformId: platform.id, units: entries.length, unmatched, entries: entries.slice(0, 2000) });
 });

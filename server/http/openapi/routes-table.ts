@@ -170,6 +170,6 @@ GET /oscal/profile | An OSCAL profile of a level and requirement sets | signed-i
 GET /assessments/:id/oscal/assessment-results | An assessment as OSCAL assessment-results (observations with evidence hashes, findings, risks, the conclusion) | org:read
 GET /assessments/:id/oscal/poam | The remediation plan as an OSCAL plan-of-action-and-milestones | org:read
 GET /platforms/:id/oscal/component-definition | A cloud platform's responsibility matrix and results as an OSCAL component-definition | org:read
-POST /oscal/import | Import an OSCAL document (multipart file): a catalog compared with the catalogue (dryRun=1), or a component-definition as a platform's responsibility matrix (platformId; dry run first) | signed-in
+POST /oscal/import | Import an OSCAL document (multipart file): a catalog compared with the catalogue (dryRun=1); a component-definition as a platform's responsibility matrix (target=platform, platformId) or as the organisation's own products, deployable on its systems (target=product, organizationId; re-importing a document uuid replaces); dry run first | signed-in
 GET /openapi.json | This OpenAPI document | public
 `;
