@@ -72,7 +72,7 @@ describeEachEngine('OpenAPI permissions are the ones the routes enforce', (ctx) 
     // Reads first, then writes, deletions last, and the removal of a membership at the very end: a write
     // a permitted role makes must not take away what the next checks need.
     const accounts = (o: { method: string; pattern: string }) => o.method !== 'GET' && /^\/(organizations\/:id\/members|users|me|tokens)/.test(o.pattern);
-    const rank = (o: { method: string; pattern: string }) => (o.method === 'GET' ? 0 : accounts(o) ? 3 : o.method === 'DELETE' ? 2 : 1);
+    const rank = (o: { method: string; pattern: string }) => (o.method === 'GET' ? 0 : accounts(o) ? (o.method === 'DELETE' ? 4 : 3) : o.method === 'DELETE' ? 2 : 1);
     operations.sort((a, b) => rank(a) - rank(b));
     const cityValues = Object.entries(ids).filter(([k, v]) => v && !SHARED_KINDS.has(k as IdKind)).map(([, v]) => v!);
     const lies: string[] = [];
