@@ -156,7 +156,7 @@ async function verificationForm(req: Request, res: Response, assessmentId: strin
   try {
     res.redirect(303, await action());
   } catch (err) {
-    if (!(err instanceof AppError) || (err.status !== 400 && err.status !== 409 && err.status !== 413)) throw err;
+    if (!(err instanceof AppError) || ![400, 409, 413, 415, 422].includes(err.status)) throw err;
     const fieldErrors: Record<string, string> = {};
     for (const d of err.details) if (d.path) fieldErrors[fieldOf(d.path)] ??= detailWords(req, d);
     const L = V(req);
