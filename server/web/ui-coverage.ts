@@ -78,6 +78,9 @@ export const UI_FORMS: Record<string, UiForm> = {
   'PATCH /assessments/:id/extra-items/:code': { page: '/assessments/{assessment}?layer=X', action: '/assessments/{assessment}/extra-items/{extraItem}', role: 'consultant', shownWhen: 'the assessment has extra items (X-…)' },
   'POST /assessments/:id/workbook': { page: '/assessments/{assessment}/reports', action: '/assessments/{assessment}/workbook-import', role: 'consultant' },
   'POST /assessments/:id/reports': { page: '/assessments/{assessment}/reports', action: '/assessments/{assessment}/reports', role: 'consultant' },
+  // The queued artefacts: one form on the reports page, its button names the kind.
+  'POST /assessments/:id/evidence-pack': { page: '/assessments/{assessment}/reports', action: '/assessments/{assessment}/artefacts', role: 'consultant' },
+  'POST /assessments/:id/workbook-export': { page: '/assessments/{assessment}/reports', action: '/assessments/{assessment}/artefacts', role: 'consultant' },
 
   // ---- findings, hazards, verification ----
   'POST /assessments/:id/findings': { page: '/assessments/{assessment}/findings', action: '/assessments/{assessment}/findings', role: 'consultant' },

@@ -7,7 +7,7 @@ import { describeEachEngine } from '../utils/each-engine.js';
 import { startBrowserApp, type BrowserApp } from '../utils/browser-app.js';
 
 /** Permissions an officer or a consultant holds (an officer holds every organisation permission). */
-const callable = (permission: string) => permission.startsWith('org:') || permission === 'signed-in' || permission === 'public';
+const callable = (permission: string) => permission.split(' or ').some((p) => p.startsWith('org:') || p === 'signed-in' || p === 'public');
 const WRITES = API_ROUTES.filter((r) => r.method !== 'GET' && callable(r.permission)).map((r) => `${r.method} ${r.path}`);
 
 /**
