@@ -4,7 +4,7 @@ import { COMPENSATION_KINDS, CompensationsService } from '../assessments/compens
 import { FindingsService } from '../assessments/findings.js';
 import { AssessmentsService, WRITABLE } from '../assessments/service.js';
 import { OrganizationScope } from '../context.js';
-import { AppError, ValidationError, type ErrorDetail } from '../errors.js';
+import { AppError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
 import { readUploadToMemory } from '../http/memory-upload.js';
 import { serviceContext } from '../http/request.js';
 import { compensationBody, idParams, patchPentestsIdBody, raiseBody } from '../routes/verification.js';
@@ -299,7 +299,8 @@ verificationFormsRouter.post('/scan-vulnerabilities/:id/finding', signedIn, requ
   const id = idOf(req);
   const ctx = serviceContext(req);
   const vuln = await ctx.knex('scan_vulnerabilities').where({ id }).first('assessment_id');
-  const assessmentId = vuln ? String(vuln.assessment_id) : '';
+  if (!vuln) throw new NotFoundError({ resource: 'scan_vulnerability', id });
+  const assessmentId = String(vuln.assessment_id);
   await verificationForm(req, res, assessmentId, `raise-vuln-${id}`, (p) => p.split('.')[0]!, async () => {
     await new RaiseFindingService(ctx).fromVulnerability(id, parse(req, raiseBody, raiseInput(req.body as Record<string, unknown>)));
     return page(assessmentId, `vuln-${id}`);
