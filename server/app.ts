@@ -50,6 +50,7 @@ import { workspacePagesRouter } from './web/workspace-pages.js';
 import { workspaceWritesRouter } from './web/workspace-writes.js';
 import { hazardPagesRouter } from './web/hazard-pages.js';
 import { verificationPagesRouter } from './web/verification-pages.js';
+import { verificationFormsRouter } from './web/verification-forms.js';
 import { findingPagesRouter } from './web/finding-pages.js';
 import { systemPagesRouter } from './web/system-pages.js';
 import { filing2025PagesRouter } from './web/filing-2025-pages.js';
@@ -160,7 +161,7 @@ export function createApp({ db, config, logger, catalogue = shippedCatalogue(), 
   pages.use(pageGuards, accountPagesRouter);
   // Evidence, finding and assessment-item forms (before the library's read-only routes).
   pages.use(evidenceFormsRouter, findingFormsRouter, assessmentItemsRouter);
-  pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, findingPagesRouter, workspacePagesRouter, workspaceWritesRouter, assessmentPagesRouter, hazardPagesRouter, verificationPagesRouter, libraryPagesRouter, platformPagesRouter, adminPagesRouter, organizationPagesRouter, auditPagesRouter);
+  pages.use(systemPagesRouter, filing2025PagesRouter, pagesRouter, findingPagesRouter, workspacePagesRouter, workspaceWritesRouter, assessmentPagesRouter, hazardPagesRouter, verificationPagesRouter, verificationFormsRouter, libraryPagesRouter, platformPagesRouter, adminPagesRouter, organizationPagesRouter, auditPagesRouter);
   app.use(pages, pageNotFound, pageErrors);
 
   app.use(notFound);

@@ -78,6 +78,9 @@ export const UI_FORMS: Record<string, UiForm> = {
   'PATCH /assessments/:id/extra-items/:code': { page: '/assessments/{assessment}?layer=X', action: '/assessments/{assessment}/extra-items/{extraItem}', role: 'consultant', shownWhen: 'the assessment has extra items (X-…)' },
   'POST /assessments/:id/workbook': { page: '/assessments/{assessment}/reports', action: '/assessments/{assessment}/workbook-import', role: 'consultant' },
   'POST /assessments/:id/reports': { page: '/assessments/{assessment}/reports', action: '/assessments/{assessment}/reports', role: 'consultant' },
+  // The queued artefacts: one form on the reports page, its button names the kind.
+  'POST /assessments/:id/evidence-pack': { page: '/assessments/{assessment}/reports', action: '/assessments/{assessment}/artefacts', role: 'consultant' },
+  'POST /assessments/:id/workbook-export': { page: '/assessments/{assessment}/reports', action: '/assessments/{assessment}/artefacts', role: 'consultant' },
 
   // ---- findings, hazards, verification ----
   'POST /assessments/:id/findings': { page: '/assessments/{assessment}/findings', action: '/assessments/{assessment}/findings', role: 'consultant' },
@@ -112,9 +115,17 @@ export const UI_FORMS: Record<string, UiForm> = {
   'POST /assessments/:id/inherit': { page: '/assessments/{assessment}/items', action: '/assessments/{assessment}/items/inherit', role: 'consultant' },
   'POST /assessments/:id/results/outside-mapping': { page: '/assessments/{assessment}/items', action: '/assessments/{assessment}/items/outside-add', role: 'consultant' },
 
-  // ---- artefacts built in the background (the reports page) ----
-  'POST /assessments/:id/evidence-pack': { page: '/assessments/{assessment}/reports', action: '/assessments/{assessment}/artefacts', role: 'consultant' },
-  'POST /assessments/:id/workbook-export': { page: '/assessments/{assessment}/reports', action: '/assessments/{assessment}/artefacts', role: 'consultant' },
+
+  // ---- verification page: compensations (chapter 6), pen-test cases, scanner reports ----
+  'POST /assessments/:id/compensations': { page: '/assessments/{assessment}/verification', action: '/assessments/{assessment}/compensations', role: 'consultant' },
+  'PUT /compensations/:id': { page: '/assessments/{assessment}/verification', action: '/compensations/{compensation}/edit', role: 'consultant', shownWhen: 'the assessment has a compensating measure' },
+  'DELETE /compensations/:id': { page: '/assessments/{assessment}/verification', action: '/compensations/{compensation}/remove', role: 'consultant', shownWhen: 'the assessment has a compensating measure' },
+  'POST /assessments/:id/pentests/import': { page: '/assessments/{assessment}/verification', action: '/assessments/{assessment}/pentests/import', role: 'consultant' },
+  'PATCH /pentests/:id': { page: '/assessments/{assessment}/verification', action: '/pentests/{pentest}/edit', role: 'consultant', shownWhen: 'the assessment has a penetration test case' },
+  'DELETE /pentests/:id': { page: '/assessments/{assessment}/verification', action: '/pentests/{pentest}/remove', role: 'consultant', shownWhen: 'the assessment has a penetration test case without a finding' },
+  'POST /pentests/:id/finding': { page: '/assessments/{assessment}/verification', action: '/pentests/{pentest}/finding', role: 'consultant', shownWhen: 'the assessment has a penetration test case without a finding' },
+  'DELETE /scans/:id': { page: '/assessments/{assessment}/verification', action: '/scans/{scan}/remove', role: 'consultant', shownWhen: 'a scanner report was imported' },
+  'POST /scan-vulnerabilities/:id/finding': { page: '/assessments/{assessment}/verification', action: '/scan-vulnerabilities/{vulnerability}/finding', role: 'consultant', shownWhen: 'a scanner report with a vulnerability without a finding was imported' },
 
   // ---- cloud platforms ----
   'POST /platforms': { page: '/platforms', action: '/platforms', role: 'officer' },
@@ -129,15 +140,4 @@ export const PENDING_FORMS: Record<string, string> = {};
 export const NOT_IN_UI: Record<string, string> = {
   'POST /oscal/import':
     'Machine to machine: an OSCAL document comes from another tool, and its dry-run answer (a catalogue diff, unmatched controls) is read by tools; a platform matrix has its own form on the platform page.',
-  // Verification records beyond the scan upload and the pen-test form: no one is building these
-  // forms in this round. Listed so the gap is visible, not hidden; each is a follow-up of issue 14 §1.
-  'DELETE /scans/:id': 'GAP (follow-up): removing an imported scanner report has no form yet.',
-  'POST /scan-vulnerabilities/:id/finding': 'GAP (follow-up): raising a finding from one scanner vulnerability has no form yet (findings from results do).',
-  'POST /assessments/:id/pentests/import': 'GAP (follow-up): the pen-test CSV import has no form yet (one test case at a time does).',
-  'PATCH /pentests/:id': 'GAP (follow-up): editing a penetration test case has no form yet.',
-  'DELETE /pentests/:id': 'GAP (follow-up): removing a penetration test case has no form yet.',
-  'POST /pentests/:id/finding': 'GAP (follow-up): raising a finding from a penetration test case has no form yet.',
-  'POST /assessments/:id/compensations': 'GAP (follow-up): compensating measures (chapter 6) have no form yet.',
-  'PUT /compensations/:id': 'GAP (follow-up): compensating measures (chapter 6) have no form yet.',
-  'DELETE /compensations/:id': 'GAP (follow-up): compensating measures (chapter 6) have no form yet.',
 };
