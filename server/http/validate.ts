@@ -39,6 +39,13 @@ export function validate<S extends z.ZodType>(
   throw new ValidationError({ location }, issuesToDetails(parsed.error.issues, location === 'body' ? undefined : location));
 }
 
+/** Validates a value already read (e.g. a multipart field) like `validate`: a 400 in the request's language. */
+export function validateValue<S extends z.ZodType>(req: Request, schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input, { error: zodLocales[req.lang].localeError });
+  if (parsed.success) return parsed.data;
+  throw new ValidationError({ location: 'body' }, issuesToDetails(parsed.error.issues));
+}
+
 /** Common field schemas. Lengths are limits of the database columns. */
 export const fields = {
   id: z.uuid(),

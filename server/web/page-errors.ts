@@ -46,7 +46,12 @@ export function pageErrors(err: unknown, req: Request, res: Response, next: Next
   if (req.path.startsWith('/api/') || res.headersSent) return next(err);
   const e = toAppError(err);
   if (e.status >= 500) return next(err); // logged and answered by the one error handler
-  renderPage(req, res, 'error', { title: String(e.status), status: e.status, message: errorText(req, e), back: sameSiteBack(req) }, e.status);
+  // A refused field is named in the user's words (a form-less request, e.g. a tampered drop-down).
+  // Only its name: messages of route-level checks are not all translated, and a page never shows English prose.
+  const t = req.t as (key: string, opts?: Record<string, unknown>) => string;
+  const named = e.code === 'validation_failed' ? [...new Set(e.details.map((d) => d.path).filter(Boolean))].slice(0, 10) : [];
+  const fields = named.map((p) => t(`fieldNames.${p}`, { defaultValue: p })).join(t('fieldNames._separator'));
+  renderPage(req, res, 'error', { title: String(e.status), status: e.status, message: errorText(req, e), fields, back: sameSiteBack(req) }, e.status);
 }
 
 /** An unknown address asked for by a browser is a page (404) with a way back; API clients get JSON. */

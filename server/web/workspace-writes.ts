@@ -9,6 +9,7 @@ import { EVIDENCE_KINDS } from '../database/migrations/20261126C-evidence.js';
 import { EvidenceService } from '../evidence/service.js';
 import { deps, serviceContext } from '../http/request.js';
 import { parseUpload } from '../http/multipart.js';
+import { validateValue } from '../http/validate.js';
 import { requireCsrf } from './csrf.js';
 import { errorText } from './page-errors.js';
 import { signedIn } from './render.js';
@@ -122,10 +123,14 @@ workspaceWritesRouter.post('/assessments/:id/extra-items/:code', signedIn, requi
   });
 });
 
-/** Upload a file as evidence of one result, with its kind (the form behind drag and drop). */
-workspaceWritesRouter.post('/assessments/:id/results/:rid/evidence', signedIn, requireCsrf, async (req, res) => {
+/**
+ * Upload a file as evidence of one result, with its kind. The result is named by the path (drag
+ * and drop, the page's script) or, for the unit's form that works without script, by the
+ * `resultId` field.
+ */
+async function uploadToResult(req: Request, res: Response, resultFromPath: string | undefined): Promise<void> {
   const id = idOf(req);
-  const resultId = z.uuid().parse(req.params.rid);
+  const pathResult = resultFromPath === undefined ? undefined : z.uuid().parse(resultFromPath);
   const d = deps(req);
   const ctx = serviceContext(req);
   const evidence = new EvidenceService(ctx, d.store);
@@ -134,13 +139,26 @@ workspaceWritesRouter.post('/assessments/:id/results/:rid/evidence', signedIn, r
   const a = await new AssessmentsService(ctx, d.catalogue).get(id);
   evidence.assertCanUpload(a.organizationId);
   const parsed = await parseUpload(req, d.store, d.config.maxUploadMb * 1024 * 1024, d.config.maxUploadMb);
+  let resultId = pathResult;
+  if (!resultId) {
+    try {
+      resultId = validateValue(req, z.object({ resultId: z.uuid() }), { resultId: parsed.fields.resultId?.[0] }).resultId;
+    } catch (err) {
+      await parsed.file?.staged.discard(); // a 400 naming resultId, and no file kept
+      throw err;
+    }
+  }
   const back = backTo(id, parsed.fields.back?.[0] ?? req.query.back, `r-${resultId}`);
   if (!parsed.file) return res.redirect(303, back);
   const kind = (EVIDENCE_KINDS as readonly string[]).includes(parsed.fields.kind?.[0] ?? '') ? parsed.fields.kind![0]! : 'other';
   const created = await evidence.create(a.organizationId, { title: parsed.file.clientName ?? 'evidence', kind }, parsed.file, undefined, [{ targetType: 'assessment_result', targetId: resultId }]);
   // The page's script (drag and drop, or the form sent with fetch) shows the new evidence on the row at once.
   if (req.accepts(['html', 'json']) === 'json') {
-    return res.status(201).json({ id: created.id, title: created.title, kind: created.kind, kindLabel: req.t(`enum.evidence_kind_${created.kind}`), hash: created.currentVersion.hash.slice(0, 12) });
+    res.status(201).json({ id: created.id, title: created.title, kind: created.kind, kindLabel: req.t(`enum.evidence_kind_${created.kind}`), hash: created.currentVersion.hash.slice(0, 12) });
+    return;
   }
   res.redirect(303, back);
-});
+}
+
+workspaceWritesRouter.post('/assessments/:id/results/:rid/evidence', signedIn, requireCsrf, (req, res) => uploadToResult(req, res, String(req.params.rid)));
+workspaceWritesRouter.post('/assessments/:id/results-evidence', signedIn, requireCsrf, (req, res) => uploadToResult(req, res, undefined));

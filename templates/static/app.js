@@ -98,8 +98,11 @@ if (workspace) {
   ws.addEventListener('submit', (e) => {
     const form = e.target;
     if (!form.matches('form.attach') || !form.file.files.length) return;
+    // The unit's form names its row in a drop-down.
+    const row = form.resultId ? document.getElementById(`r-${form.resultId.value}`) : form.closest('article.result');
+    if (!row) return;
     e.preventDefault();
-    void attach(ws, form.closest('article.result'), form.file.files[0], form.kind.value);
+    void attach(ws, row, form.file.files[0], form.kind.value);
   });
   // Copying a result: only objects of the source's category can be chosen.
   ws.querySelectorAll('form.copy-form').forEach((form) => {
@@ -152,7 +155,7 @@ async function attach(ws, row, file, kind) {
   code.textContent = ev.hash;
   li.append(a, ' ', tag, ' ', code);
   row.querySelector('.evidence-list').append(li);
-  row.querySelector('form.attach')?.reset();
+  row.closest('section.unit')?.querySelector('form.attach')?.reset();
   notice(ws.dataset.attached);
 }
 
@@ -169,15 +172,17 @@ async function refreshSummary(ws) {
   set('rule', zh ? s.conclusion.rule.zh : s.conclusion.rule.en);
 }
 
-// Drag and drop a file on a result to upload it as evidence of that result (with the kind chosen in its form).
-document.addEventListener('dragover', (e) => { const d = e.target.closest?.('article.result'); if (d) { e.preventDefault(); d.querySelector('.drop')?.classList.add('over'); } });
+// Drag and drop a file on a result to upload it as evidence of that result (with the kind chosen in its unit's form).
+const unitForm = (row) => row.closest('section.unit')?.querySelector('form.attach');
+document.addEventListener('dragover', (e) => { const d = e.target.closest?.('article.result'); if (d && unitForm(d)) { e.preventDefault(); d.classList.add('over'); } });
+document.addEventListener('dragleave', (e) => { e.target.closest?.('article.result')?.classList.remove('over'); });
 document.addEventListener('drop', async (e) => {
   const row = e.target.closest?.('article.result');
   const ws = document.querySelector('.workspace');
-  if (!row || !ws || !e.dataTransfer?.files?.length || !row.querySelector('form.attach')) return;
+  if (!row || !ws || !e.dataTransfer?.files?.length || !unitForm(row)) return;
   e.preventDefault();
-  row.querySelector('.drop')?.classList.remove('over');
-  await attach(ws, row, e.dataTransfer.files[0], row.querySelector('form.attach select[name=kind]')?.value);
+  row.classList.remove('over');
+  await attach(ws, row, e.dataTransfer.files[0], unitForm(row).kind.value);
 });
 
 // Reports page: refresh while a job is running.

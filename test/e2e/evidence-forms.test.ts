@@ -187,13 +187,16 @@ describeEachEngine('evidence, finding and assessment-item forms in a real browse
       await page.browserContext().close();
     });
 
-    it(`(${lang}) workspace: without JavaScript, a result's evidence is uploaded with the kind chosen on its row`, async function () {
+    it(`(${lang}) workspace: without JavaScript, a result's evidence is uploaded from its unit's form, naming the row and the kind`, async function () {
       this.timeout(120_000);
       const object = lang === 'zh-CN' ? objects[0]! : objects[1]!;
       const row = await ctx.db.knex('assessment_results').where({ assessment_id: a.id, code: 'L3-CES1-02', object_key: object.id }).first();
       const page = await browserAs('consultant', lang);
       await page.goto(`${base}/assessments/${a.id}?layer=CES&cp=0`);
-      const form = `#r-${row.id} form.attach`;
+      const form = '#u-L3-CES1-02 form.attach';
+      // The unit's form lists the unit's objects by name.
+      expect(await page.$eval(`${form} select[name=resultId] option[value="${row.id}"]`, (o) => o.textContent)).to.equal(object.name);
+      await page.select(`${form} select[name=resultId]`, row.id);
       await page.select(`${form} select[name=kind]`, 'configuration');
       await (await page.$(`${form} input[type=file]`))!.uploadFile(file);
       await Promise.all([page.waitForNavigation(), page.click(`${form} button[type=submit]`)]);

@@ -147,6 +147,33 @@ describeEachEngine('assessment workspace at volume', (ctx) => {
     expect(article.slice(0, article.indexOf('</article>'))).to.contain('ssh-config.png').and.to.contain('配置文件').and.to.contain(up.body.hash);
   });
 
+  it('uploads from a unit’s form (no script) to the row it names; a resultId that is not a result is a 400 naming the field, with nothing stored', async () => {
+    const row = await ctx.db.knex('assessment_results').where({ assessment_id: id, code: 'L3-CES1-03' }).orderBy('object_key').first();
+    const page = await consultant.get(`/assessments/${id}?layer=CES&cp=0`).set('accept-language', 'zh-CN').expect(200);
+    const unit = page.text.slice(page.text.indexOf('id="u-L3-CES1-03"'));
+    const form = unit.slice(unit.indexOf('class="attach unit-attach"') - 300, unit.indexOf('</form>', unit.indexOf('class="attach unit-attach"')));
+    expect(form).to.contain(`action="/assessments/${id}/results-evidence?_csrf=`).and.to.contain(`<option value="${row.id}">`).and.to.contain('上传证据到');
+    const count = async () => Number(((await ctx.db.knex('evidence').count({ n: '*' }).first()) as { n: number | string }).n);
+    const before = await count();
+    const bad = await consultant
+      .post(`/assessments/${id}/results-evidence?_csrf=${encodeURIComponent(csrf)}`)
+      .set('accept-language', 'zh-CN')
+      .field('resultId', 'not-a-result')
+      .attach('file', png(4343), 'x.png')
+      .expect(400);
+    expect(bad.text).to.contain('请求参数无效').and.to.contain('有误的字段：<span class="field">证据所属对象</span>');
+    expect(await count()).to.equal(before);
+    const ok = await consultant
+      .post(`/assessments/${id}/results-evidence?_csrf=${encodeURIComponent(csrf)}&back=${encodeURIComponent('?layer=CES&cp=0')}`)
+      .field('resultId', row.id)
+      .field('kind', 'log_excerpt')
+      .attach('file', png(4344), 'audit-log.png')
+      .expect(303);
+    expect(ok.headers.location).to.equal(`/assessments/${id}?layer=CES&cp=0#r-${row.id}`);
+    const linked = await ctx.db.knex('evidence_links').join('evidence', 'evidence.id', 'evidence_links.evidence_id').where({ target_id: row.id, title: 'audit-log.png' }).first('evidence.kind');
+    expect(linked.kind).to.equal('log_excerpt');
+  });
+
   it('shows the assessor’s extra items (X-…) with their results and records them', async () => {
     await consultant.post(`/api/v1/assessments/${id}/extra-items`).send({ code: 'X-GAT2182-01', title: '关键信息基础设施补充检查', value: 'partial', record: '部分落实' }).expect(201);
     const page = await consultant.get(`/assessments/${id}?layer=ADD`).set('accept-language', 'zh-CN').expect(200);
