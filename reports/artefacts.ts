@@ -71,10 +71,20 @@ export async function buildArtefact(knex: Knex, caller: Caller, store: BlobStore
     return { body: Readable.from([buffer]), fileName, mediaType: XLSX_MEDIA_TYPE, maxBytes: MAX_ARTEFACT_BYTES, done: Promise.resolve() };
   }
   // workbook_import: the uploaded file (kept in the store) applied all or nothing; the result is what the user sees.
-  const input = await readAll(store.open(job.organization_id, job.input_hash));
-  const result = await new WorkbookService(ctx).import(job.assessment_id, input, { dryRun: false });
+  // A delivery after one that applied the workbook but died before archiving its result
+  // returns the result kept with the apply: the workbook is applied once.
+  const kept = (await knex('reports').where({ id: job.id }).first('result_data'))?.result_data as string | null | undefined;
+  let json = kept ?? undefined;
+  if (json === undefined) {
+    const input = await readAll(store.open(job.organization_id, job.input_hash));
+    const result = await new WorkbookService(ctx).import(job.assessment_id, input, {
+      dryRun: false,
+      onApplied: async (trx, applied) => void (await trx('reports').where({ id: job.id }).update({ result_data: JSON.stringify(applied) })),
+    });
+    json = JSON.stringify(result);
+  }
   return {
-    body: Readable.from([Buffer.from(JSON.stringify(result), 'utf8')]),
+    body: Readable.from([Buffer.from(json, 'utf8')]),
     fileName: `workbook-import-${String(job.id).slice(0, 8)}.json`,
     mediaType: 'application/json',
     maxBytes: MAX_ARTEFACT_BYTES,

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { ExtraItemsService } from '../../server/assessments/extra-items.js';
 import { ResultsService } from '../../server/assessments/results.js';
 import { AssessmentsService } from '../../server/assessments/service.js';
@@ -71,7 +72,11 @@ export class WorkbookService extends ScopedService {
    * one ResultsService.bulk call (all or nothing); problems (400) or conflicts (409) apply
    * nothing. Rows that match nothing are reported and do not block the rest.
    */
-  async import(assessmentId: string, buffer: Buffer, options: { dryRun: boolean }): Promise<WorkbookImportResult> {
+  async import(
+    assessmentId: string,
+    buffer: Buffer,
+    options: { dryRun: boolean; onApplied?: (trx: Knex.Transaction, result: WorkbookImportResult) => Promise<void> },
+  ): Promise<WorkbookImportResult> {
     await this.assertCanImport(assessmentId);
     const check = await checkWorkbookArchive(buffer);
     if (check.kind === 'not_xlsx') throw new UnsupportedMediaTypeError({}, [{ path: 'file', code: 'not_xlsx', message: `must be an Excel workbook (.xlsx): ${check.reason}` }]);
@@ -104,6 +109,7 @@ export class WorkbookService extends ScopedService {
     if (diff.conflicts.length) {
       throw new ConflictError({ reason: 'workbook_stale' }, diff.conflicts.map(conflictDetail));
     }
+    const result: WorkbookImportResult = { counts, dryRun: false, applied: inputs.length + extraInputs.length, ...diff };
     // One transaction: the rows outside the default mapping are added and every change written, or nothing.
     if (inputs.length || extraInputs.length) {
       await transaction(this.knex, async (trx) => {
@@ -114,8 +120,10 @@ export class WorkbookService extends ScopedService {
         for (const x of extraInputs) await extra.update(assessmentId, x.code, { value: x.value, record: x.record });
         // Now that the file's judgements are written: rows a whole-system row replaces go (if still not assessed).
         if (additions.length) await syncScope(trx, a);
+        // The caller's record that this apply happened (a job's kept result) commits with it.
+        await options.onApplied?.(trx, result);
       });
     }
-    return { counts, dryRun: false, applied: inputs.length + extraInputs.length, ...diff };
+    return result;
   }
 }

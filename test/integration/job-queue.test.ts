@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import ExcelJS from 'exceljs';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import PgBoss from 'pg-boss';
 import { shippedCatalogue } from '../../server/catalogue/index.js';
@@ -13,9 +15,16 @@ import type { BlobStore } from '../../server/storage/blob-store.js';
 import { INTERRUPTED_REPORT_ERROR, ReportsService } from '../../reports/jobs.js';
 import { PdfPrinter } from '../../reports/pdf/chromium.js';
 import { workReports } from '../../reports/report-worker.js';
+import { WorkbookService } from '../../reports/workbook/service.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -154,6 +163,49 @@ describeEachEngine('job queue: each job runs once, failures are retried with bac
       expect(done).to.include({ status: 'done', progress: 100, error: null });
       expect([...statuses]).to.include('queued: attempt 1 failed: disk full');
       expect(done.sha256).to.match(/^[0-9a-f]{64}$/);
+    });
+
+    it('a workbook import that applied but could not archive its result is retried without applying again: the result kept is the apply’s (1 applied, not 0)', async function () {
+      this.timeout(120_000);
+      const user = await ctx.db.knex('users').where({ username: 'consultant' }).first();
+      const caller = (await loadCaller(ctx.db.knex, user.id, 'session'))!;
+      const { buffer } = await new WorkbookService({ knex: ctx.db.knex, caller }).export(assessmentId, 'zh-CN');
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(buffer as unknown as ArrayBuffer);
+      // The first exported row (hidden F/G/H: unit, object, row version) gets a new record, as an assessor types it.
+      let target: { code: string; object: string; version: number } | undefined;
+      wb.eachSheet((ws) => ws.eachRow((row) => {
+        const code = row.getCell(6).value;
+        if (target || typeof code !== 'string' || !/^L\d-[A-Z]{3}\d-\d{2}$/.test(code)) return;
+        target = { code, object: String(row.getCell(7).value), version: Number(row.getCell(8).value) };
+        row.getCell(4).value = '重试时不得重复导入';
+      }));
+      expect(target, 'an exported result row').to.not.equal(undefined);
+      const staged = await orgStore.stage(Readable.from([Buffer.from(await wb.xlsx.writeBuffer())]), 50 * 1024 * 1024);
+      const assessment = await ctx.db.knex('assessments').where({ id: assessmentId }).first();
+      await staged.commit(assessment.organization_id);
+      // The store refuses the first write, i.e. the archive of the import's result, after the apply committed.
+      let failures = 1;
+      const flakyStore: BlobStore = Object.create(orgStore, {
+        stage: { value: (...args: Parameters<BlobStore['stage']>) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : orgStore.stage(...args)) },
+      });
+      const q = newQueue();
+      const reports = await service(q);
+      const requested = await reports.requestArtefact(assessmentId, 'workbook_import', { lang: 'zh-CN', inputHash: staged.hash });
+      await workReports(q, ctx.db.knex, { printer: new PdfPrinter(undefined), store: flakyStore, catalogue: shippedCatalogue() });
+      const done = await until('the import job', async () => {
+        const r = await reports.get(requested.id);
+        return r.status === 'done' || r.status === 'failed' ? r : undefined;
+      });
+      expect(done, JSON.stringify(done)).to.include({ status: 'done', error: null });
+      expect(failures, 'the first archive write was refused').to.be.below(0);
+      const objectKey = target!.object === 'system' ? 'system' : target!.object;
+      const row = await ctx.db.knex('assessment_results').where({ assessment_id: assessmentId, code: target!.code, object_key: objectKey }).first();
+      expect(row.record).to.equal('重试时不得重复导入');
+      expect(row.row_version, 'written once').to.equal(target!.version + 1);
+      const archived = await ctx.db.knex('reports').where({ id: requested.id }).first();
+      const result = JSON.parse((await readStream(orgStore.open(archived.organization_id, archived.hash))).toString('utf8'));
+      expect(result).to.include({ dryRun: false, applied: 1 });
     });
 
     it('at start, rows whose job is gone are marked failed; rows whose job is still queued are kept (PostgreSQL)', async function () {
