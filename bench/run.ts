@@ -110,7 +110,7 @@ async function benchEngine(db: BenchDatabase, printer: PdfPrinter | undefined): 
   const officer = await knex('users').where({ username: 'officer' }).first();
   const caller = (await loadCaller(knex, officer.id, 'session'))!;
   const demo = (await knex('assessments').where({ kind: 'formal_test' }).first()).id as string;
-  const needBig = wants('reports') || wants('server');
+  const needBig = wants('reports') || wants('server') || wants('workspace');
   const forty = needBig ? await bigAssessment(knex, caller, 40) : undefined;
   const big = needBig ? await bigAssessment(knex, caller, Number(args['big-objects'])) : undefined;
 
@@ -143,7 +143,7 @@ async function benchEngine(db: BenchDatabase, printer: PdfPrinter | undefined): 
   if (wants('portfolio')) await guard(table, 'portfolio', () => benchPortfolio(knex, table, { systems }));
 
   // The workspace page of the demo's largest layer: server time and HTML size (bench/workspace.ts).
-  if (wants('workspace')) await guard(table, 'workspace', async () => void (await benchWorkspace(table, { database: db.database })));
+  if (wants('workspace')) await guard(table, 'workspace', async () => void (await benchWorkspace(table, { database: db.database, assessmentId: demo, big: big ? { assessmentId: big, label: `${args['big-objects']} objects` } : undefined })));
 
   // Head-of-line blocking: /healthz while a report renders on a real server. SQLite only: its
   // synchronous driver is the engine where one slow request can stall the others.

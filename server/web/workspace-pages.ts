@@ -11,7 +11,7 @@ import { inheritanceReason } from './assessment-items.js';
 import { EVIDENCE_KINDS } from '../database/migrations/20261126C-evidence.js';
 import { deps, serviceContext } from '../http/request.js';
 import { renderPage, signedIn } from './render.js';
-import { controlPoints, matchesFilter, pageOf, type WsRow } from './workspace-view.js';
+import { controlPoints, matchesFilter, objectParts, pageOf, type WsRow } from './workspace-view.js';
 
 /** The assessment workspace: one control point (or the dense grid of a layer) per page. */
 export const workspacePagesRouter = Router();
@@ -26,6 +26,7 @@ const pageQuery = z.object({
   object: z.string().max(40).optional().catch(undefined),
   filter: z.enum(['', 'unassessed', 'nonconforming']).optional().catch(undefined),
   view: z.enum(['list', 'grid']).optional().catch(undefined),
+  part: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined),
 });
 
 workspacePagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
@@ -93,7 +94,11 @@ workspacePagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
 
   // The rows this page shows, grouped by unit (the unit's text and steps once, then its objects).
   const shown = page.cps.flatMap((cp) => cp.units);
-  const pageRows = shown.flatMap((u) => (rowsOf.get(u.code) ?? []).filter((r) => matchesFilter(r, filter) && (!objectId || r.objectKey === objectId)));
+  const matching = shown.flatMap((u) => (rowsOf.get(u.code) ?? []).filter((r) => matchesFilter(r, filter) && (!objectId || r.objectKey === objectId)));
+  // A control point of a big assessment (300 objects: 1,200 rows) is shown a group of objects at a time.
+  const parts = objectParts(matching, shown.length, (k) => (k === 'system' ? '' : String(objectName.get(k) ?? '')), q.part);
+  const inPart = (r: WsRow) => !parts || parts.keys.has(r.objectKey);
+  const pageRows = matching.filter(inPart);
   const records = await readResultRecords(ctx.knex, id, pageRows.map((r) => r.id));
   for (const r of pageRows) Object.assign(r, records.get(r.id));
   const history = await AuditService.resultHistory(ctx.knex, a.organizationId, pageRows.map((r) => r.id));
@@ -102,9 +107,9 @@ workspacePagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
   const categoryOf = new Map(objects.map((o) => [o.id, o.category]));
   const unitGroups = shown
     .map((u) => {
-      const rs = (rowsOf.get(u.code) ?? []).filter((r) => matchesFilter(r, filter) && (!objectId || r.objectKey === objectId)).sort(byName);
-      // Copy a result to other objects of the same category (servers configured alike…).
-      const objectRows = (rowsOf.get(u.code) ?? []).filter((r) => categoryOf.has(r.objectKey)).sort(byName);
+      const rs = (rowsOf.get(u.code) ?? []).filter((r) => matchesFilter(r, filter) && (!objectId || r.objectKey === objectId) && inPart(r)).sort(byName);
+      // Copy a result to other objects of the same category (servers configured alike…), among the objects on this page.
+      const objectRows = (rowsOf.get(u.code) ?? []).filter((r) => categoryOf.has(r.objectKey) && inPart(r)).sort(byName);
       const copyable = objectRows.some((r) => objectRows.some((o) => o !== r && categoryOf.get(o.objectKey) === categoryOf.get(r.objectKey)));
       return {
         code: u.code,
@@ -163,6 +168,13 @@ workspacePagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
       : null,
     prevHref: page.prev !== undefined ? link({ cp: page.prev }) : null,
     nextHref: page.next !== undefined ? link({ cp: page.next }) : null,
+    part: parts
+      ? {
+          label: req.t('ws.objects_part', { from: parts.from, to: parts.to, total: parts.total }),
+          prevHref: parts.part > 1 ? link({ cp: current?.index, part: parts.part - 1 }) : null,
+          nextHref: parts.part < parts.count ? link({ cp: current?.index, part: parts.part + 1 }) : null,
+        }
+      : null,
     listHref: link({ view: undefined, cp: current?.index }),
     gridHref: link({ view: 'grid', cp: undefined }),
     layer,
@@ -188,8 +200,8 @@ workspacePagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
     error: typeof req.query.error === 'string' ? req.query.error.slice(0, 500) : undefined,
     base: `/assessments/${id}`,
     // Where each form comes back to: this page (the server adds the path and the row's anchor).
-    back: link({ cp: current?.index }).slice(`/assessments/${id}`.length),
-    backQuery: encodeURIComponent(link({ cp: current?.index }).slice(`/assessments/${id}`.length)),
+    back: link({ cp: current?.index, part: parts?.part }).slice(`/assessments/${id}`.length),
+    backQuery: encodeURIComponent(link({ cp: current?.index, part: parts?.part }).slice(`/assessments/${id}`.length)),
     L,
   });
 });

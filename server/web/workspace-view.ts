@@ -103,3 +103,32 @@ export function pageOf(cps: ControlPoint[], rows: WsRow[], choice: PageChoice): 
   const prev = [...matching].reverse().find((cp) => cp.index < first.index);
   return { cps: page, prev: prev?.index, next: next?.index };
 }
+
+/** Rows per page beyond which a control point is shown a group of objects at a time. */
+export const PART_PAGE_ROWS = 100;
+
+export interface ObjectParts {
+  /** 1-based, clamped to the parts there are. */
+  part: number;
+  count: number;
+  /** The objects of this part (1-based positions from…to of total, in name order). */
+  keys: Set<string>;
+  from: number;
+  to: number;
+  total: number;
+}
+
+/**
+ * Splits a page's rows by object when there are more than PART_PAGE_ROWS: objects in name order
+ * (the whole system first), as many per part as keep each unit's rows × units within the bound.
+ * Undefined when the page is small enough to show whole.
+ */
+export function objectParts(rows: WsRow[], units: number, nameOf: (key: string) => string, part: number | undefined): ObjectParts | undefined {
+  if (rows.length <= PART_PAGE_ROWS) return undefined;
+  const keys = [...new Set(rows.map((r) => r.objectKey))].sort((a, b) => (a === 'system' ? -1 : b === 'system' ? 1 : nameOf(a).localeCompare(nameOf(b)) || a.localeCompare(b)));
+  const per = Math.max(1, Math.floor(PART_PAGE_ROWS / Math.max(1, units)));
+  const count = Math.ceil(keys.length / per);
+  const p = Math.min(Math.max(1, part ?? 1), count);
+  const slice = keys.slice((p - 1) * per, p * per);
+  return { part: p, count, keys: new Set(slice), from: (p - 1) * per + 1, to: (p - 1) * per + slice.length, total: keys.length };
+}

@@ -4,6 +4,8 @@ import { createTestApp, signIn, type Agent } from '../utils/app.js';
 import { csrfOf } from '../utils/csrf.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { png } from '../utils/files.js';
+import { bigAssessment } from '../../bench/big-assessment.js';
+import { loadCaller } from '../../server/services/callers.js';
 
 /** The workspace at the demo's volume: a page per control point, the dense grid, templates, copying, evidence on the row, extra items. */
 describeEachEngine('assessment workspace at volume', (ctx) => {
@@ -184,6 +186,38 @@ describeEachEngine('assessment workspace at volume', (ctx) => {
     // The tree lists them with their own progress.
     const tree = await consultant.get(`/assessments/${id}?layer=CES`).set('accept-language', 'en').expect(200);
     expect(tree.text).to.match(/ADD Additional items<\/a> <span class="muted" data-layer-progress="ADD">1\/1</);
+  });
+
+  it('shows a big control point a group of objects at a time (25, then the rest), and a form comes back to its group', async function () {
+    this.timeout(120_000);
+    const officer = await ctx.db.knex('users').where({ username: 'officer' }).first();
+    const big = await bigAssessment(ctx.db.knex, (await loadCaller(ctx.db.knex, officer.id, 'session'))!, 30);
+    const objectsOn = (html: string) => new Set([...html.matchAll(/<article class="result[^"]*" id="r-[^"]+" tabindex="0" data-code="[^"]+" data-object="([^"]+)"/g)].map((m) => m[1]));
+    // 身份鉴别's four units apply to 27 of the 30 objects (data resources and some others are out of their scope).
+    const all = await ctx.db.knex('assessment_results').where({ assessment_id: big }).whereIn('code', ['L3-CES1-01', 'L3-CES1-02', 'L3-CES1-03', 'L3-CES1-04']).distinct('object_key');
+    const n = all.length;
+    expect(n).to.be.within(26, 30);
+    const first = await consultant.get(`/assessments/${big}?layer=CES&cp=0`).set('accept-language', 'zh-CN').expect(200);
+    const rowsOnFirst = (first.text.match(/<article class="result/g) ?? []).length;
+    expect(rowsOnFirst).to.be.within(1, 100);
+    const one = objectsOn(first.text);
+    expect(one.size).to.equal(25);
+    expect(first.text).to.contain(`对象 1–25（共 ${n} 个）`).and.to.contain('layer&#x3D;CES&amp;cp&#x3D;0&amp;part&#x3D;2').and.to.contain('下一组对象');
+    const second = await consultant.get(`/assessments/${big}?layer=CES&cp=0&part=2`).set('accept-language', 'en').expect(200);
+    expect(second.text).to.contain(`Objects 26–${n} of ${n}`).and.to.contain('Previous objects').and.not.to.contain('Next objects');
+    const two = objectsOn(second.text);
+    expect(two.size).to.equal(n - 25);
+    expect([...two].filter((o) => one.has(o))).to.deep.equal([]);
+    expect(new Set([...one, ...two])).to.deep.equal(new Set(all.map((r: { object_key: string }) => r.object_key)));
+    // A value recorded on the second group comes back to it, at the row.
+    const back = /class="entry">(?:<input type="hidden"[^>]*>)*?<input type="hidden" name="back" value="([^"]+)"/.exec(second.text)![1]!.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+    expect(back).to.equal('?layer=CES&cp=0&part=2');
+    const row = await ctx.db.knex('assessment_results').where({ assessment_id: big, code: 'L3-CES1-01', object_key: [...two][0] }).first();
+    const res = await consultant.post(`/assessments/${big}/results`).type('form').send({ _csrf: csrf, code: row.code, objectId: row.object_key, rowVersion: String(row.row_version), resultId: row.id, back, value: 'nonconform', record: '第二组对象的记录' }).expect(303);
+    expect(res.headers.location).to.equal(`/assessments/${big}?layer=CES&cp=0&part=2#r-${row.id}`);
+    // Past the last group: the last one.
+    const beyond = await consultant.get(`/assessments/${big}?layer=CES&cp=0&part=99`).set('accept-language', 'en').expect(200);
+    expect(beyond.text).to.contain(`Objects 26–${n} of ${n}`);
   });
 
   it('shows auditors the page without any edit control', async () => {
