@@ -21,7 +21,8 @@ import { measure, type BenchTable } from './table.js';
 
 const SECTION = 'portfolio';
 
-export async function benchPortfolio(knex: Knex, table: BenchTable, opts: { systems: number; seed?: number; runs?: number }): Promise<void> {
+/** Returns the generated officer's username (password PORTFOLIO_PASSWORD), for measures against a server process. */
+export async function benchPortfolio(knex: Knex, table: BenchTable, opts: { systems: number; seed?: number; runs?: number }): Promise<{ officerUsername: string }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'dengbao-bench-portfolio-'));
   const runs = opts.runs ?? 7;
   try {
@@ -86,6 +87,7 @@ export async function benchPortfolio(knex: Knex, table: BenchTable, opts: { syst
       table.add({ section: SECTION, name: 'bulk update of 300 results', stats: s, target: '≤ 150 ms' });
       // The dashboard right after a write: that assessment's summary is recomputed once.
       await row('dashboard / after a bulk write (one summary recomputed)', async () => (await bulk(), await get(officer, '/')()), undefined);
+      return { officerUsername: p.officerUsername };
     } finally {
       await new Promise((r) => server.close(r));
     }

@@ -22,7 +22,8 @@ import { FsBlobStore } from '../server/storage/fs-blob-store.js';
 import { findChromium, PdfPrinter } from '../reports/pdf/chromium.js';
 import { bigAssessment } from './big-assessment.js';
 import { benchReports } from './reports.js';
-import { benchReportJob, benchThroughput, signInCookie, startBenchServer } from './server.js';
+import { benchReadThroughput, benchReportJob, benchThroughput, signInCookie, startBenchServer } from './server.js';
+import { PORTFOLIO_PASSWORD } from './seed/portfolio.js';
 import { BenchTable } from './table.js';
 import { benchPortfolio } from './portfolio.js';
 import { benchWorkspace } from './workspace.js';
@@ -140,7 +141,18 @@ async function benchEngine(db: BenchDatabase, printer: PdfPrinter | undefined): 
 
   // Portfolio: dashboard, systems list, deadlines, results page, summary, workspace, bulk 300,
   // evidence list at --systems N (bench/portfolio.ts seeds it into this database).
-  if (wants('portfolio')) await guard(table, 'portfolio', () => benchPortfolio(knex, table, { systems }));
+  if (wants('portfolio')) {
+    await guard(table, 'portfolio', async () => {
+      const p = await benchPortfolio(knex, table, { systems });
+      // The read route again, on a server process over the whole portfolio (a page is 100 systems, ~82 KB).
+      const server = await startBenchServer({ DATABASE_URL: db.database.url, DATA_DIR: db.dataDir });
+      try {
+        await benchReadThroughput(server, await signInCookie(server.url, p.officerUsername, PORTFOLIO_PASSWORD), `${systems.toLocaleString('en')} systems, first page of 100`, table);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
 
   // The workspace page of the demo's largest layer: server time and HTML size (bench/workspace.ts).
   if (wants('workspace')) await guard(table, 'workspace', async () => void (await benchWorkspace(table, { database: db.database, assessmentId: demo, big: big ? { assessmentId: big, label: `${args['big-objects']} objects` } : undefined })));

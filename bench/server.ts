@@ -71,6 +71,12 @@ const throughputFigure = (r: AutocannonResult, target?: string) => ({
   ...(target ? { target } : {}),
 });
 
+/** 50 connections for `seconds` on GET /api/v1/systems only, e.g. on a generated portfolio where each page holds 100 systems. */
+export async function benchReadThroughput(server: BenchServer, cookie: string, label: string, table: BenchTable, seconds = 5): Promise<void> {
+  const read = await autocannon({ url: `${server.url}/api/v1/systems`, connections: 50, duration: seconds, headers: { cookie } });
+  table.add({ section: 'throughput (50 connections, loopback)', name: `read: GET /api/v1/systems, ${label} (${seconds} s; latency p50 / p97.5)`, ...throughputFigure(read, '≥ 2,000 req/s') });
+}
+
 /** 50 connections for `seconds` on GET /api/v1/systems and on PUT of one result each (row versions followed per connection). */
 export async function benchThroughput(server: BenchServer, cookie: string, assessmentId: string, table: BenchTable, seconds = 5): Promise<void> {
   const headers = { cookie, 'content-type': 'application/json' };
@@ -173,7 +179,8 @@ export async function benchReportJob(server: BenchServer, cookie: string, assess
     if (status.status !== 'done') return table.add({ section, name: 'report job', figure: `failed: ${status.error}` });
     table.add({ section, name: 'request → done, through the API', stats: summarize([ms]) });
     table.add({ section, name: 'peak RSS of the node server process (VmRSS, sampled every 100 ms)', figure: mb(peakSelf), target: `≤ ${targetMb} MB` });
-    table.add({ section, name: 'peak RSS of the report process (the server\'s node child: assembly and rendering)', figure: mb(peakNodeChildren) });
+    // On PostgreSQL the job runs in the server process itself (JOBS=on): there is no report child.
+    table.add({ section, name: 'peak RSS of the report process (the server\'s node child: assembly and rendering)', figure: peakNodeChildren ? mb(peakNodeChildren) : 'none: the job ran in the server process' });
     table.add({ section, name: 'peak RSS of Chromium (all its processes)', figure: mb(peakChildren) });
   } finally {
     clearInterval(sampler);

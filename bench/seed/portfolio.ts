@@ -5,6 +5,7 @@
  * evidence records with small files. Deterministic from the seed (same seed → same names, values
  * and ids), written with multi-row inserts in the real schema so the app reads it as its own.
  */
+import { analyzeAfterBulkLoad } from '../../server/database/optimize.js';
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { shippedCatalogue, type Catalogue } from '../../server/catalogue/index.js';
@@ -46,7 +47,7 @@ export async function seedPortfolio(knex: Knex, opts: PortfolioOptions): Promise
   // Users first, outside the transaction: password hashing is slow and SQLite has one connection.
   const officer = await createUser(knex, { username: `portfolio-officer-${seed}`, displayName: `组合安全负责人 ${seed}`, password: PORTFOLIO_PASSWORD });
   const consultant = await createUser(knex, { username: `portfolio-consultant-${seed}`, displayName: `组合测评师 ${seed}`, password: PORTFOLIO_PASSWORD });
-  return knex.transaction(async (trx) => {
+  const made = await knex.transaction(async (trx) => {
     // One organisation per 2,000 systems; the first one holds most of them (one big group office).
     const orgCount = 1 + Math.floor(opts.systems / 2000);
     const orgs = Array.from({ length: orgCount }, (_, k) => ({
@@ -111,6 +112,9 @@ export async function seedPortfolio(knex: Knex, opts: PortfolioOptions): Promise
     }
     return { organizationIds: orgs.map((o) => o.id), officerUsername: officer.username, consultantUsername: consultant.username, assessmentIds };
   });
+  // Statistics for the planner after the bulk load, as an operator (or autovacuum) would have them.
+  await analyzeAfterBulkLoad(knex);
+  return made;
 }
 
 /** Two small evidence files per assessment, stored through the blob store and linked to a finding. */

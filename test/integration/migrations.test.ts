@@ -17,7 +17,7 @@ describeEachEngine(
     it('apply on an empty database, roll back completely, and apply again', async () => {
       const knex = ctx.db.knex;
       const applied = await migrateLatest(knex);
-      expect(applied).to.deep.equal(['20261126A-tenancy', '20261126B-catalogue', '20261126C-evidence', '20261126D-systems', '20261126E-assessments', '20261126F-cloud', '20261126G-reports', '20261130A-outside-mapping', '20261130B-hazards', '20261130D-identity', '20261130E-separation-audit', '20261130F-workbook-uploads', '20261130G-extension-objects', '20261130H-docx', '20261130J-verification', '20261130K-filing-2025', '20261130L-finding-numbers', '20261201P-list-indexes', '20261201R-assessment-summaries', '20261201S-organization-versions', '20261202A-artefact-jobs', '20261202B-imported-products', '20261203A-import-results']);
+      expect(applied).to.deep.equal(['20261126A-tenancy', '20261126B-catalogue', '20261126C-evidence', '20261126D-systems', '20261126E-assessments', '20261126F-cloud', '20261126G-reports', '20261130A-outside-mapping', '20261130B-hazards', '20261130D-identity', '20261130E-separation-audit', '20261130F-workbook-uploads', '20261130G-extension-objects', '20261130H-docx', '20261130J-verification', '20261130K-filing-2025', '20261130L-finding-numbers', '20261201P-list-indexes', '20261201R-assessment-summaries', '20261201S-organization-versions', '20261202A-artefact-jobs', '20261202B-imported-products', '20261203A-import-results', '20261203B-system-list-indexes']);
       for (const t of TABLES) expect(await knex.schema.hasTable(t), t).to.equal(true);
       expect((await migrationStatus(knex)).pending).to.deep.equal([]);
 

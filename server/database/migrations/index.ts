@@ -13,6 +13,7 @@ import * as assessmentSummaries from './20261201R-assessment-summaries.js';
 import * as organizationVersions from './20261201S-organization-versions.js';
 import * as importedProducts from './20261202B-imported-products.js';
 import * as importResults from './20261203A-import-results.js';
+import * as systemListIndexes from './20261203B-system-list-indexes.js';
 import * as artefactJobs from './20261202A-artefact-jobs.js';
 import * as separationAudit from './20261130E-separation-audit.js';
 import * as workbookUploads from './20261130F-workbook-uploads.js';
@@ -51,6 +52,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261202A-artefact-jobs': artefactJobs,
   '20261202B-imported-products': importedProducts,
   '20261203A-import-results': importResults,
+  '20261203B-system-list-indexes': systemListIndexes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
