@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Knex } from 'knex';
-import { appendAudit, mask } from './chain.js';
+import { mask } from './chain.js';
+import { AuditWriter } from './writer.js';
 import { auditStorage, type AuditRequestContext } from './context.js';
 
 declare global {
@@ -65,6 +66,7 @@ function chainAndChanges(req: Request, ctx: AuditRequestContext): { organization
  * Old → new values of the domain's fields are recorded by the services inside their transactions.
  */
 export function auditRequests(db: Knex, onError: (err: unknown, req: Request) => void) {
+  const writer = new AuditWriter(db);
   return (req: Request, res: Response, next: NextFunction): void => {
     const ctx: AuditRequestContext = {
       ip: req.ip ?? null,
@@ -95,8 +97,8 @@ export function auditRequests(db: Knex, onError: (err: unknown, req: Request) =>
         const routePath = (req.route as { path?: string } | undefined)?.path;
         const segments = path.split('/').filter(Boolean);
         const { organizationId, changes } = chainAndChanges(req, ctx);
-        appendAudit(db, [
-          {
+        writer
+          .append({
             organizationId,
             action: `${req.method} ${routePath ? api + routePath : `${api}${path} (no route)`}`,
             targetType: segments[0] ?? null,
@@ -107,8 +109,7 @@ export function auditRequests(db: Knex, onError: (err: unknown, req: Request) =>
             actorName: req.caller?.username ?? null,
             ip: ctx.ip,
             userAgent: ctx.userAgent,
-          },
-        ])
+          })
           .catch((err) => onError(err, req))
           .finally(done);
       });

@@ -1,4 +1,5 @@
 import type { DatabaseEngine } from '../../server/config.js';
+import { auditSettled } from '../../server/audit/middleware.js';
 import { migrateLatest } from '../../server/database/index.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { ENGINES, pgSuitesRun } from './engines.js';
@@ -27,6 +28,9 @@ export function describeEachEngine(
         if (engine === 'postgres') pgSuitesRun.count++;
       });
       after(async function () {
+        // Audit entries still being written after the last responses: dropping the database under
+        // them left their connection requests waiting for the pool's timeout.
+        await auditSettled();
         await ctx.db?.drop();
       });
       body(ctx);
