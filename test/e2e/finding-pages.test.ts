@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
 import path from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { level3Assessment } from '../utils/assessments.js';
 import { demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { ARTIFACTS, startBrowserApp, type BrowserApp } from '../utils/browser-app.js';
+import { pageText, signInPage } from '../utils/browser-pages.js';
 import { png } from '../utils/files.js';
 
 
@@ -38,17 +39,9 @@ describeEachEngine('finding pages in a real browser', (ctx) => {
     await harness?.close();
   });
 
-  async function browserAs(username: string, lang: 'zh-CN' | 'en'): Promise<Page> {
-    const page = await (await browser.createBrowserContext()).newPage();
-    await page.setViewport({ width: 1360, height: 900 });
-    await page.setExtraHTTPHeaders({ 'Accept-Language': lang === 'zh-CN' ? 'zh-CN,zh;q=0.9' : 'en' });
-    await page.goto(`${base}/login`);
-    await page.type('input[name=username]', username);
-    await page.type('input[name=password]', 'Dengbao#2026');
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-    return page;
-  }
-  const text = (page: Page, sel = 'main') => page.$eval(sel, (m) => (m as HTMLElement).innerText);
+  // With script: the finding pages' own behaviour (the draft form's pre-filled fields) is part of what is tested.
+  const browserAs = (username: string, lang: 'zh-CN' | 'en') => signInPage(browser, base, username, lang, { javaScript: true, width: 1360 });
+  const text = pageText;
 
   it('raises findings from results in one form, pre-filled and editable; a refused form keeps what was typed', async function () {
     this.timeout(120_000);

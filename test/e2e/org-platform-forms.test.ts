@@ -5,9 +5,9 @@ import PizZip from 'pizzip';
 import type { Browser, Page } from 'puppeteer-core';
 import { readFileSync } from 'node:fs';
 import { projectRoot } from '../../server/version.js';
-import { DEMO_PASSWORD } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { ARTIFACTS, startBrowserApp, type BrowserApp } from '../utils/browser-app.js';
+import { clickThrough, signInPage } from '../utils/browser-pages.js';
 import { rawEnumValues } from '../utils/raw-enums.js';
 
 const EXAMPLE = path.join(projectRoot(), 'templates', 'docx', 'example-test-report.docx');
@@ -41,18 +41,8 @@ describeEachEngine('organisation, template and platform forms in the browser', (
     await harness?.close();
   });
 
-  async function signIn(username: string, lang: 'zh-CN' | 'en'): Promise<Page> {
-    const page = await (await browser.createBrowserContext()).newPage();
-    await page.setJavaScriptEnabled(false); // the forms are plain POST + redirect
-    await page.setViewport({ width: 1280, height: 900 });
-    await page.goto(`${base}/lang?to=${lang}&back=/login`);
-    await page.type('input[name=username]', username);
-    await page.type('input[name=password]', DEMO_PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-    return page;
-  }
-
-  const click = (page: Page, selector: string) => Promise.all([page.waitForNavigation(), page.click(selector)]);
+  const signIn = (username: string, lang: 'zh-CN' | 'en') => signInPage(browser, base, username, lang, { via: 'switch' }); // the forms are plain POST + redirect
+  const click = clickThrough;
 
   /** What the user reads: no raw enum value, no locale key; at 390 px nothing scrolls sideways. */
   async function check(page: Page, lang: 'zh-CN' | 'en', step: string): Promise<string> {

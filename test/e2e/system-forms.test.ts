@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { ORG_ROLES } from '../../server/context.js';
-import { DEMO_PASSWORD } from '../utils/app.js';
 import { ARTIFACTS, startBrowserApp, type BrowserApp } from '../utils/browser-app.js';
+import { clickThrough, signInPage } from '../utils/browser-pages.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { rawEnumValues } from '../utils/raw-enums.js';
 
@@ -34,17 +34,8 @@ describeEachEngine('system, filing, inspection, survey and plan forms in the bro
     await harness?.close();
   });
 
-  async function signIn(username: string, lang: 'zh-CN' | 'en', width = 1360): Promise<Page> {
-    const page = await (await browser.createBrowserContext()).newPage();
-    await page.setViewport({ width, height: 900 });
-    await page.goto(`${base}/lang?to=${lang}&back=/login`);
-    await page.type('input[name=username]', username);
-    await page.type('input[name=password]', DEMO_PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-    return page;
-  }
-
-  const click = (page: Page, selector: string) => Promise.all([page.waitForNavigation(), page.click(selector)]);
+  const signIn = (username: string, lang: 'zh-CN' | 'en', width = 1360) => signInPage(browser, base, username, lang, { javaScript: true, width, via: 'switch' });
+  const click = clickThrough;
   const value = (page: Page, selector: string) => page.$eval(selector, (e) => (e as HTMLInputElement).value);
   const setValue = (page: Page, selector: string, v: string) => page.$eval(selector, (e, x) => ((e as HTMLInputElement).value = x as string), v);
   const fieldError = (page: Page, field: string) => page.$eval(`.field-error[data-field="${field}"]`, (e) => e.textContent ?? '');

@@ -7,11 +7,11 @@ import type { Browser, Page } from 'puppeteer-core';
 import { level3Assessment } from '../utils/assessments.js';
 import { demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { ARTIFACTS, startBrowserApp, type BrowserApp } from '../utils/browser-app.js';
+import { errorNextTo, pageText, retype, setValue, signInPage, submitForm, valueOf, widthAt390, type Lang } from '../utils/browser-pages.js';
 import { csrfOf } from '../utils/csrf.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { rawEnumValues } from '../utils/raw-enums.js';
 
-type Lang = 'zh-CN' | 'en';
 
 /** What each language must say: the page's own words, never a raw value or an English message in Chinese. */
 const T = {
@@ -51,44 +51,14 @@ describeEachEngine('verification forms (compensations, pen tests, scans) in a re
     await harness?.close();
   });
 
-  async function browserAs(username: string, lang: Lang): Promise<Page> {
-    const page = await (await browser.createBrowserContext()).newPage();
-    await page.setJavaScriptEnabled(false); // every form here must work without script
-    await page.setViewport({ width: 1280, height: 900 });
-    await page.setExtraHTTPHeaders({ 'Accept-Language': lang === 'zh-CN' ? 'zh-CN,zh;q=0.9' : 'en' });
-    await page.goto(`${base}/login`);
-    await page.type('input[name=username]', username);
-    await page.type('input[name=password]', 'Dengbao#2026');
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-    return page;
-  }
-  const text = (page: Page, sel = 'main') => page.$eval(sel, (m) => (m as HTMLElement).innerText);
-  const valueOf = (page: Page, sel: string) => page.$eval(sel, (e) => (e as HTMLInputElement).value);
-  async function submit(page: Page, form: string, button = 'button[type=submit]') {
-    const [res] = await Promise.all([page.waitForNavigation(), page.click(`${form} ${button}`)]);
-    return res!.status() === 304 ? 200 : res!.status();
-  }
-  async function retype(page: Page, sel: string, value: string) {
-    await page.$eval(sel, (e) => ((e as HTMLInputElement).value = ''));
-    if (value) await page.type(sel, value);
-  }
-  /** Long values set at once (typing 301 characters is slow under load). */
-  const setValue = (page: Page, sel: string, value: string) => page.$eval(sel, (e, v) => ((e as HTMLInputElement).value = v), value);
-  /** The error shown right after the field's label, or null. */
-  const errorNextTo = (page: Page, form: string, name: string) =>
-    page.$eval(`${form} [name="${name}"]`, (el) => {
-      const next = (el.closest('label') ?? el).nextElementSibling;
-      return next?.classList.contains('field-error') ? next.textContent : null;
-    });
+  const browserAs = (username: string, lang: Lang) => signInPage(browser, base, username, lang);
+  const text = pageText;
+  const submit = submitForm;
   async function checkPage(page: Page, lang: Lang, name: string) {
     expect(rawEnumValues(await text(page), lang), `${name}: raw enum values`).to.deep.equal([]);
     await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${lang}-${ctx.engine}.png`), fullPage: true });
-    await page.setViewport({ width: 390, height: 844 });
-    await page.reload();
-    const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-390-${lang}-${ctx.engine}.png`), fullPage: true });
+    const { scroll, client } = await widthAt390(page, path.join(ARTIFACTS, `${name}-390-${lang}-${ctx.engine}.png`));
     expect(scroll, `${name} at 390 px: ${scroll} px wide`).to.be.at.most(client);
-    await page.setViewport({ width: 1280, height: 900 });
   }
   const verification = `/assessments/{a}/verification`;
   const open = async (page: Page, sel: string) => page.$eval(sel, (d) => ((d as HTMLDetailsElement).open = true));
