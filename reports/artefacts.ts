@@ -73,8 +73,8 @@ export async function buildArtefact(knex: Knex, caller: Caller, store: BlobStore
   // workbook_import: the uploaded file (kept in the store) applied all or nothing; the result is what the user sees.
   // A delivery after one that applied the workbook but died before archiving its result
   // returns the result kept with the apply: the workbook is applied once.
-  const kept = (await knex('reports').where({ id: job.id }).first('result_data'))?.result_data as string | null | undefined;
-  let json = kept ?? undefined;
+  // `job` is the row as this delivery read it (its result_data included).
+  let json = (job.result_data as string | null | undefined) ?? undefined;
   if (json === undefined) {
     const input = await readAll(store.open(job.organization_id, job.input_hash));
     const result = await new WorkbookService(ctx).import(job.assessment_id, input, {

@@ -28,6 +28,7 @@ if (!ENGINES.includes('postgres')) {
   // `dengbao worker` refuses it. It never skips in CI: under TEST_REQUIRE_PG=1 engines.ts fails the
   // run before this when PostgreSQL is unreachable, so this test runs there.
   describe('several processes on one PostgreSQL database', () => {
+    // Skipped: no PostgreSQL reachable here, and this test needs it (see above); CI always has it.
     it.skip('needs PostgreSQL (TEST_PG_URL): the multi-process test runs only there (SQLite is one process by design)');
   });
 } else {

@@ -6,11 +6,10 @@ import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { level3Assessment } from '../utils/assessments.js';
 import { demoOrganizations, signIn, type Agent } from '../utils/app.js';
-import { ARTIFACTS, startBrowserApp, type BrowserApp } from '../utils/browser-app.js';
-import { errorNextTo, pageText, retype, setValue, signInPage, submitForm, valueOf, widthAt390, type Lang } from '../utils/browser-pages.js';
+import { startBrowserApp, type BrowserApp } from '../utils/browser-app.js';
+import { checkFormPage, errorNextTo, pageText, retype, setValue, signInPage, submitForm, valueOf, widthAt390, type Lang } from '../utils/browser-pages.js';
 import { csrfOf } from '../utils/csrf.js';
 import { describeEachEngine } from '../utils/each-engine.js';
-import { rawEnumValues } from '../utils/raw-enums.js';
 
 
 /** What each language must say: the page's own words, never a raw value or an English message in Chinese. */
@@ -54,12 +53,7 @@ describeEachEngine('verification forms (compensations, pen tests, scans) in a re
   const browserAs = (username: string, lang: Lang) => signInPage(browser, base, username, lang);
   const text = pageText;
   const submit = submitForm;
-  async function checkPage(page: Page, lang: Lang, name: string) {
-    expect(rawEnumValues(await text(page), lang), `${name}: raw enum values`).to.deep.equal([]);
-    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${lang}-${ctx.engine}.png`), fullPage: true });
-    const { scroll, client } = await widthAt390(page, path.join(ARTIFACTS, `${name}-390-${lang}-${ctx.engine}.png`));
-    expect(scroll, `${name} at 390 px: ${scroll} px wide`).to.be.at.most(client);
-  }
+  const checkPage = (page: Page, lang: Lang, name: string) => checkFormPage(page, lang, name, ctx.engine);
   const verification = `/assessments/{a}/verification`;
   const open = async (page: Page, sel: string) => page.$eval(sel, (d) => ((d as HTMLDetailsElement).open = true));
 

@@ -1,5 +1,9 @@
+import { expect } from 'chai';
+import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { DEMO_PASSWORD } from './app.js';
+import { ARTIFACTS } from './browser-app.js';
+import { rawEnumValues } from './raw-enums.js';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -66,4 +70,15 @@ export async function widthAt390(page: Page, screenshot: string, options: { relo
   await page.screenshot({ path: screenshot, fullPage: true });
   await page.setViewport({ width: options.restoreWidth ?? 1280, height: 900 });
   return measured;
+}
+
+/**
+ * What a user reads on a form page: no raw enum value (after `strip` removes what only looks like
+ * one, e.g. demo users named after their role), a screenshot, and no sideways scrolling at 390 px.
+ */
+export async function checkFormPage(page: Page, lang: Lang, name: string, engine: string, strip: (text: string) => string = (t) => t): Promise<void> {
+  expect(rawEnumValues(strip(await pageText(page)), lang), `${name}: raw enum values`).to.deep.equal([]);
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${lang}-${engine}.png`), fullPage: true });
+  const { scroll, client } = await widthAt390(page, path.join(ARTIFACTS, `${name}-390-${lang}-${engine}.png`));
+  expect(scroll, `${name} at 390 px: ${scroll} px wide`).to.be.at.most(client);
 }
