@@ -5,7 +5,9 @@ import ExcelJS from 'exceljs';
 import { existsSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import type { Knex } from 'knex';
 import { INTERRUPTED_REPORT_ERROR } from '../../reports/jobs.js';
+import { GENESIS_HASH } from '../../server/audit/chain.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { png } from '../utils/files.js';
 import { runCli, startServer } from '../utils/process.js';
@@ -83,8 +85,29 @@ describeEachEngine('kill -9 during writes, then restart: consistent, verified, n
   });
 
   /**
+   * PostgreSQL: holds the organisation's audit chain head locked, as a concurrent audit append
+   * would. A result write or an import appends its audit entries last in its transaction, so it
+   * waits there with its rows written and its transaction open until `release`: the kill lands
+   * inside that transaction however fast or slow the machine is (watching for the UPDATE statement
+   * itself missed a write that took a few milliseconds on a loaded machine).
+   */
+  let chainHold: Knex.Transaction | undefined;
+  async function holdAuditChain(chain: string): Promise<void> {
+    await ctx.db.knex('audit_chains').insert({ chain, seq: 0, head_hash: GENESIS_HASH, base_seq: 0, base_hash: GENESIS_HASH }).onConflict('chain').ignore();
+    chainHold = await ctx.db.knex.transaction();
+    await chainHold('audit_chains').where({ chain }).forUpdate().first();
+  }
+  async function releaseAuditChain(): Promise<void> {
+    const trx = chainHold;
+    chainHold = undefined;
+    if (trx && !trx.isCompleted()) await trx.rollback().catch(() => undefined);
+  }
+  afterEach(releaseAuditChain);
+
+  /**
    * Resolves once the server holds a write transaction on assessment_results open (PostgreSQL:
-   * seen in pg_stat_activity; SQLite: another connection cannot take the write lock), or after
+   * another backend holds its row-exclusive lock on the table, taken by its first UPDATE and kept
+   * until its transaction ends; SQLite: another connection cannot take the write lock), or after
    * `timeoutMs`. Returns whether it saw one.
    */
   async function writeTransactionOpen(timeoutMs: number): Promise<boolean> {
@@ -92,10 +115,12 @@ describeEachEngine('kill -9 during writes, then restart: consistent, verified, n
     if (ctx.engine === 'postgres') {
       while (Date.now() < until) {
         const row = await ctx.db.knex.raw(
-          "select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null and query ilike '%assessment_results%' and query ilike 'update%'",
+          `select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation
+            where l.database = (select oid from pg_database where datname = current_database())
+              and c.relname = 'assessment_results' and l.mode = 'RowExclusiveLock' and l.granted and l.pid <> pg_backend_pid()`,
         );
         if (row.rows[0].n > 0) return true;
-        await sleep(2);
+        await sleep(5);
       }
       return false;
     }
@@ -149,6 +174,7 @@ describeEachEngine('kill -9 during writes, then restart: consistent, verified, n
       }));
       const edited = Buffer.from(await wb.xlsx.writeBuffer());
 
+      if (!delay && ctx.engine === 'postgres') await holdAuditChain(assessment.organization_id);
       // All at once: a bulk write of every result, a workbook import, a report job, and an upload
       // that stops half-way (the client keeps the connection open).
       const swallow = (p: Promise<unknown>) => p.catch(() => undefined);
@@ -167,6 +193,8 @@ describeEachEngine('kill -9 during writes, then restart: consistent, verified, n
       await kill9(server.child);
       upload.destroy();
       server = undefined;
+      // The killed server's backend notices its client gone once it gets the lock, and rolls back.
+      await releaseAuditChain();
 
       // Restart on the same data directory and database.
       server = await startServer(env());
