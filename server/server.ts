@@ -112,7 +112,10 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     await workers?.stop();
     await appDeps.printer.close();
     clearInterval(purge);
-    await auditSettled(); // entries of the last requests are written before the database closes
+    // Entries of the last requests are written before the database closes; a response that has not
+    // ended within 10 s (a stalled client) is not waited for.
+    const open = await auditSettled(10_000);
+    if (open.length) logger.warn({ requests: open }, 'stopped with requests still open: their audit entries are not written');
     await db.destroy();
     process.exit(0);
   };

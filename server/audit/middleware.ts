@@ -22,10 +22,25 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DOWNLOAD = /\/download$|\.(xlsx|zip|csv|pdf)$|\/export(\.|\/|$)/;
 const MAX_CHANGES = 4000;
 
-/** Writes still being recorded (tests and shutdown wait for them: `auditSettled()`). */
-const pending = new Set<Promise<void>>();
-export async function auditSettled(): Promise<void> {
-  while (pending.size) await Promise.allSettled([...pending]);
+/** Requests whose audit entry is still to be written, by what they are (method, URL, state). */
+const pending = new Map<Promise<void>, { request: string; state: 'response open' | 'entry being written' }>();
+
+/**
+ * Waits for the audit entries of the requests seen so far (tests and shutdown: `auditSettled()`),
+ * at most `timeoutMs`. Returns the requests still pending then, so a caller that gives up can say
+ * which (a response that never ends would otherwise hold a shutdown or a test forever).
+ */
+export async function auditSettled(timeoutMs = Number.POSITIVE_INFINITY): Promise<string[]> {
+  const until = Date.now() + timeoutMs;
+  while (pending.size) {
+    const left = until - Date.now();
+    if (left <= 0) return [...pending.values()].map((p) => `${p.request} (${p.state})`);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = Number.isFinite(left) ? new Promise<void>((r) => (timer = setTimeout(r, left))) : new Promise<void>(() => undefined);
+    await Promise.race([Promise.allSettled([...pending.keys()]), waited]);
+    clearTimeout(timer);
+  }
+  return [];
 }
 
 /** The request's fields as recorded: secrets masked, large bodies reduced to their keys. */
@@ -87,11 +102,13 @@ export function auditRequests(db: Knex, onError: (err: unknown, req: Request) =>
       // Registered now, so auditSettled() also waits for responses whose client finished first.
       let done!: () => void;
       const settled = new Promise<void>((resolve) => (done = resolve));
-      pending.add(settled);
+      const entry = { request: `${req.method} ${req.originalUrl.split('?')[0]}`, state: 'response open' as 'response open' | 'entry being written' };
+      pending.set(settled, entry);
       void settled.then(() => pending.delete(settled));
       // 'close' follows 'finish', and also comes when the client went away mid-response (recorded as such).
       res.once('close', () => {
         if (res.locals.audited) return done();
+        entry.state = 'entry being written';
         const api = req.originalUrl.startsWith('/api/v1/') ? '/api/v1' : '';
         const path = req.path.startsWith('/api/v1/') ? req.path.slice(7) : req.path;
         const routePath = (req.route as { path?: string } | undefined)?.path;

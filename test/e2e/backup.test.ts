@@ -1,3 +1,4 @@
+import { auditSettled } from '../../server/audit/middleware.js';
 import { expect } from 'chai';
 import type { Express } from 'express';
 import { execFileSync } from 'node:child_process';
@@ -130,6 +131,7 @@ describeEachEngine('backup and restore (CLI)', (ctx) => {
       const file = await agent.get(`/api/v1/evidence/${one.id}/download`).buffer(true).expect(200);
       expect(Buffer.compare(file.body as Buffer, png(9002))).to.equal(0);
     } finally {
+      await auditSettled(); // the download's audit entry is written after its response
       await restoredDb.destroy();
     }
 

@@ -1,3 +1,4 @@
+import { auditSettled } from '../../server/audit/middleware.js';
 import { expect } from 'chai';
 import type { Express } from 'express';
 import { execFileSync } from 'node:child_process';
@@ -190,6 +191,7 @@ describeEachEngine('evidence in an S3 bucket (EVIDENCE_STORE=s3://…, s3rver)',
           expect(sha256(file.body as Buffer)).to.equal(v.hash);
         }
       } finally {
+        await auditSettled(); // the downloads' audit entries are written after their responses
         await restoredDb.destroy();
       }
 

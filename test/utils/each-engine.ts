@@ -30,8 +30,10 @@ export function describeEachEngine(
       after(async function () {
         // Audit entries still being written after the last responses: dropping the database under
         // them left their connection requests waiting for the pool's timeout.
-        await auditSettled();
+        const open = await auditSettled(20_000);
         await ctx.db?.drop();
+        // A request still open here was left running by a test (or hangs in the server).
+        if (open.length) throw new Error(`audit entries still pending after the suite: ${open.join('; ')}`);
       });
       body(ctx);
     });
