@@ -101,7 +101,9 @@ export class PlatformsService extends ScopedService {
     };
     const changes: Record<string, unknown> = { updated_at: now() };
     for (const [k, c] of Object.entries(map)) if ((patch as Record<string, unknown>)[k] !== undefined) changes[c] = (patch as Record<string, unknown>)[k];
-    if ((patch.level !== undefined || patch.testDate !== undefined) && patch.validUntil === undefined) {
+    // No date given (null clears one set by hand) and the level or test date changed: the default
+    // validity again, as at creation.
+    if (patch.validUntil === null || ((patch.level !== undefined || patch.testDate !== undefined) && patch.validUntil === undefined)) {
       changes.valid_until = defaultValidUntil(patch.level ?? Number(row.level), patch.testDate ?? row.test_date);
     }
     await transaction(this.knex, async (trx) => {

@@ -75,6 +75,9 @@ describeEachEngine('cloud platforms and inheritance', (ctx) => {
   it('a level-3 tenant on a valid level-3 platform inherits every provider unit, citing the report', async () => {
     const p = await platform(3);
     expect(p.validUntil).to.equal('2027-06-01'); // one year at level 3
+    // A date set by hand, then cleared: the default validity again (not a refused null).
+    expect((await officer.patch(`/api/v1/platforms/${p.id}`).send({ validUntil: '2027-03-01' }).expect(200)).body.validUntil).to.equal('2027-03-01');
+    expect((await officer.patch(`/api/v1/platforms/${p.id}`).send({ validUntil: null }).expect(200)).body.validUntil).to.equal('2027-06-01');
     const { a } = await tenant(3, p.id);
     expect(a.inheritance).to.include({ state: 'applied', platformId: p.id, inheritedUnits: providerUnits(3).length });
     const results = (await allPages(auditor, `/api/v1/assessments/${a.id}/results`));
