@@ -1,13 +1,17 @@
 import { Router, type Request } from 'express';
+import { z } from 'zod';
 import { OrganizationScope } from '../context.js';
 import { listDeadlines } from '../deadlines/index.js';
 import { ValidationError } from '../errors.js';
 import { serviceContext } from '../http/request.js';
+import { postSystemsIdProtectionPlansBody } from '../routes/filing-2025.js';
+import { date } from '../routes/systems.js';
 import { DataSurveyService } from '../systems/data-survey.js';
 import { FilingService } from '../systems/filing.js';
 import { filingRules, testCycleRules } from '../systems/filing-rules.js';
 import { ProtectionPlansService } from '../systems/protection-plans.js';
 import { requireCsrf } from './csrf.js';
+import { parseForm } from './form-parse.js';
 import { signedIn } from './render.js';
 import { formAction } from './system-pages.js';
 
@@ -46,9 +50,11 @@ export async function filing2025View(req: Request, systemId: string, level: numb
 
 filing2025PagesRouter.post('/systems/:id/refiled', signedIn, requireCsrf, (req, res) =>
   formAction(req, res, `/systems/${req.params.id}`, async () => {
+    // Checked like the API's field (a date, or none): before, any text reached the database.
+    const { refiledOn } = parseForm(req, z.strictObject({ refiledOn: date.nullable() }), { refiledOn: str((req.body as Record<string, string>).refiledOn) ?? null }, { refiledOn: 'date' });
     const service = new FilingService(serviceContext(req));
     const f = await service.get(String(req.params.id));
-    await service.put(String(req.params.id), { form: f.form, status: f.status, filingOrgan: f.filingOrgan, submittedOn: f.submittedOn, certificateNumber: f.certificateNumber, certificateDate: f.certificateDate, returnReason: f.returnReason, missingAttachments: f.attachments.filter((a) => a.state === 'missing').map((a) => a.slot), refiledOn: str((req.body as Record<string, string>).refiledOn) ?? null });
+    await service.put(String(req.params.id), { form: f.form, status: f.status, filingOrgan: f.filingOrgan, submittedOn: f.submittedOn, certificateNumber: f.certificateNumber, certificateDate: f.certificateDate, returnReason: f.returnReason, missingAttachments: f.attachments.filter((a) => a.state === 'missing').map((a) => a.slot), refiledOn });
     return `/systems/${req.params.id}#filing-2025`;
   }),
 );
@@ -57,7 +63,8 @@ filing2025PagesRouter.post('/systems/:id/protection-plans', signedIn, requireCsr
   formAction(req, res, `/systems/${req.params.id}`, async () => {
     const b = req.body as Record<string, string>;
     if (!/^\d{4}$/.test(b.year ?? '')) throw new ValidationError({}, [{ path: 'year', code: 'invalid_value', message: 'a year such as 2026' }]);
-    await new ProtectionPlansService(serviceContext(req)).create(String(req.params.id), { year: Number(b.year), adoptedOn: str(b.adoptedOn) ?? null });
+    const input = parseForm(req, postSystemsIdProtectionPlansBody, { year: Number(b.year), adoptedOn: str(b.adoptedOn) ?? null }, { adoptedOn: 'date' });
+    await new ProtectionPlansService(serviceContext(req)).create(String(req.params.id), input);
     return `/systems/${req.params.id}#filing-2025`;
   }),
 );

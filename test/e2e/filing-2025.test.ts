@@ -6,6 +6,7 @@ import { listDeadlines } from '../../server/deadlines/index.js';
 import { loadCaller } from '../../server/services/callers.js';
 import { certificateExpiry, testCycleMonths } from '../../server/systems/filing-rules.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
+import { csrfOf } from '../utils/csrf.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 
 const L1 = { businessHarms: [{ object: 'citizens', degree: 'general' }], serviceHarms: [{ object: 'citizens', degree: 'general' }] };
@@ -164,6 +165,22 @@ describeEachEngine('2025 filing rules', (ctx) => {
     expect(kept.refile2025.required).to.equal(false);
     d = await deadlinesOf(sys.id);
     expect(d.map((x) => x.type)).not.to.include('refile_2025');
+  });
+
+  it('the page forms check their dates as the API does: a bad date is refused naming the field in the user’s words, nothing stored', async () => {
+    const sys = await certified(L3, '2024-03-10');
+    const page = await signIn(app, 'officer'); // a fresh agent: its first page sets the form token's cookie
+    const token = await csrfOf(page);
+    const refused = await page.post(`/systems/${sys.id}/refiled`).type('form').send({ _csrf: token, refiledOn: '2025-06-01T00:00:00+08:00 (demo)' }).expect(303);
+    const back = decodeURIComponent(refused.headers.location!);
+    expect(back).to.contain('重新备案日期').and.contain('应为日期');
+    expect((await officer.get(`/api/v1/systems/${sys.id}/filing`).expect(200)).body.refiledOn ?? null).to.equal(null);
+    await page.post(`/systems/${sys.id}/refiled`).type('form').send({ _csrf: token, refiledOn: '2025-06-01' }).expect(303);
+    expect((await officer.get(`/api/v1/systems/${sys.id}/filing`).expect(200)).body.refiledOn).to.equal('2025-06-01');
+
+    const plan = await page.post(`/systems/${sys.id}/protection-plans`).type('form').send({ _csrf: token, year: '2026', adoptedOn: '2026-02-30x' }).expect(303);
+    expect(decodeURIComponent(plan.headers.location!)).to.contain('印发日期').and.contain('应为日期');
+    expect((await officer.get(`/api/v1/systems/${sys.id}/protection-plans`).expect(200)).body.data ?? []).to.deep.equal([]);
   });
 
   it('a filing in 2025 or later needs no re-filing; its certificate runs three years from its date', async () => {
