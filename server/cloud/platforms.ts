@@ -68,6 +68,7 @@ export class PlatformsService extends ScopedService {
     if (orgId) this.scope.require(orgId, 'manage', 'platform');
     this.requireWrite({ organization_id: orgId }, !!input.published);
     if (!orgId && !input.published) throw new ValidationError({}, [{ path: 'organizationId', code: 'required', message: 'a platform is private to an organisation, or published by an admin' }]);
+    await this.checkReportEvidence(orgId, input.reportEvidenceId);
     const id = newId();
     await this.knex('platforms').insert({
       id,
@@ -91,6 +92,19 @@ export class PlatformsService extends ScopedService {
     return this.get(id);
   }
 
+  /**
+   * The platform's test report is an evidence record of its own organisation (of any, for a
+   * platform an admin publishes): else 400 naming reportEvidenceId, not a bare foreign-key refusal,
+   * and never a link to another organisation's evidence.
+   */
+  private async checkReportEvidence(orgId: string | null, evidenceId: string | null | undefined): Promise<void> {
+    if (!evidenceId) return;
+    const q = this.knex('evidence').where({ id: evidenceId });
+    if (!(await (orgId ? q.where({ organization_id: orgId }) : q).first('id'))) {
+      throw new ValidationError({}, [{ path: 'reportEvidenceId', code: 'not_found', message: 'no such evidence in the platform’s organisation', rule: 'no_such_evidence' }]);
+    }
+  }
+
   /** Updates the platform and flags every open assessment whose inheritance it affects. */
   async update(id: string, patch: Partial<PlatformInput>) {
     const row = await this.load(id);
@@ -99,6 +113,7 @@ export class PlatformsService extends ScopedService {
       provider: 'provider', product: 'product', deployment: 'deployment', region: 'region', level: 'level', reportNumber: 'report_number',
       assessingOrganization: 'assessing_organization', conclusion: 'conclusion', testDate: 'test_date', validUntil: 'valid_until', reportEvidenceId: 'report_evidence_id', published: 'published',
     };
+    if (patch.reportEvidenceId !== undefined) await this.checkReportEvidence(row.organization_id ?? null, patch.reportEvidenceId);
     const changes: Record<string, unknown> = { updated_at: now() };
     for (const [k, c] of Object.entries(map)) if ((patch as Record<string, unknown>)[k] !== undefined) changes[c] = (patch as Record<string, unknown>)[k];
     // No date given (null clears one set by hand) and the level or test date changed: the default

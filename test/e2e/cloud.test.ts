@@ -4,6 +4,7 @@ import { shippedCatalogue } from '../../server/catalogue/index.js';
 import { loadProducts } from '../../server/cloud/products.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
+import { png } from '../utils/files.js';
 import { allPages } from '../utils/pages.js';
 
 const RATIONALE = '业务信息遭到破坏后会对社会秩序和公共利益造成严重损害。';
@@ -91,6 +92,22 @@ describeEachEngine('cloud platforms and inheritance', (ctx) => {
     const summary = (await auditor.get(`/api/v1/assessments/${a.id}/summary`)).body;
     expect(summary.inheritance.state).to.equal('applied');
     expect(summary.inheritedResults).to.equal(inherited.length);
+  });
+
+  it('a platform’s test report is evidence of its own organisation: unknown or another organisation’s evidence is refused naming reportEvidenceId', async () => {
+    const own = (await officer.get(`/api/v1/evidence?organizationId=${orgs.citybrain}`).expect(200)).body.data[0];
+    const foreign = (await officer2.post('/api/v1/evidence').field('organizationId', orgs.bank).field('title', '银行的证据').field('kind', 'other').attach('file', png(4242), 'bank.png').expect(201)).body;
+    expect(own && foreign, 'demo evidence in both organisations').to.be.ok;
+    const body = { organizationId: orgs.citybrain, provider: '阿里云', product: '专有云 report', level: 3, reportNumber: 'P-26-0001-99', assessingOrganization: '测评机构', conclusion: '符合', testDate: '2026-06-01' };
+    for (const reportEvidenceId of [foreign.id, '00000000-0000-4000-8000-000000000099']) {
+      const res = await officer.post('/api/v1/platforms').send({ ...body, reportEvidenceId }).expect(400);
+      expect(res.body.error.details.map((d: { path: string }) => d.path)).to.deep.equal(['reportEvidenceId']);
+    }
+    const p = (await officer.post('/api/v1/platforms').send({ ...body, reportEvidenceId: own.id }).expect(201)).body;
+    expect(p.reportEvidenceId).to.equal(own.id);
+    const patch = await officer.patch(`/api/v1/platforms/${p.id}`).send({ reportEvidenceId: foreign.id }).expect(400);
+    expect(patch.body.error.details.map((d: { path: string }) => d.path)).to.deep.equal(['reportEvidenceId']);
+    expect((await officer.get(`/api/v1/platforms/${p.id}`).expect(200)).body.reportEvidenceId).to.equal(own.id);
   });
 
   it('a level-4 tenant on a level-3 platform inherits nothing, and says why', async () => {
