@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { reportDate, reportDateRange, reportDateTime, reportDay } from './dates.js';
+import { inheritanceReasonText } from '../server/cloud/inheritance-reason.js';
 import { translator } from '../server/i18n.js';
 import { projectRoot } from '../server/version.js';
 import type { ReportData } from './test-report/assemble.js';
@@ -76,6 +77,7 @@ export function renderReport(data: ReportData, extra: Record<string, unknown> = 
     rate: pct(data.conclusion.value),
     isCloud: data.system.requirementSets.includes('cloud'),
     inheritanceLabel: data.inheritance ? (labels[`inheritance_${data.inheritance.state}`] ?? data.inheritance.state) : '',
+    inheritanceReason: inheritanceReasonText(t, data.inheritance?.reason),
     // Dates in the report's language; the timestamp in China time (no raw ISO anywhere in a report).
     generatedAt: reportDateTime(data.generatedAt, data.lang),
     reportDate: reportDay(data.generatedAt, data.lang),

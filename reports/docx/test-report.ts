@@ -1,3 +1,5 @@
+import { inheritanceReasonText } from '../../server/cloud/inheritance-reason.js';
+import { translator } from '../../server/i18n.js';
 import type { ReportData } from '../test-report/assemble.js';
 import { pct, txt, type Block } from './blocks.js';
 import { reportDateRange, reportDateTime, reportDay } from '../dates.js';
@@ -78,7 +80,7 @@ export function testReportBlocks(d: ReportData): Block[] {
             platform ? `${platform.product}（${platform.provider}）` : '',
             txt(platform?.level),
             platform ? `${platform.reportNumber} ${platform.testDate}` : '',
-            inh ? { lines: [`${L(`inheritance_${inh.state}`)}${L('colon')}${L('inherited_units')} ${inh.inheritedUnits}`], muted: inh.reason ? [inh.reason] : [] } : '',
+            inh ? { lines: [`${L(`inheritance_${inh.state}`)}${L('colon')}${L('inherited_units')} ${inh.inheritedUnits}`], muted: inh.reason ? [inheritanceReasonText(translator(d.lang), inh.reason)] : [] } : '',
           ],
         ],
       },

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { inheritanceReasonText } from '../cloud/inheritance-reason.js';
 import { OrganizationScope } from '../context.js';
 import { ExtraItemsService, extraItemFields } from '../assessments/extra-items.js';
 import { OutsideRowsService } from '../assessments/outside-rows.js';
@@ -43,19 +44,8 @@ function fieldText(req: Request, d: ErrorDetail, form: string): string {
   return req.t(`assessment_items.problem_${d.code}`, { defaultValue: d.message });
 }
 
-/** Inheritance reasons are stored as English sentences (cloud/inheritance.ts); the page says them in its language. */
-export function inheritanceReason(req: Request, reason: string | null): string {
-  if (!reason) return '';
-  const t = (key: string, params: Record<string, string> = {}) => req.t(`assessment_items.reason_${key}`, params);
-  let m: RegExpExecArray | null;
-  if (/not deployed on a cloud platform/.test(reason)) return t('no_platform');
-  if (/platform record changed/.test(reason)) return t('platform_changed');
-  if ((m = /graded level (\d+), below the system's level (\d+)/.exec(reason))) return t('level_below', { platform: m[1]!, system: m[2]! });
-  if ((m = /conclusion expired on (\S+)/.exec(reason))) return t('expired', { date: m[1]! });
-  if ((m = /test \((\S+)\) is later than the assessment date (\S+)/.exec(reason))) return t('test_later', { test: m[1]!, date: m[2]! });
-  if ((m = /own conclusion is (.+)$/.exec(reason))) return t('poor_conclusion', { conclusion: req.t(`ui.value_${m[1]}`, { defaultValue: m[1]! }) });
-  return t('other');
-}
+/** Inheritance reasons in the page's language (the stored reason is an English sentence). */
+export const inheritanceReason = (req: Request, reason: string | null): string => inheritanceReasonText(req.t, reason);
 
 async function renderItems(req: Request, res: Response, id: string, failed?: Failed, status = 200): Promise<void> {
   const ctx = serviceContext(req);

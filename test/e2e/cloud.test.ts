@@ -2,6 +2,10 @@ import { expect } from 'chai';
 import type { Express } from 'express';
 import { shippedCatalogue } from '../../server/catalogue/index.js';
 import { loadProducts } from '../../server/cloud/products.js';
+import { loadCaller } from '../../server/services/callers.js';
+import { renderReport } from '../../reports/render.js';
+import { testReportBlocks } from '../../reports/docx/test-report.js';
+import { assembleReport } from '../../reports/test-report/assemble.js';
 import { createTestApp, demoOrganizations, signIn, type Agent } from '../utils/app.js';
 import { describeEachEngine } from '../utils/each-engine.js';
 import { png } from '../utils/files.js';
@@ -124,6 +128,17 @@ describeEachEngine('cloud platforms and inheritance', (ctx) => {
     const { a: none } = await tenant(3, expired.id);
     expect(none.inheritance.state).to.equal('not_applied');
     expect(none.inheritance.reason).to.contain('expired on 2026-01-10');
+    // The test report (HTML and Word) says why in its own language, not the stored English sentence.
+    const user = await ctx.db.knex('users').where({ username: 'consultant' }).first();
+    const caller = (await loadCaller(ctx.db.knex, user.id, 'system'))!;
+    for (const [lang, said] of [['zh-CN', '云平台测评结论已于 2026-01-10 过期'], ['en', 'conclusion expired on 2026-01-10']] as const) {
+      const data = await assembleReport(ctx.db.knex, caller, shippedCatalogue(), none.id, 'test_report', lang, '2026-11-30');
+      const html = renderReport(data);
+      const word = JSON.stringify(testReportBlocks(data));
+      expect(html, lang).to.contain(said);
+      expect(word, lang).to.contain(said);
+      if (lang === 'zh-CN') expect(html + word).not.to.contain('expired on');
+    }
 
     const p = await platform(3);
     const { a } = await tenant(3, p.id);
