@@ -24,7 +24,7 @@ export const systemPagesRouter = Router();
 const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
 /** Runs a form action; a 4xx error goes back to the form with the message and each field's error. */
-export async function formAction(req: Request, res: Response, back: string, action: () => Promise<string>): Promise<void> {
+export async function formAction(req: Request, res: Response, back: string, action: () => Promise<string>, labelOf?: FieldLabels): Promise<void> {
   try {
     res.redirect(303, await action());
   } catch (thrown) {
@@ -32,17 +32,20 @@ export async function formAction(req: Request, res: Response, back: string, acti
     const err = thrown instanceof AppError ? thrown : toAppError(thrown);
     if (err.status >= 500) throw thrown;
     // The message names every bad field, so forms without a slot for a field still show it.
-    const params = new URLSearchParams({ error: failureSummary(req, err) });
+    const params = new URLSearchParams({ error: failureSummary(req, err, labelOf) });
     for (const d of err.details) if (d.path) params.set(`fe.${d.path.split('.')[0]}`, detailText(req, d));
     res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}${params}#workflow`);
   }
 }
 
+/** A form's own labels for its fields, where the shared ones (flow.field_*) would say another form's word. */
+export type FieldLabels = (path: string) => string | undefined;
+
 /** The error in words, naming each bad field by its label (never its code name). */
-export function failureSummary(req: Request, err: AppError): string {
+export function failureSummary(req: Request, err: AppError, labelOf?: FieldLabels): string {
   // A duplicate's message already names its field, in the user's words.
   if (err.code === 'unique_violation') return errorText(req, err);
-  const fields = err.details.map((d) => `${d.path ? `${fieldLabel(req, d.path)}: ` : ''}${detailText(req, d)}`).join('; ');
+  const fields = err.details.map((d) => `${d.path ? `${labelOf?.(d.path) ?? fieldLabel(req, d.path)}: ` : ''}${detailText(req, d)}`).join('; ');
   return errorText(req, err) + (fields ? ` — ${fields}` : '');
 }
 

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { FindingsService, type FindingView } from '../assessments/findings.js';
 import { AssessmentsService } from '../assessments/service.js';
-import { AppError, ValidationError } from '../errors.js';
+import { AppError } from '../errors.js';
 import { readUploadToMemory } from '../http/memory-upload.js';
 import { RiskAnalysisService } from '../assessments/risk-analysis.js';
 import { deps, serviceContext } from '../http/request.js';
@@ -10,7 +10,9 @@ import { SCAN_FILE_LIMIT_BYTES } from '../verification/formats.js';
 import { PENTEST_RISKS, PentestsService } from '../verification/pentests.js';
 import { ScansService } from '../verification/scans.js';
 import { verificationTables } from '../verification/tables.js';
+import { postAssessmentsIdPentestsBody } from '../routes/verification.js';
 import { requireCsrf } from './csrf.js';
+import { parseForm } from './form-issues.js';
 import { errorText } from './page-errors.js';
 import { renderPage, signedIn } from './render.js';
 import { formAction } from './system-pages.js';
@@ -82,18 +84,22 @@ verificationPagesRouter.post('/findings/:id/risk-analysis', signedIn, requireCsr
   });
 });
 
+/** The pen-test form's fields by the words on the form (its placeholders). */
+const pentestLabels = (req: Request) => (path: string) => {
+  const key = { target: 'target', entryPoint: 'entry_point', method: 'method', steps: 'steps', result: 'result', risk: 'risk', testedAt: 'tested_at' }[path.split('.')[0]!];
+  return key ? req.t(`verification.ui.${key}`) : undefined;
+};
+
 verificationPagesRouter.post('/assessments/:id/pentests', signedIn, requireCsrf, async (req, res) => {
   const id = z.uuid().parse(req.params.id);
   const back = `/assessments/${id}/findings`;
   return formAction(req, res, back, async () => {
     const b = req.body as Record<string, unknown>;
-    const input = z
-      .object({ objectId: z.uuid().nullable(), target: z.string().nullable(), entryPoint: z.string().nullable(), method: z.string().min(1), steps: z.string().nullable(), result: z.string().min(1), risk: z.enum(PENTEST_RISKS), testedAt: z.string().nullable() })
-      .safeParse({ objectId: text(b.objectId), target: text(b.target), entryPoint: text(b.entryPoint), method: text(b.method) ?? '', steps: text(b.steps), result: text(b.result) ?? '', risk: b.risk, testedAt: text(b.testedAt) });
-    if (!input.success) throw new ValidationError({}, input.error.issues.map((i) => ({ path: String(i.path[0] ?? ''), code: 'invalid', message: i.message })));
-    await new PentestsService(serviceContext(req)).create(id, [input.data]);
+    // The API's own schema (lengths, the risk list), its refusals in the user's words.
+    const input = parseForm(req, postAssessmentsIdPentestsBody, { objectId: text(b.objectId), target: text(b.target), entryPoint: text(b.entryPoint), method: text(b.method) ?? undefined, steps: text(b.steps), result: text(b.result) ?? undefined, risk: text(b.risk) ?? undefined, testedAt: text(b.testedAt) });
+    await new PentestsService(serviceContext(req)).create(id, [input]);
     return `${back}#pentests`;
-  });
+  }, pentestLabels(req));
 });
 
 /**

@@ -260,6 +260,12 @@ describeEachEngine('verification tests, compensations and risk analysis', (ctx) 
     expect(html).to.match(/value="TH-07" checked/);
     const bad = await consultant.post(`/findings/${f.id}/risk-analysis`).type('form').send({ _csrf: csrf, rowVersion: String(saved.rowVersion), threats: 'TH-07', harm: 'x', likelihood: '9', impact: '4' }).expect(303);
     expect(decodeURIComponent(bad.headers.location!)).to.contain('likelihood');
+    // Checked with the API's schema, refused in the page's words (zod's English never shows), nothing stored.
+    const refused = await consultant.post(`/assessments/${a.id}/pentests`).type('form').send({ _csrf: csrf, objectId: db.id, target: '长'.repeat(301), result: '未发现弱口令', risk: 'none' }).expect(303);
+    const said = new URL(refused.headers.location!, 'http://page').searchParams.get('error')!;
+    expect(said).to.contain('测试目标: 最多 300 个字').and.contain('测试方法: 必填');
+    expect(said).not.to.match(/expected|Too (small|big)|Invalid/i);
+    expect((await auditor.get(`/api/v1/assessments/${a.id}/pentests`)).body.data).to.deep.equal([]);
     await consultant.post(`/assessments/${a.id}/pentests`).type('form').send({ _csrf: csrf, objectId: db.id, method: '数据库弱口令尝试', result: '未发现弱口令', risk: 'none' }).expect(303);
     expect((await auditor.get(`/api/v1/assessments/${a.id}/pentests`)).body.data[0]).to.deep.include({ number: 'P01', target: 'DB-SRV-01', risk: 'none' });
     expect(await page()).to.contain('数据库弱口令尝试');
