@@ -8,21 +8,23 @@ import { ValidationError, type ErrorDetail } from '../errors.js';
  * Used by the evidence, finding and assessment-item forms, with the API's own schemas.
  */
 export function formIssues(req: Request, issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
+  return issues.map((issue) => ({ path: issue.path.map(String).join('.'), code: issue.code, message: formIssueText(req, issue) }));
+}
+
+/** One zod problem in the user's words (see formIssues). */
+export function formIssueText(req: Request, issue: z.core.$ZodIssue): string {
   const t = (key: string, params: Record<string, unknown> = {}) => req.t(`form_errors.${key}`, params);
-  return issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    const i = issue as z.core.$ZodIssue & { minimum?: number | bigint; maximum?: number | bigint; origin?: string; input?: unknown };
-    let message: string;
-    if (issue.code === 'too_small' && i.origin === 'string') message = Number(i.minimum) <= 1 ? t('required') : t('too_short', { minimum: Number(i.minimum) });
-    else if (issue.code === 'too_small' && i.origin === 'array') message = t('required');
-    else if (issue.code === 'too_big' && i.origin === 'string') message = t('too_long', { maximum: Number(i.maximum) });
-    else if (issue.code === 'too_big') message = t('too_many', { maximum: Number(i.maximum) });
-    else if (issue.code === 'invalid_value') message = t('choose');
-    else if (issue.code === 'invalid_type' && (i.input === undefined || i.input === null || i.input === '')) message = t('required');
-    else if (issue.code === 'invalid_format' || issue.code === 'custom') message = t('format');
-    else message = t('invalid');
-    return { path, code: issue.code, message };
-  });
+  const i = issue as z.core.$ZodIssue & { minimum?: number | bigint; maximum?: number | bigint; origin?: string; input?: unknown };
+  if (issue.code === 'too_small' && i.origin === 'string') return Number(i.minimum) <= 1 ? t('required') : t('too_short', { minimum: Number(i.minimum) });
+  if (issue.code === 'too_small' && i.origin === 'array') return t('required');
+  if (issue.code === 'too_big' && i.origin === 'string') return t('too_long', { maximum: Number(i.maximum) });
+  if (issue.code === 'too_big') return t('too_many', { maximum: Number(i.maximum) });
+  if (issue.code === 'invalid_value') return t('choose');
+  if (issue.code === 'invalid_type' && (i.input === undefined || i.input === null || i.input === '')) return t('required');
+  // A named format says what is expected (an email address, a date); a pattern only that it is not met.
+  if (issue.code === 'invalid_format') return t(`format_${(issue as { format?: string }).format}`, { defaultValue: t('format') });
+  if (issue.code === 'custom') return t('format');
+  return t('invalid');
 }
 
 /** Validates a form with a schema; a 400 whose details are in the user's words. */

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { issuesToDetails } from '../http/validate.js';
+import { formIssueText } from './form-issues.js';
 
 /**
  * Reading a page's form: text fields, rows of repeated fields (`contacts[0][name]`) and a check with
@@ -19,7 +20,8 @@ export function parseForm<S extends z.ZodType>(req: Request, schema: S, data: Re
   const parsed = schema.safeParse(clean, { error: zodLocales[req.lang].localeError });
   if (!parsed.success) {
     const details = parsed.error.issues.map((issue) => {
-      const d = issuesToDetails([issue])[0]!;
+      // In the user's words ("至少 10 个字"), not zod's ("数值过小：期望 string >=10 字符").
+      const d = { ...issuesToDetails([issue])[0]!, message: formIssueText(req, issue) };
       // A field left blank is "required", in words (zod would say "expected string, received undefined").
       if (issue.code === 'invalid_type' && valueAt(clean, issue.path) === undefined) return { ...d, rule: 'required' };
       if (issue.code === 'invalid_type' && issue.expected === 'number') return { ...d, rule: 'number' };

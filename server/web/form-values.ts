@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { ValidationError, type AppError, type ErrorDetail } from '../errors.js';
 import { issuesToDetails } from '../http/validate.js';
+import { formIssueText } from './form-issues.js';
 import { detailText } from './page-errors.js';
 import { failureSummary } from './system-pages.js';
 
@@ -21,7 +22,8 @@ export function parseFormWith<S extends z.ZodType>(req: Request, schema: S, data
   const parsed = schema.safeParse(clean, { error: zodLocales[req.lang].localeError });
   if (!parsed.success) {
     // A field left empty is "required" in words, not zod's "expected string, received undefined".
-    const details = issuesToDetails(parsed.error.issues).map((d) => {
+    // In the user's words ("至少 10 个字"), not zod's ("数值过小：期望 string >=10 字符").
+    const details = parsed.error.issues.flatMap((issue) => issuesToDetails([issue]).map((d) => ({ ...d, message: formIssueText(req, issue) }))).map((d) => {
       const top = (d.path ?? '').split('.')[0]!;
       return d.code === 'invalid_type' && !(top in clean) ? { ...d, code: 'required', message: req.t('org_admin.required_field') } : d;
     });
