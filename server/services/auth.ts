@@ -221,7 +221,9 @@ export class AuthService {
     const row = await this.knex('api_tokens').where({ token_hash: sha256(token) }).first();
     const at = now();
     if (!row || row.revoked_at || (row.expires_at && row.expires_at <= at)) return undefined;
-    await this.knex('api_tokens').where({ id: row.id }).update({ last_used_at: at });
+    // Recorded to the minute, as a session's last sight: a script's every read was a write before
+    // (on SQLite, each one queued behind the writers).
+    if (!row.last_used_at || Date.parse(at) - Date.parse(row.last_used_at) > 60_000) await this.knex('api_tokens').where({ id: row.id }).update({ last_used_at: at });
     return { userId: row.user_id as string, scope: row.scope === 'read_only' ? 'read_only' : 'read_write' };
   }
 

@@ -79,6 +79,21 @@ describeEachEngine('sign-in API', (ctx) => {
       expect(list.body.data.map((t: { id: string }) => t.id)).to.include(created.body.id);
       expect(JSON.stringify(list.body)).not.to.contain(token);
       expect(list.body.data[0].lastUsedAt).to.be.a('string');
+      // Recorded to the minute: more reads within it write nothing; a read a minute later moves it.
+      const first = (await ctx.db.knex('api_tokens').where({ id: created.body.id }).first()).last_used_at;
+      const writes: string[] = [];
+      const onQuery = (q: { sql: string }) => void (/^update .api_tokens./i.test(q.sql) && writes.push(q.sql));
+      ctx.db.knex.on('query', onQuery);
+      try {
+        for (let i = 0; i < 3; i++) await supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(200);
+      } finally {
+        ctx.db.knex.off('query', onQuery);
+      }
+      expect(writes).to.deep.equal([]);
+      const earlier = new Date(Date.parse(first) - 120_000).toISOString();
+      await ctx.db.knex('api_tokens').where({ id: created.body.id }).update({ last_used_at: earlier });
+      await supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(200);
+      expect((await ctx.db.knex('api_tokens').where({ id: created.body.id }).first()).last_used_at > first).to.equal(true);
 
       await agent.delete(`/api/v1/tokens/${created.body.id}`).expect(204);
       const after = await supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(401);
