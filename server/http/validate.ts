@@ -34,16 +34,14 @@ export function validate<S extends z.ZodType>(
   const unsafe = unsafeTextPath(input);
   if (unsafe) throw unsafeTextError(req, location, location === 'body' ? unsafe : `${location}.${unsafe}`);
   recordSchema(req, location, schema);
-  const parsed = schema.safeParse(input, { error: zodLocales[req.lang].localeError });
-  if (parsed.success) return parsed.data;
-  throw new ValidationError({ location }, issuesToDetails(parsed.error.issues, location === 'body' ? undefined : location));
+  return validateValue(req, schema, input, location);
 }
 
 /** Validates a value already read (e.g. a multipart field) like `validate`: a 400 in the request's language. */
-export function validateValue<S extends z.ZodType>(req: Request, schema: S, input: unknown): z.output<S> {
+export function validateValue<S extends z.ZodType>(req: Request, schema: S, input: unknown, location: 'body' | 'query' | 'params' = 'body'): z.output<S> {
   const parsed = schema.safeParse(input, { error: zodLocales[req.lang].localeError });
   if (parsed.success) return parsed.data;
-  throw new ValidationError({ location: 'body' }, issuesToDetails(parsed.error.issues));
+  throw new ValidationError({ location }, issuesToDetails(parsed.error.issues, location === 'body' ? undefined : location));
 }
 
 /** Common field schemas. Lengths are limits of the database columns. */

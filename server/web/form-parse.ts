@@ -4,11 +4,8 @@ import { ValidationError } from '../errors.js';
 import { issuesToDetails } from '../http/validate.js';
 import { formIssueText } from './form-issues.js';
 
-/**
- * Reading a page's form: text fields, rows of repeated fields (`contacts[0][name]`) and a check with
- * the API's own zod schema in the page's language.
- */
-const zodLocales = { 'zh-CN': z.locales.zhCN(), en: z.locales.en() };
+// Reading a page's form: text fields, rows of repeated fields (`contacts[0][name]`) and a check with
+// the API's own zod schema, its refusals in the page's words.
 
 /**
  * A form's fields (empty strings are "not given"), checked with a zod schema in the page's language.
@@ -17,7 +14,7 @@ const zodLocales = { 'zh-CN': z.locales.zhCN(), en: z.locales.en() };
  */
 export function parseForm<S extends z.ZodType>(req: Request, schema: S, data: Record<string, unknown>, formats: Record<string, string> = {}): z.output<S> {
   const clean = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(clean, { error: zodLocales[req.lang].localeError });
+  const parsed = schema.safeParse(clean);
   if (!parsed.success) {
     const details = parsed.error.issues.map((issue) => {
       // In the user's words ("至少 10 个字"), not zod's ("数值过小：期望 string >=10 字符").

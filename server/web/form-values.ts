@@ -6,8 +6,6 @@ import { formIssueText } from './form-issues.js';
 import { detailText } from './page-errors.js';
 import { failureSummary } from './system-pages.js';
 
-const zodLocales = { 'zh-CN': z.locales.zhCN(), en: z.locales.en() };
-
 /**
  * A form's fields checked with the API's own zod schema, its messages in the page's language.
  * Empty strings are "not given" unless `emptyIsNull` names the field (a cleared optional text
@@ -19,7 +17,7 @@ export function parseFormWith<S extends z.ZodType>(req: Request, schema: S, data
       .map(([k, v]) => [k, v === '' && emptyIsNull.includes(k) ? null : v] as const)
       .filter(([, v]) => v !== undefined && v !== ''),
   );
-  const parsed = schema.safeParse(clean, { error: zodLocales[req.lang].localeError });
+  const parsed = schema.safeParse(clean);
   if (!parsed.success) {
     // A field left empty is "required" in words, not zod's "expected string, received undefined".
     // In the user's words ("至少 10 个字"), not zod's ("数值过小：期望 string >=10 字符").

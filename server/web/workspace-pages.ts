@@ -94,7 +94,8 @@ workspacePagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
 
   // The rows this page shows, grouped by unit (the unit's text and steps once, then its objects).
   const shown = page.cps.flatMap((cp) => cp.units);
-  const matching = shown.flatMap((u) => (rowsOf.get(u.code) ?? []).filter((r) => matchesFilter(r, filter) && (!objectId || r.objectKey === objectId)));
+  const listed = (r: WsRow) => matchesFilter(r, filter) && (!objectId || r.objectKey === objectId);
+  const matching = shown.flatMap((u) => (rowsOf.get(u.code) ?? []).filter(listed));
   // A control point of a big assessment (300 objects: 1,200 rows) is shown a group of objects at a time.
   const parts = objectParts(matching, shown.length, (k) => (k === 'system' ? '' : String(objectName.get(k) ?? '')), q.part);
   const inPart = (r: WsRow) => !parts || parts.keys.has(r.objectKey);
@@ -107,7 +108,7 @@ workspacePagesRouter.get('/assessments/:id', signedIn, async (req, res) => {
   const categoryOf = new Map(objects.map((o) => [o.id, o.category]));
   const unitGroups = shown
     .map((u) => {
-      const rs = (rowsOf.get(u.code) ?? []).filter((r) => matchesFilter(r, filter) && (!objectId || r.objectKey === objectId) && inPart(r)).sort(byName);
+      const rs = (rowsOf.get(u.code) ?? []).filter((r) => listed(r) && inPart(r)).sort(byName);
       // Copy a result to other objects of the same category (servers configured alike…), among the objects on this page.
       const objectRows = (rowsOf.get(u.code) ?? []).filter((r) => categoryOf.has(r.objectKey) && inPart(r)).sort(byName);
       const copyable = objectRows.some((r) => objectRows.some((o) => o !== r && categoryOf.get(o.objectKey) === categoryOf.get(r.objectKey)));
